@@ -1,0 +1,59 @@
+"""The ``dlgrade`` command: each subcommand parses its arguments and hands off to one function."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import report
+from .grade import grade
+from .suites import SUITES
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the seed must be a non-negative integer, not {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"the seed must be a non-negative integer, not {value}")
+    return value
+
+
+def _assignment(text: str) -> str:
+    name = text.removesuffix(".py")
+    if name not in SUITES:
+        raise argparse.ArgumentTypeError(f"unknown assignment {text!r} (known: {', '.join(SUITES)})")
+    return name
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="dlgrade", description="Grade deep-learning exercises against hidden reference solutions.")
+    commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    grading = commands.add_parser("grade", help="grade one submission (a folder, a .zip or a .py file)")
+    grading.add_argument("path", type=Path, help="the submission")
+    grading.add_argument("--assignment", "-a", type=_assignment, action="append", help="grade only this assignment (repeatable)")
+    grading.add_argument("--json", type=Path, metavar="FILE", help="also write Gradescope's results.json to FILE")
+    grading.add_argument("--seed", type=_seed, help="seed for the hidden inputs (default: $DLGRADE_SEED, else a fresh one)")
+    return main
+
+
+def main(argv=None) -> int:
+    """Entry point. Exit status 0 whenever grading happened, whatever the score; 2 on a usage error."""
+    arguments = parser().parse_args(argv)
+    if not arguments.path.exists():
+        print(f"dlgrade: error: {arguments.path} does not exist", file=sys.stderr)
+        return 2
+    result = grade(arguments.path, arguments.assignment, arguments.seed)
+    print(report.table(result))
+    if arguments.json:
+        arguments.json.parent.mkdir(parents=True, exist_ok=True)
+        arguments.json.write_text(report.gradescope_json(result))
+    for line in result.staff:
+        print(f"dlgrade: staff: {line}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

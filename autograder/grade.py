@@ -1,0 +1,134 @@
+"""Grading one submission: locate, suite, run, judge; the result goes on to a report.
+
+The reference runs here, in the grader; the student's code runs only in the sandbox's
+worker. Each case gets fresh copies of its inputs on both sides, so code that writes into
+its arguments corrupts neither the expected values nor later cases.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import secrets
+import time
+from pathlib import Path
+
+from . import probes, wire
+from .judge import Raises, Verdict
+from .locate import SubmissionError, locate, opened
+from .plan import execute
+from .results import AssignmentResult, CaseResult, SubmissionResult
+from .sandbox import Limits, Sandbox
+from .suites import SUITES
+
+SOLUTIONS = Path(os.environ.get("DLGRADE_SOLUTIONS", Path(__file__).resolve().parent.parent / "solutions"))
+_references: dict = {}
+
+
+def reference(assignment: str):
+    """The reference solution module for ``assignment``, from the solutions folder."""
+    if assignment not in _references:
+        path = SOLUTIONS / f"{assignment}.py"
+        spec = importlib.util.spec_from_file_location(f"dlgrade_reference_{assignment}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        _references[assignment] = module
+    return _references[assignment]
+
+
+def new_seed() -> int:
+    """A fresh secret seed for hidden inputs (``DLGRADE_SEED`` in the environment fixes it)."""
+    return int(os.environ["DLGRADE_SEED"]) if os.environ.get("DLGRADE_SEED") else secrets.randbits(32)
+
+
+def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limits()) -> SubmissionResult:
+    """Grade the submission at ``path`` (a folder, a .zip or a .py file).
+
+    ``assignments`` names the assignments to grade (default: all); ``seed`` draws the hidden
+    inputs (default: :func:`new_seed`). Never raises for anything in the submission: a
+    missing file, an unreadable zip or broken code costs points, with a message.
+    ``FileNotFoundError`` when ``path`` does not exist, ``KeyError`` for an unknown assignment.
+    """
+    if not Path(path).exists():
+        raise FileNotFoundError(f"{path} does not exist")
+    suites = [SUITES[name] for name in (assignments or SUITES)]
+    seed = new_seed() if seed is None else seed
+    start = time.perf_counter()
+    staff: list[str] = []
+    try:
+        with opened(path) as folder:
+            found = locate(folder, [suite.assignment for suite in suites])
+            with Sandbox(found.files, limits) as sandbox:
+                results = [_grade_assignment(suite, folder, found, sandbox, seed, staff) for suite in suites]
+    except SubmissionError as error:
+        results = [_not_graded(suite, f"Your submission could not be read: {error}.") for suite in suites]
+    student = sum(case.student_seconds for result in results for case in result.cases)
+    return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, tuple(staff))
+
+
+def _not_graded(suite, problem: str, file: str | None = None) -> AssignmentResult:
+    cases = tuple(CaseResult(suite.assignment, case.name, case.points, 0.0, case.visibility, problem, case.about) for case in suite.cases)
+    return AssignmentResult(suite.assignment, cases, file, problem)
+
+
+def _grade_assignment(suite, folder: Path, found, sandbox: Sandbox, seed: int, staff: list) -> AssignmentResult:
+    name = suite.assignment
+    if name not in found.files:
+        return _not_graded(suite, found.problems[name])
+    file = str(found.files[name].relative_to(folder))
+    loaded = sandbox.load(name)
+    if loaded.status != "ok":
+        why = _failure(loaded, [f"import {name}"], sandbox.limits)
+        return _not_graded(suite, f"{name}.py could not be imported, so nothing in it was graded. {why}", file)
+    cases = tuple(_grade_case(case, name, sandbox, seed, staff) for case in suite.cases)
+    return AssignmentResult(name, cases, file, note=found.notes.get(name, ""))
+
+
+def _grade_case(case, assignment: str, sandbox: Sandbox, seed: int, staff: list) -> CaseResult:
+    plan = case.build(case.rng(seed))
+    expected = None
+    if case.judge.needs_reference:
+        try:
+            expected, _ = execute(wire.decode(wire.encode(plan)), reference(assignment), probes)
+        except Exception as error:  # a broken reference must not cost the student anything silently
+            staff.append(f"{assignment}/{case.name}: the reference failed: {error!r}")
+            return CaseResult(assignment, case.name, case.points, 0.0, case.visibility, "Grader error: this case could not be graded; course staff have been told.", case.about)
+    outcome = sandbox.run(assignment, plan, case.timeout)
+    if outcome.status == "ok":
+        answer = outcome.value
+        verdict = case.judge.check(answer["outputs"], expected, answer["warnings"], plan)
+        seconds = answer["seconds"]
+    else:
+        raised = outcome.status == "raised" and "missing" not in outcome.value
+        if raised and isinstance(case.judge, Raises) and outcome.value.get("step") == len(plan.calls) - 1:
+            verdict = case.judge.check_error(outcome.value["error"], plan)
+        else:
+            verdict = Verdict(False, _failure(outcome, plan.functions, sandbox.limits))
+        seconds = outcome.seconds
+    score = case.points if verdict.passed else 0.0
+    return CaseResult(assignment, case.name, case.points, score, case.visibility, verdict.message, case.about, seconds)
+
+
+def _failure(outcome, functions: list, limits: Limits) -> str:
+    """What went wrong when the student's code gave no outputs to judge, in their terms."""
+    calls = ", ".join(dict.fromkeys(functions))
+    if outcome.status == "timeout":
+        return f"Timed out: {calls} did not finish within {outcome.seconds:g} s (an infinite loop, or much too slow)."
+    if outcome.status == "crashed":
+        return f"Crashed while running {calls}: {outcome.detail}."
+    if outcome.status == "garbled":
+        return f"The result of {calls} could not be read back ({outcome.detail}): return numpy arrays, numbers and tuples."
+    answer = outcome.value
+    error = answer["error"]
+    if "missing" in answer:
+        return f"Missing function: {error['message']}. Define it at the top level of the module, with the name the handout gives."
+    function = answer.get("function") or calls
+    if error["type"] == "NotImplementedError":
+        return f"{function} is not implemented yet (it raises NotImplementedError)."
+    if error["type"] == "MemoryError":
+        return f"{function} ran out of memory (the limit is {limits.memory_bytes >> 20} MB): {error['message']}"
+    before = ""
+    if functions and function != functions[-1]:
+        before = f" (it runs first in this case, so the rest could not be checked)"
+    note = f" {error['note']}" if error.get("note") else ""
+    return f"{function} raised {error['type']}{before}.{note}\n{error['traceback']}"

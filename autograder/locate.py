@@ -1,0 +1,137 @@
+"""Finding a submission's files: by name, anywhere in a folder or a zip (zips inside zips too).
+
+Gradescope and students nest uploads in folders of any depth, zip them twice, and save
+``Backprop.py`` or ``backprop (1).py``. A missing file gets a message listing the expected
+names and, when one exists, the near miss to rename.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"}
+MAX_UNZIPPED_BYTES = 200 << 20
+MAX_ZIP_DEPTH = 3
+_COPY_SUFFIX = re.compile(r"(\s*\(\d+\)|[\s_-]*(copy|final|v\d+|\d+))+$", re.IGNORECASE)
+
+
+class SubmissionError(Exception):
+    """The submission cannot be read at all (no such path, a corrupt or oversized zip)."""
+
+
+@dataclass
+class Found:
+    """Where each assignment's file is, or why it is not there.
+
+    ``files`` maps assignment names to files; ``problems`` maps the others to a message for
+    the student; ``notes`` are remarks on files that were found (a duplicate was ignored).
+    """
+
+    files: dict = field(default_factory=dict)
+    problems: dict = field(default_factory=dict)
+    notes: dict = field(default_factory=dict)
+
+
+@contextlib.contextmanager
+def opened(path: Path):
+    """Yield a folder holding the submission: ``path`` itself, or a zip unpacked to a temporary folder.
+
+    A single ``.py`` file is treated as a folder holding just that file.
+    Raises :class:`SubmissionError` when ``path`` is missing or an unreadable zip.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError(f"{path} does not exist")
+    if path.is_dir():
+        yield path
+        return
+    folder = Path(tempfile.mkdtemp(prefix="dlgrade-submission-"))
+    try:
+        if zipfile.is_zipfile(path):
+            _unzip(path, folder, depth=1)
+        elif path.suffix == ".py":
+            shutil.copyfile(path, folder / path.name)
+        else:
+            raise SubmissionError(f"{path.name} is neither a folder, a .zip nor a .py file")
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _unzip(archive: Path, folder: Path, depth: int) -> None:
+    """Extract safely (no paths outside ``folder``, bounded size); unpack zips inside it too."""
+    try:
+        with zipfile.ZipFile(archive) as bundle:
+            members = [m for m in bundle.infolist() if not m.is_dir()]
+            if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+                raise SubmissionError(f"{archive.name} unpacks to more than {MAX_UNZIPPED_BYTES >> 20} MB")
+            for member in members:
+                target = (folder / member.filename).resolve()
+                if not target.is_relative_to(folder.resolve()):
+                    continue  # an absolute path or ../ in a zip is never a submission file
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with bundle.open(member) as source, open(target, "wb") as sink:
+                    shutil.copyfileobj(source, sink)
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as error:
+        raise SubmissionError(f"{archive.name} is not a readable zip file ({error})") from None
+    if depth < MAX_ZIP_DEPTH:
+        for inner in sorted(folder.rglob("*.zip")):
+            if zipfile.is_zipfile(inner):
+                destination = inner.with_name(inner.stem + "_unzipped")
+                destination.mkdir(exist_ok=True)
+                _unzip(inner, destination, depth + 1)
+                inner.unlink()
+
+
+def locate(folder: Path, assignments: list[str]) -> Found:
+    """Find ``<assignment>.py`` for each assignment anywhere below ``folder``.
+
+    Of several files with the right name the shallowest is taken (ties: alphabetical) and a
+    note says so.
+    """
+    candidates = sorted(
+        (p for p in Path(folder).rglob("*") if p.is_file() and not _ignored(p.relative_to(folder))),
+        key=lambda p: (len(p.relative_to(folder).parts), str(p)),
+    )
+    found = Found()
+    expected = ", ".join(f"{name}.py" for name in assignments)
+    for name in assignments:
+        matches = [p for p in candidates if p.name == f"{name}.py"]
+        if matches:
+            found.files[name] = matches[0]
+            if len(matches) > 1:
+                others = ", ".join(str(p.relative_to(folder)) for p in matches[1:])
+                found.notes[name] = f"Graded {matches[0].relative_to(folder)}; also found {others}, which was ignored."
+            continue
+        message = f"No file named {name}.py in your submission (expected: {expected})."
+        near = _near_miss(name, candidates)
+        if near is not None and near.suffix.lower() == ".ipynb":
+            message += f" Found the notebook {str(near.relative_to(folder))!r}: submit {name}.py, the file your notebook imports."
+        elif near is not None:
+            message += f" Found {str(near.relative_to(folder))!r}: rename it to {name}.py and submit again."
+        found.problems[name] = message
+    return found
+
+
+def _ignored(relative: Path) -> bool:
+    return any(part in IGNORED_PARTS or part.startswith(".") for part in relative.parts)
+
+
+def _near_miss(name: str, candidates: list[Path]) -> Path | None:
+    """A file whose name looks like ``name.py`` misspelt, re-cased or saved as a copy."""
+    def normal(path: Path) -> str:
+        stem = path.name.lower()
+        for suffix in (".txt", ".py", ".ipynb"):
+            stem = stem.removesuffix(suffix)
+        return _COPY_SUFFIX.sub("", stem).strip()
+
+    scored = [(difflib.SequenceMatcher(None, name, normal(path)).ratio(), path) for path in candidates if path.suffix.lower() in (".py", ".txt", ".ipynb", "")]
+    best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+    return best[1] if best[0] >= 0.8 else None

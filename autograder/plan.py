@@ -1,0 +1,142 @@
+"""What one graded case asks a module to do: a short list of calls, and which results to keep.
+
+A plan is executed twice, by the same function, on fresh copies of the same inputs: once
+on the reference module in the grader, once on the student's module in the worker. Later
+calls may use the results of earlier ones (a backward pass takes the cache of the
+student's own forward pass), so a cache never has to leave the process that made it.
+
+This module is copied into the worker's sandbox: it imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A value produced while a plan runs.
+
+    ``step`` is the call (a :class:`Call` while a plan is built, its position once encoded).
+    ``kind`` is ``"out"`` (what the call returned) or ``"arg"`` (an argument of the call as
+    it is afterwards: how in-place updates are graded). ``path`` indexes into it: positions,
+    dict keys.
+    """
+
+    step: object
+    kind: str
+    path: tuple = ()
+
+    @property
+    def index(self) -> int:
+        """The position of the call in its plan."""
+        return self.step if isinstance(self.step, int) else self.step.step
+
+    def __getitem__(self, key) -> Ref:
+        return Ref(self.step, self.kind, self.path + (key,))
+
+
+@dataclass(frozen=True)
+class Func:
+    """A function passed as an argument (``numerical_jacobian(f, x)``, ``skipgram(..., loss)``).
+
+    ``source`` is ``"module"`` (a function of the module under test: the student's own in the
+    worker, the reference's in the grader) or ``"probe"`` (a fixed test function from
+    ``autograder/probes.py``); ``kwargs`` are bound to it, as ``functools.partial`` would.
+    """
+
+    source: str
+    name: str
+    kwargs: tuple = ()
+
+
+@dataclass(eq=False)
+class Call:
+    """One call ``function(*args, **kwargs)``; arguments may hold :class:`Ref` and :class:`Func`."""
+
+    function: str
+    args: tuple
+    kwargs: dict
+    step: int = -1
+
+    def __init__(self, function: str, *args, **kwargs):
+        self.function, self.args, self.kwargs, self.step = function, args, kwargs, -1
+
+    @property
+    def out(self) -> Ref:
+        """The call's return value."""
+        return Ref(self, "out")
+
+    def arg(self, key) -> Ref:
+        """An argument (position or keyword name) as it is after the call."""
+        return Ref(self, "arg", (key,))
+
+
+@dataclass
+class Plan:
+    """Calls run in order, and the named results a judge will look at."""
+
+    calls: list
+    outputs: dict = field(default_factory=dict)
+
+    def __init__(self, calls, outputs=None):
+        self.calls = list(calls)
+        for step, call in enumerate(self.calls):
+            call.step = step
+        self.outputs = dict(outputs or {})
+
+    @property
+    def functions(self) -> list[str]:
+        """Names of the module functions the plan calls, in order."""
+        return [call.function for call in self.calls]
+
+
+class StepError(Exception):
+    """Call ``step`` of a plan raised; the original exception is the ``__cause__``."""
+
+    def __init__(self, step: int, function: str):
+        super().__init__(f"{function} raised")
+        self.step, self.function = step, function
+
+
+def execute(plan: Plan, module, probes=None, catch=Exception) -> tuple[dict, float]:
+    """Run ``plan`` against ``module``; return (named outputs, seconds spent inside its calls).
+
+    Raises :class:`StepError` (chained to the module's exception) when a call raises one of
+    ``catch`` (the worker passes ``BaseException``: ``sys.exit()`` in student code is a
+    result too), and ``AttributeError`` when the module lacks a function the plan names.
+    """
+    returned, arguments, seconds = [], [], 0.0
+
+    def resolve(value):
+        if isinstance(value, Ref):
+            root = returned[value.index] if value.kind == "out" else arguments[value.index][value.path[0]]
+            path = value.path if value.kind == "out" else value.path[1:]
+            for key in path:
+                root = root[key]
+            return root
+        if isinstance(value, Func):
+            target = getattr(module if value.source == "module" else probes, value.name)
+            return functools.partial(target, **dict(value.kwargs)) if value.kwargs else target
+        if isinstance(value, (list, tuple)):
+            return type(value)(resolve(item) for item in value)
+        if isinstance(value, dict):
+            return {key: resolve(item) for key, item in value.items()}
+        return value
+
+    for call in plan.calls:
+        function = getattr(module, call.function)
+        args = [resolve(a) for a in call.args]
+        kwargs = {key: resolve(v) for key, v in call.kwargs.items()}
+        start = time.perf_counter()
+        try:
+            result = function(*args, **kwargs)
+        except catch as error:
+            raise StepError(call.step, call.function) from error
+        finally:
+            seconds += time.perf_counter() - start
+        returned.append(result)
+        arguments.append({**dict(enumerate(args)), **kwargs})
+    return {name: resolve(ref) for name, ref in plan.outputs.items()}, seconds

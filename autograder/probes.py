@@ -1,0 +1,24 @@
+"""Fixed, smooth test functions handed to student code that takes a function argument.
+
+``numerical_jacobian(f, x)`` needs an ``f``; the plan names one of these (with its
+parameters bound) and both the reference and the student receive the same function.
+Copied into the worker's sandbox: numpy only.
+"""
+
+import numpy as np
+
+
+def tanh_affine(x, a, b):
+    """f(x) = tanh(a @ x.ravel() + b): a vector-valued map, shape (M,)."""
+    return np.tanh(a @ np.ravel(x) + b)
+
+
+def log_sum_exp(x):
+    """f(x) = log(sum(exp(x))): a scalar-valued map of an array of any shape."""
+    top = np.max(x)
+    return top + np.log(np.sum(np.exp(x - top)))
+
+
+def sin_product(x, c):
+    """f(x) = sin(x) * (c @ x) for a 2-D x of shape (R, K) and c (K, K): a matrix-valued map."""
+    return np.sin(x) * (x @ c)

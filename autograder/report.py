@@ -1,0 +1,80 @@
+"""Views of a :class:`~autograder.results.SubmissionResult`: the terminal table and
+Gradescope's results.json. Student-facing text only; staff diagnostics are kept apart."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+
+from .results import SubmissionResult
+
+GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "after_due_date"}
+
+
+def _points(value: float) -> str:
+    return f"{value:g}"
+
+
+def table(result: SubmissionResult, width: int = 100) -> str:
+    """A readable report: one row per case, failure messages indented under their row, totals."""
+    lines = []
+    for assignment in result.assignments:
+        heading = f"{assignment.assignment}.py" + (f"  ({assignment.file})" if assignment.file and assignment.file != f"{assignment.assignment}.py" else "")
+        lines += ["", f"{heading}: {_points(assignment.score)} / {_points(assignment.max_score)}"]
+        if assignment.note:
+            lines.append(f"  note: {assignment.note}")
+        if assignment.problem:
+            lines += _wrapped(assignment.problem, "  ", width)
+            continue
+        name_width = max(len(case.name) for case in assignment.cases)
+        for case in assignment.cases:
+            mark = "ok  " if case.passed else "FAIL"
+            tag = "" if case.visibility == "visible" else "  (hidden)"
+            lines.append(f"  {mark} {case.name:<{name_width}}  {_points(case.score):>3} / {_points(case.max_score):<3}{tag}")
+            if case.message and not case.passed:
+                lines += _wrapped(case.message, "         ", width)
+    lines += ["", f"Total: {_points(result.score)} / {_points(result.max_score)}    (hidden inputs drawn with seed {result.seed}; "
+              f"graded in {result.seconds:.1f} s)"]
+    return "\n".join(lines).lstrip("\n")
+
+
+def _wrapped(text: str, indent: str, width: int) -> list:
+    """Wrap prose; keep traceback lines (which start with spaces) as they are."""
+    lines = []
+    for paragraph in text.splitlines():
+        if paragraph.startswith(" "):
+            lines.append(indent + paragraph)
+        else:
+            lines += textwrap.wrap(paragraph, width, initial_indent=indent, subsequent_indent=indent) or [indent]
+    return lines
+
+
+def gradescope(result: SubmissionResult) -> dict:
+    """Gradescope's results.json as a dict (its autograder specification's fields)."""
+    tests = []
+    for number, case in enumerate(result.cases, start=1):
+        tests.append({
+            "name": f"{case.assignment}: {case.name}",
+            "number": str(number),
+            "score": case.score,
+            "max_score": case.max_score,
+            "status": "passed" if case.passed else "failed",
+            "output": case.message or (case.about and f"Checks {case.about}.") or "Passed.",
+            "visibility": GRADESCOPE_VISIBILITY[case.visibility],
+            "tags": [case.assignment],
+        })
+    summary = [f"{a.assignment}.py: {_points(a.score)} / {_points(a.max_score)}" + (f" ({a.problem})" if a.problem else "") for a in result.assignments]
+    return {
+        "score": result.score,
+        "execution_time": math.ceil(result.seconds),
+        "output": "\n".join(summary),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def gradescope_json(result: SubmissionResult) -> str:
+    """results.json text: strict JSON (finite numbers only)."""
+    return json.dumps(gradescope(result), indent=2, allow_nan=False)

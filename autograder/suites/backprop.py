@@ -1,0 +1,181 @@
+"""Graded cases for backprop.py (assignment 1): gradients, Jacobians, the chain rule.
+
+Visible cases use fixed public inputs; hidden ones draw shapes and values from the secret
+seed. Each gradient of a backward pass is its own case, so a missing bias gradient costs
+the bias points only. The inputs are chosen to catch what square shapes and tame numbers
+let through: exact zeros at ReLU's kink, D != M so a transposed Jacobian has the wrong
+shape, N = 1 batches, logits and margins of magnitude 1e3.
+"""
+
+from __future__ import annotations
+
+from ..judge import Compare
+from ..plan import Call, Func, Plan
+from ..suite import Case, Suite, normal, only, with_zeros
+
+STABLE = Compare(no_warnings=True)
+
+
+def affine(rng, n, d, m):
+    return normal(rng, n, d), normal(rng, d, m), normal(rng, m)
+
+
+def random_shape(rng):
+    """Batch, input and output sizes, all different so that no transpose goes unnoticed."""
+    n, d, m = rng.choice(range(2, 9), size=3, replace=False)
+    return int(n), int(d), int(m)
+
+
+# -- 1.1, 1.2 affine layer ----------------------------------------------------------------
+
+def affine_forward_plan(shape):
+    def build(rng):
+        call = Call("affine_forward", *affine(rng, *shape(rng)))
+        return Plan([call], {"out": call.out[0]})
+    return build
+
+
+def affine_backward_plan(shape):
+    def build(rng):
+        n, d, m = shape(rng)
+        forward = Call("affine_forward", *affine(rng, n, d, m))
+        backward = Call("affine_backward", normal(rng, n, m), forward.out[1])
+        return Plan([forward, backward], {"dx": backward.out[0], "dw": backward.out[1], "db": backward.out[2]})
+    return build
+
+
+# -- 1.3, 1.4 ReLU --------------------------------------------------------------------------
+
+def relu_forward_plan(shape):
+    def build(rng):
+        call = Call("relu_forward", with_zeros(rng, normal(rng, *shape)))
+        return Plan([call], {"out": call.out[0]})
+    return build
+
+
+def relu_backward_plan(shape):
+    def build(rng):
+        forward = Call("relu_forward", with_zeros(rng, normal(rng, *shape)))
+        backward = Call("relu_backward", normal(rng, *shape), forward.out[1])
+        return Plan([forward, backward], {"dx": backward.out})
+    return build
+
+
+def relu_backward_keeps_dout(rng):
+    forward = Call("relu_forward", with_zeros(rng, normal(rng, 5, 4)))
+    backward = Call("relu_backward", normal(rng, 5, 4), forward.out[1])
+    return Plan([forward, backward], {"dout after relu_backward": backward.arg(0)})
+
+
+# -- 1.5, 1.6 sigmoid and softmax -----------------------------------------------------------
+
+def elementwise_plan(function, draw):
+    def build(rng):
+        call = Call(function, draw(rng))
+        return Plan([call], {function: call.out})
+    return build
+
+
+def extreme_logits(rng):
+    """Magnitudes up to 1e3 with both signs, and 0: naive exp overflows on these."""
+    values = [-1000.0, -745.5, -700.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 700.0, 745.5, 1000.0]
+    return rng.permutation(values + list(normal(rng, 5, scale=30.0)))
+
+
+def large_rows(rng):
+    """Rows of logits around +-1e3, one row tied at its maximum."""
+    x = normal(rng, 4, 6, scale=300.0) + rng.choice([-1000.0, 1000.0], size=(4, 1))
+    x[2, :3] = x[2].max()
+    return x
+
+
+# -- 1.7 softmax cross-entropy --------------------------------------------------------------
+
+def cross_entropy_plan(n, c, scale=1.0, offset=0.0):
+    def build(rng):
+        scores = normal(rng, n, c, scale=scale) + offset
+        call = Call("softmax_cross_entropy", scores, rng.integers(0, c, size=n))
+        return Plan([call], {"loss": call.out[0], "dscores": call.out[1]})
+    return build
+
+
+# -- 1.8 logistic regression ----------------------------------------------------------------
+
+def logistic_plan(n, d, margin=1.0):
+    def build(rng):
+        w = normal(rng, d, scale=margin)
+        b = float(rng.normal(scale=margin))
+        X = normal(rng, n, d)
+        call = Call("logistic_regression_loss", w, b, X, rng.integers(0, 2, size=n))
+        return Plan([call], {"loss": call.out[0], "dw": call.out[1], "db": call.out[2]})
+    return build
+
+
+# -- 1.9 to 1.12 Jacobians ------------------------------------------------------------------
+
+def softmax_jacobian_plan(k, scale=1.0):
+    def build(rng):
+        call = Call("softmax_jacobian", normal(rng, k, scale=scale))
+        return Plan([call], {"J": call.out})
+    return build
+
+
+def affine_jacobians_plan(d, m):
+    def build(rng):
+        call = Call("affine_jacobians", normal(rng, d), normal(rng, d, m))
+        return Plan([call], {"J_x": call.out[0], "J_w": call.out[1]})
+    return build
+
+
+def chain_rule_plan(p, m, q):
+    def build(rng):
+        call = Call("chain_rule", normal(rng, p, m), normal(rng, m, q))
+        return Plan([call], {"J_L_W": call.out})
+    return build
+
+
+def numerical_jacobian_plan(probe, x_shape, **params):
+    """Central differences of a fixed smooth probe function, at the default step h."""
+    def build(rng):
+        bound = tuple((key, normal(rng, *shape, scale=0.5)) for key, shape in params.items())
+        call = Call("numerical_jacobian", Func("probe", probe, bound), normal(rng, *x_shape))
+        return Plan([call], {"J": call.out, "x after numerical_jacobian": call.arg(1)})
+    return build
+
+
+FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
+NUMERICAL = Compare(tol=1e-5)  # two correct central differences agree far better than this
+
+SUITE = Suite("backprop", (
+    Case("affine_forward", 1, affine_forward_plan(FIXED(4, 5, 3)), about="out = x @ w + b"),
+    Case("affine_forward, batch of 1", 1, affine_forward_plan(lambda rng: (1, *random_shape(rng)[1:])), visibility="hidden"),
+    *only(affine_backward_plan(FIXED(4, 5, 3)), "affine_backward", {"dx": 1, "dw": 1, "db": 1}),
+    *only(affine_backward_plan(random_shape), "affine_backward, random shapes", {"dx": 1, "dw": 1, "db": 1}, visibility="hidden"),
+    Case("relu_forward, exact zeros", 1, relu_forward_plan((6, 5))),
+    Case("relu_forward, random shapes", 1, relu_forward_plan((3, 4, 7)), visibility="hidden"),
+    Case("relu_backward, gradient 0 at x == 0", 1, relu_backward_plan((6, 5))),
+    Case("relu_backward, random shapes", 1, relu_backward_plan((2, 9, 3)), visibility="hidden"),
+    Case("relu_backward leaves dout unchanged", 1, relu_backward_keeps_dout, about="the inputs are never modified"),
+    Case("sigmoid", 1, elementwise_plan("sigmoid", lambda rng: normal(rng, 3, 4, scale=3.0))),
+    Case("sigmoid, random values", 1, elementwise_plan("sigmoid", lambda rng: normal(rng, 11, scale=5.0)), visibility="hidden"),
+    Case("sigmoid, |x| up to 1000 without overflow", 2, elementwise_plan("sigmoid", extreme_logits), STABLE),
+    Case("softmax", 1, elementwise_plan("softmax", lambda rng: normal(rng, 4, 5))),
+    Case("softmax over the last axis of a 3-D array", 1, elementwise_plan("softmax", lambda rng: normal(rng, 2, 3, 5, scale=2.0)), visibility="hidden"),
+    Case("softmax, logits of magnitude 1000", 2, elementwise_plan("softmax", large_rows), STABLE),
+    *only(cross_entropy_plan(5, 4), "softmax_cross_entropy", {"loss": 1, "dscores": 2}),
+    *only(cross_entropy_plan(1, 7, scale=2.0), "softmax_cross_entropy, batch of 1", {"loss": 1, "dscores": 1}, visibility="hidden"),
+    *only(cross_entropy_plan(8, 3, scale=2.0), "softmax_cross_entropy, random scores", {"loss": 1, "dscores": 1}, visibility="hidden"),
+    Case("softmax_cross_entropy, logits of magnitude 1000", 2, cross_entropy_plan(6, 5, scale=500.0, offset=1000.0), STABLE),
+    *only(logistic_plan(6, 3), "logistic_regression_loss", {"loss": 1, "dw": 1, "db": 1}),
+    *only(logistic_plan(9, 4, margin=2.0), "logistic_regression_loss, random data", {"loss": 1, "dw": 1, "db": 1}, visibility="hidden"),
+    Case("logistic_regression_loss, margins of magnitude 1000", 2, logistic_plan(8, 3, margin=400.0), STABLE),
+    Case("softmax_jacobian", 2, softmax_jacobian_plan(4)),
+    Case("softmax_jacobian, random logits", 2, softmax_jacobian_plan(6, scale=3.0), visibility="hidden"),
+    *only(affine_jacobians_plan(3, 2), "affine_jacobians", {"J_x": 1, "J_w": 2}),
+    *only(affine_jacobians_plan(4, 5), "affine_jacobians, random shapes", {"J_x": 1, "J_w": 2}, visibility="hidden"),
+    Case("chain_rule", 1, chain_rule_plan(1, 4, 6)),
+    Case("chain_rule, random shapes", 1, chain_rule_plan(3, 5, 2), visibility="hidden"),
+    *only(numerical_jacobian_plan("tanh_affine", (3,), a=(4, 3), b=(4,)), "numerical_jacobian", {"J": 2, "x after numerical_jacobian": 1}, judge=NUMERICAL),
+    *only(numerical_jacobian_plan("log_sum_exp", (2, 3)), "numerical_jacobian of a scalar function", {"J": 1}, judge=NUMERICAL, visibility="hidden"),
+    *only(numerical_jacobian_plan("sin_product", (3, 2), c=(2, 2)), "numerical_jacobian of a matrix function", {"J": 2}, judge=NUMERICAL, visibility="hidden"),
+))

@@ -1,0 +1,113 @@
+"""The worker: the only process that runs student code.
+
+Started by :mod:`autograder.sandbox` as ``python -I worker.py REQUEST_FD RESPONSE_FD MEMORY``
+in a private folder holding this file, :mod:`wire`, :mod:`plan`, :mod:`probes` and the
+student's files, nothing else: the reference solutions and suites are not on its path.
+It answers requests one at a time, on its own pipes (the student's prints go to stdout,
+which the grader drains separately):
+
+- ``{"op": "load", "module": NAME}``: import ``NAME.py`` from the folder;
+- ``{"op": "run", "module": NAME, "plan": PLAN}``: execute a plan against that module.
+
+Every answer is ``{"ok": True, ...}`` or ``{"ok": False, "error": {...}}``, plain data only.
+The grader enforces the wall-clock timeout by killing this process; the worker enforces
+its own memory limit so an oversized allocation raises ``MemoryError`` in the student's code.
+"""
+
+import importlib.util
+import os
+import resource
+import sys
+import traceback
+import warnings
+
+FOLDER = os.path.dirname(os.path.abspath(__file__))
+
+
+def main() -> None:
+    request_fd, response_fd, memory = (int(arg) for arg in sys.argv[1:4])
+    sys.path.insert(0, FOLDER)
+    import numpy as np  # before the limit: numpy's own start-up is not the student's budget
+
+    import plan
+    import probes
+    import wire
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if memory > 0:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    modules = {}
+    while True:
+        try:
+            request = wire.decode(wire.receive(request_fd))
+        except EOFError:
+            return
+        if request["op"] == "load":
+            answer = load(request["module"], modules)
+        else:
+            answer = run(request["module"], request["plan"], modules, plan, probes, np)
+        try:
+            payload = wire.encode(answer)
+        except BaseException as error:  # a returned value that cannot even be described
+            payload = wire.encode({"ok": False, "error": describe(error, note="while sending the result back")})
+        wire.send(response_fd, payload)
+
+
+def load(name: str, modules: dict) -> dict:
+    """Import the student's ``NAME.py``; report the error the way the student would see it."""
+    path = os.path.join(FOLDER, name + ".py")
+    try:
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    except BaseException as error:
+        sys.modules.pop(name, None)
+        return {"ok": False, "error": describe(error)}
+    modules[name] = module
+    functions = sorted(key for key, value in vars(module).items() if callable(value) and not key.startswith("_"))
+    return {"ok": True, "functions": functions}
+
+
+def run(name: str, the_plan, modules: dict, plan, probes, np) -> dict:
+    """Execute a plan against a loaded module, recording the numpy warnings it raises."""
+    module = modules[name]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        # numpy's default error handling, whatever the student's module set at import
+        with np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
+            try:
+                outputs, seconds = plan.execute(the_plan, module, probes, catch=BaseException)
+            except plan.StepError as error:
+                return {"ok": False, "step": error.step, "function": error.function, "error": describe(error.__cause__)}
+            except AttributeError as error:
+                return {"ok": False, "missing": str(error), "error": describe(error)}
+    seen = []
+    for warning in caught:
+        text = f"{warning.category.__name__}: {warning.message}"
+        if text not in seen:
+            seen.append(text)
+    return {"ok": True, "outputs": outputs, "seconds": seconds, "warnings": seen}
+
+
+def describe(error: BaseException, note: str = "") -> dict:
+    """Plain-data description of an exception: its type, message and the student's frames."""
+    kind = type(error)
+    try:
+        message = str(error)
+    except BaseException:
+        message = "<the exception's message could not be printed>"
+    if isinstance(error, SyntaxError):
+        lines = traceback.format_exception_only(kind, error)
+        text = "".join(lines).replace(FOLDER + os.sep, "")
+    else:
+        frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.startswith(FOLDER) and os.path.basename(frame.filename) not in ("plan.py", "worker.py", "wire.py", "probes.py")]
+        for frame in frames:
+            frame.filename = os.path.basename(frame.filename)
+        text = "".join(traceback.format_list(frames[-4:]))
+        text += f"{kind.__name__}: {message}" if message else kind.__name__
+    return {"type": kind.__name__, "mro": [base.__name__ for base in kind.__mro__], "message": message[:2000], "traceback": text[-4000:], "note": note}
+
+
+if __name__ == "__main__":
+    main()
