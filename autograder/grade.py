@@ -124,11 +124,12 @@ def _failure(outcome, functions: list, limits: Limits) -> str:
         return f"Missing function: {error['message']}. Define it at the top level of the module, with the name the handout gives."
     function = answer.get("function") or calls
     if error["type"] == "NotImplementedError":
-        return f"{function} is not implemented yet (it raises NotImplementedError)."
-    if error["type"] == "MemoryError":
-        return f"{function} ran out of memory (the limit is {limits.memory_bytes >> 20} MB): {error['message']}"
-    before = ""
+        why = f"{function} is not implemented yet (it raises NotImplementedError)."
+    elif error["type"] == "MemoryError":
+        why = f"{function} ran out of memory (the limit is {limits.memory_bytes >> 20} MB): {error['message']}"
+    else:
+        note = f" {error['note']}" if error.get("note") else ""
+        why = f"{function} raised {error['type']}.{note}\n{error['traceback']}"
     if functions and function != functions[-1]:
-        before = f" (it runs first in this case, so the rest could not be checked)"
-    note = f" {error['note']}" if error.get("note") else ""
-    return f"{function} raised {error['type']}{before}.{note}\n{error['traceback']}"
+        why = f"This case calls {function} first (for {functions[-1]}): {why}"
+    return why

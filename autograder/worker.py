@@ -85,6 +85,8 @@ def run(name: str, the_plan, modules: dict, plan, probes, np) -> dict:
     seen = []
     for warning in caught:
         text = f"{warning.category.__name__}: {warning.message}"
+        if os.path.dirname(os.path.abspath(warning.filename)) == FOLDER:
+            text += f" ({os.path.basename(warning.filename)}, line {warning.lineno})"
         if text not in seen:
             seen.append(text)
     return {"ok": True, "outputs": outputs, "seconds": seconds, "warnings": seen}

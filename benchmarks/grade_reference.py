@@ -1,0 +1,194 @@
+"""How long grading one submission takes, and where the time goes when it is not the student's.
+
+Grades the reference submission (``solutions/``) and the stubs (``assignments/``) ``--runs``
+times each with :func:`autograder.grade.grade` (after one warm-up run that is not counted)
+and prints, as medians over the runs:
+
+- the wall time of a full grading run (min and max too), the time spent inside the
+  student's own calls (``SubmissionResult.student_seconds``) and the grader's overhead,
+  ``1 - student / wall``;
+- a breakdown of one grading run done step by step with the engine's own parts: locating
+  the files, the sandbox folder, worker start-up plus import (``Sandbox(...).load``), the
+  plans, the reference runs (``autograder.plan.execute`` on the reference module, with the
+  wire copy ``grade`` makes), judging, the round trips to the worker, closing the sandbox;
+- what a bare ``python -I`` start-up and ``import numpy`` cost in a fresh process, to see
+  how much of the worker's start-up they explain.
+
+Run from the repository root, in well under a minute with the defaults::
+
+    python benchmarks/grade_reference.py            # 15 runs, hidden inputs from seed 1
+    python benchmarks/grade_reference.py --runs 40 --seed 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from autograder import probes, wire
+from autograder.grade import SOLUTIONS, grade, reference
+from autograder.locate import locate, opened
+from autograder.plan import execute
+from autograder.sandbox import Limits, Sandbox
+from autograder.suites import SUITES
+
+ROOT = Path(__file__).resolve().parent.parent
+STUBS = ROOT / "assignments"
+# the worker's environment (autograder/sandbox.py): one BLAS thread, nothing else inherited
+WORKER_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+WORKER_ENV.update({key: os.environ[key] for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if key in os.environ})
+
+
+def timed(function, *args, **kwargs):
+    """``(result, seconds)`` of one call, by ``time.perf_counter``."""
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, time.perf_counter() - start
+
+
+def full_run(path: Path, assignment: str, seed: int) -> dict:
+    """One :func:`grade` of ``path``: its wall time, the student's share of it, the score."""
+    result, wall = timed(grade, path, [assignment], seed, Limits())
+    return {"wall": wall, "student": result.student_seconds, "score": result.score, "max_score": result.max_score}
+
+
+def step_by_step(path: Path, assignment: str, seed: int) -> dict:
+    """One grading run of ``path`` taken apart: seconds per phase, and per-case round trips.
+
+    Follows what ``grade`` does for each case (fresh plan, reference on a wire copy of it,
+    the student's run in the worker, the judge), timing each part on its own.
+    """
+    suite = SUITES[assignment]
+    phases = dict.fromkeys(("locate", "folder", "load", "build", "reference", "round trip", "student", "judge", "close"), 0.0)
+    trips, start = [], time.perf_counter()
+    with opened(path) as folder:
+        found, phases["locate"] = timed(locate, folder, [assignment])
+        sandbox, phases["folder"] = timed(Sandbox, found.files, Limits())
+        loaded, phases["load"] = timed(sandbox.load, assignment)
+        if loaded.status != "ok":
+            raise SystemExit(f"{path}: {assignment}.py did not import in the worker: {loaded.value or loaded.detail}")
+        for case in suite.cases:
+            plan, seconds = timed(case.build, case.rng(seed))
+            phases["build"] += seconds
+            expected = None
+            if case.judge.needs_reference:
+                (expected, _), seconds = timed(execute, wire.decode(wire.encode(plan)), reference(assignment), probes)
+                phases["reference"] += seconds
+            outcome, seconds = timed(sandbox.run, assignment, plan, case.timeout)
+            phases["round trip"] += seconds
+            trips.append(seconds)
+            if outcome.status == "ok":
+                answer = outcome.value
+                phases["student"] += answer["seconds"]
+                _, seconds = timed(case.judge.check, answer["outputs"], expected, answer["warnings"], plan)
+                phases["judge"] += seconds
+        _, phases["close"] = timed(sandbox.close)
+    phases["wall"] = time.perf_counter() - start
+    return {"phases": phases, "trips": trips}
+
+
+def fresh_python(code: str) -> float:
+    """Seconds for a new ``python -I -c CODE`` in the worker's environment, start to exit."""
+    _, seconds = timed(subprocess.run, [sys.executable, "-I", "-c", code], env=WORKER_ENV, check=True)
+    return seconds
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        cpu = platform.processor()
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"nproc {usable} ({cpu or 'unknown CPU'}), {platform.system()} {platform.release()}, Python {platform.python_version()}, numpy {np.__version__}"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e3:8.1f}"
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15, help="measured runs of each kind (default 15)")
+    parser.add_argument("--seed", type=int, default=1, help="secret seed for the hidden inputs (default 1)")
+    parser.add_argument("--assignment", default="backprop", choices=sorted(SUITES))
+    options = parser.parse_args(argv)
+    if options.runs < 1:
+        parser.error("--runs must be at least 1")
+    name, seed, runs = options.assignment, options.seed, options.runs
+    solutions = SOLUTIONS
+
+    # warm-up: the reference module is imported and cached, numpy's code paths are hot
+    full_run(solutions, name, seed)
+    full_run(STUBS, name, seed)
+    step_by_step(solutions, name, seed)
+
+    # the kinds are interleaved run by run, so a slow spell on the machine hits them all alike
+    graded, stubbed, phased, bare, with_numpy = [], [], [], [], []
+    total = time.perf_counter()
+    for _ in range(runs):
+        graded.append(full_run(solutions, name, seed))
+        stubbed.append(full_run(STUBS, name, seed))
+        phased.append(step_by_step(solutions, name, seed))
+        bare.append(fresh_python("pass"))
+        with_numpy.append(fresh_python("import numpy"))
+    total = time.perf_counter() - total
+
+    cases = len(SUITES[name].cases)
+    command = shlex.join(["python", os.path.relpath(sys.argv[0], ROOT) if argv is None else "benchmarks/grade_reference.py", *(sys.argv[1:] if argv is None else argv)])
+    print(f"dlgrade grading benchmark: {name}, {cases} cases, {runs} runs of each kind (+1 warm-up), hidden seed {seed}")
+    print(f"machine: {machine()}")
+    print(f"command: {command}   (from {ROOT.name}/, {total:.1f} s)")
+    print()
+
+    def median(rows, key):
+        return statistics.median(row[key] for row in rows)
+
+    print(f"{'full grading run, grade()':44} {'median':>8} {'min':>8} {'max':>8}  ms")
+    for label, rows in ((f"reference  solutions/", graded), ("stubs      assignments/", stubbed)):
+        walls = [row["wall"] for row in rows]
+        score = f"{rows[0]['score']:g}/{rows[0]['max_score']:g}"
+        print(f"  {label:30} {score:>11} {ms(statistics.median(walls))} {ms(min(walls))} {ms(max(walls))}")
+    wall, student = median(graded, "wall"), median(graded, "student")
+    print(f"  student's own calls (reference, student_seconds)  {ms(student)}   = {student / wall:6.1%} of wall")
+    print(f"  grader overhead, 1 - student/wall (per run, median)       {statistics.median(1 - row['student'] / row['wall'] for row in graded):6.1%}")
+    print()
+
+    phases = {key: statistics.median(run["phases"][key] for run in phased) for key in phased[0]["phases"]}
+    startup, numpy_import = statistics.median(bare), statistics.median(w - b for w, b in zip(with_numpy, bare))
+    rows = [
+        ("locate the files (opened + locate)", phases["locate"]),
+        ("sandbox folder (mkdtemp, copy 5 files)", phases["folder"]),
+        ("worker start-up + import (Sandbox.load)", phases["load"]),
+        ("  bare `python -I` start-up, fresh process *", startup),
+        ("  `import numpy` on top of it, fresh process *", numpy_import),
+        (f"build {cases} plans (case.build)", phases["build"]),
+        ("reference runs (wire copy + plan.execute)", phases["reference"]),
+        ("judging (judge.check)", phases["judge"]),
+        (f"round trips to the worker ({cases} x Sandbox.run)", phases["round trip"]),
+        ("  of which inside the student's calls", phases["student"]),
+        ("  of which transport (encode, pipe, decode)", phases["round trip"] - phases["student"]),
+        ("close (kill worker, remove folder)", phases["close"]),
+    ]
+    counted = sum(value for label, value in rows if not label.startswith("  "))
+    print(f"{'where a grading run goes, step by step':52} {'median ms':>9} {'% of it':>8}")
+    for label, value in rows:
+        print(f"  {label:50} {ms(value)} {value / phases['wall']:8.1%}")
+    print(f"  {'sum of the phases':50} {ms(counted)} {counted / phases['wall']:8.1%}")
+    print(f"  {'step-by-step run, wall':50} {ms(phases['wall'])} {1:8.1%}")
+    trips = [trip for run in phased for trip in run["trips"]]
+    print(f"  per-case round trip: median {statistics.median(trips) * 1e3:.2f} ms, min {min(trips) * 1e3:.2f}, max {max(trips) * 1e3:.2f} ({len(trips)} trips)")
+    print("  * measured in a separate subprocess.run (includes its exit); the worker pays both inside Sandbox.load")
+
+
+if __name__ == "__main__":
+    main()
