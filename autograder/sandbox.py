@@ -69,6 +69,7 @@ class Sandbox:
             shutil.copyfile(HERE / name, self.folder / name)
         for module, source in files.items():
             shutil.copyfile(source, self.folder / f"{module}.py")
+        _link_numpy(self.folder / "lib")
         self._process = None
         self._loaded: set[str] = set()
         self.output = bytearray()  # the start of what student code printed, for staff
@@ -120,7 +121,7 @@ class Sandbox:
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # needed by some CPUs here
             if key in os.environ:
                 env[key] = os.environ[key]
-        command = [sys.executable, "-I", "-u", str(self.folder / "worker.py"), str(request_read), str(response_write), str(self.limits.memory_bytes)]
+        command = [sys.executable, "-I", "-S", "-u", str(self.folder / "worker.py"), str(request_read), str(response_write), str(self.limits.memory_bytes)]
         self._process = subprocess.Popen(
             command,
             pass_fds=(request_read, response_write),
@@ -187,6 +188,22 @@ class Sandbox:
             return Outcome("garbled", detail=str(error), seconds=time.perf_counter() - start)
         elapsed = time.perf_counter() - start
         return Outcome("ok" if answer["ok"] else "raised", answer, seconds=elapsed)
+
+
+def _link_numpy(lib: Path) -> None:
+    """Give the worker numpy and nothing else of site-packages.
+
+    The worker runs with ``-S`` (no site-packages, no .pth files), so neither the installed
+    ``autograder`` package nor an editable install's path hooks can be imported from student
+    code; numpy (and the shared libraries its wheel bundles) is linked in on its own.
+    """
+    import numpy
+
+    lib.mkdir()
+    site = Path(numpy.__file__).resolve().parent.parent
+    for name in ("numpy", "numpy.libs"):
+        if (site / name).exists():
+            (lib / name).symlink_to(site / name)
 
 
 def _exit_reason(code) -> str:

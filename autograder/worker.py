@@ -1,8 +1,9 @@
 """The worker: the only process that runs student code.
 
-Started by :mod:`autograder.sandbox` as ``python -I worker.py REQUEST_FD RESPONSE_FD MEMORY``
-in a private folder holding this file, :mod:`wire`, :mod:`plan`, :mod:`probes` and the
-student's files, nothing else: the reference solutions and suites are not on its path.
+Started by :mod:`autograder.sandbox` as ``python -I -S worker.py REQUEST_FD RESPONSE_FD MEMORY``
+in a private folder holding this file, :mod:`wire`, :mod:`plan`, :mod:`probes`, the
+student's files and ``lib/numpy``, nothing else: neither the reference solutions, the
+suites nor the installed ``autograder`` package are on its path.
 It answers requests one at a time, on its own pipes (the student's prints go to stdout,
 which the grader drains separately):
 
@@ -26,7 +27,7 @@ FOLDER = os.path.dirname(os.path.abspath(__file__))
 
 def main() -> None:
     request_fd, response_fd, memory = (int(arg) for arg in sys.argv[1:4])
-    sys.path.insert(0, FOLDER)
+    sys.path[:0] = [FOLDER, os.path.join(FOLDER, "lib")]  # started with -S: no site-packages
     import numpy as np  # before the limit: numpy's own start-up is not the student's budget
 
     import plan

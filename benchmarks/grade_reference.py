@@ -23,6 +23,7 @@ Run from the repository root, in well under a minute with the defaults::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import shlex
@@ -46,6 +47,7 @@ STUBS = ROOT / "assignments"
 # the worker's environment (autograder/sandbox.py): one BLAS thread, nothing else inherited
 WORKER_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 WORKER_ENV.update({key: os.environ[key] for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if key in os.environ})
+PHASES = ("locate", "folder", "load", "build", "copy", "reference", "round trip", "student", "judge", "close")
 
 
 def timed(function, *args, **kwargs):
@@ -61,37 +63,54 @@ def full_run(path: Path, assignment: str, seed: int) -> dict:
     return {"wall": wall, "student": result.student_seconds, "score": result.score, "max_score": result.max_score}
 
 
+@contextlib.contextmanager
+def clock(phases: dict, key: str):
+    """Add the seconds the ``with`` block takes to ``phases[key]``."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        phases[key] += time.perf_counter() - start
+
+
 def step_by_step(path: Path, assignment: str, seed: int) -> dict:
     """One grading run of ``path`` taken apart: seconds per phase, and per-case round trips.
 
-    Follows what ``grade`` does for each case (fresh plan, reference on a wire copy of it,
-    the student's run in the worker, the judge), timing each part on its own.
+    Follows what ``grade`` does for each case (fresh plan, the reference run on a wire copy
+    of it, the student's run in the worker, the judge), timing each part on its own.
     """
     suite = SUITES[assignment]
-    phases = dict.fromkeys(("locate", "folder", "load", "build", "reference", "round trip", "student", "judge", "close"), 0.0)
+    phases = dict.fromkeys(PHASES, 0.0)
     trips, start = [], time.perf_counter()
     with opened(path) as folder:
-        found, phases["locate"] = timed(locate, folder, [assignment])
-        sandbox, phases["folder"] = timed(Sandbox, found.files, Limits())
-        loaded, phases["load"] = timed(sandbox.load, assignment)
+        with clock(phases, "locate"):
+            found = locate(folder, [assignment])
+        with clock(phases, "folder"):
+            sandbox = Sandbox(found.files, Limits())
+        with clock(phases, "load"):
+            loaded = sandbox.load(assignment)
         if loaded.status != "ok":
             raise SystemExit(f"{path}: {assignment}.py did not import in the worker: {loaded.value or loaded.detail}")
         for case in suite.cases:
-            plan, seconds = timed(case.build, case.rng(seed))
-            phases["build"] += seconds
+            with clock(phases, "build"):
+                plan = case.build(case.rng(seed))
             expected = None
             if case.judge.needs_reference:
-                (expected, _), seconds = timed(execute, wire.decode(wire.encode(plan)), reference(assignment), probes)
-                phases["reference"] += seconds
-            outcome, seconds = timed(sandbox.run, assignment, plan, case.timeout)
-            phases["round trip"] += seconds
-            trips.append(seconds)
+                with clock(phases, "copy"):
+                    copy = wire.decode(wire.encode(plan))
+                with clock(phases, "reference"):
+                    expected, _ = execute(copy, reference(assignment), probes)
+            before = phases["round trip"]
+            with clock(phases, "round trip"):
+                outcome = sandbox.run(assignment, plan, case.timeout)
+            trips.append(phases["round trip"] - before)
             if outcome.status == "ok":
                 answer = outcome.value
                 phases["student"] += answer["seconds"]
-                _, seconds = timed(case.judge.check, answer["outputs"], expected, answer["warnings"], plan)
-                phases["judge"] += seconds
-        _, phases["close"] = timed(sandbox.close)
+                with clock(phases, "judge"):
+                    case.judge.check(answer["outputs"], expected, answer["warnings"], plan)
+        with clock(phases, "close"):
+            sandbox.close()
     phases["wall"] = time.perf_counter() - start
     return {"phases": phases, "trips": trips}
 
@@ -103,7 +122,7 @@ def fresh_python(code: str) -> float:
 
 
 def machine() -> str:
-    cpu = ""
+    """The machine in one line: usable CPUs (what ``nproc`` says), CPU model, OS, Python, numpy."""
     try:
         cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
     except (OSError, StopIteration):
@@ -113,6 +132,7 @@ def machine() -> str:
 
 
 def ms(seconds: float) -> str:
+    """Seconds as milliseconds, right-aligned for the table."""
     return f"{seconds * 1e3:8.1f}"
 
 
@@ -125,20 +145,19 @@ def main(argv=None) -> None:
     if options.runs < 1:
         parser.error("--runs must be at least 1")
     name, seed, runs = options.assignment, options.seed, options.runs
-    solutions = SOLUTIONS
 
     # warm-up: the reference module is imported and cached, numpy's code paths are hot
-    full_run(solutions, name, seed)
+    full_run(SOLUTIONS, name, seed)
     full_run(STUBS, name, seed)
-    step_by_step(solutions, name, seed)
+    step_by_step(SOLUTIONS, name, seed)
 
     # the kinds are interleaved run by run, so a slow spell on the machine hits them all alike
     graded, stubbed, phased, bare, with_numpy = [], [], [], [], []
     total = time.perf_counter()
     for _ in range(runs):
-        graded.append(full_run(solutions, name, seed))
+        graded.append(full_run(SOLUTIONS, name, seed))
         stubbed.append(full_run(STUBS, name, seed))
-        phased.append(step_by_step(solutions, name, seed))
+        phased.append(step_by_step(SOLUTIONS, name, seed))
         bare.append(fresh_python("pass"))
         with_numpy.append(fresh_python("import numpy"))
     total = time.perf_counter() - total
@@ -147,14 +166,14 @@ def main(argv=None) -> None:
     command = shlex.join(["python", os.path.relpath(sys.argv[0], ROOT) if argv is None else "benchmarks/grade_reference.py", *(sys.argv[1:] if argv is None else argv)])
     print(f"dlgrade grading benchmark: {name}, {cases} cases, {runs} runs of each kind (+1 warm-up), hidden seed {seed}")
     print(f"machine: {machine()}")
-    print(f"command: {command}   (from {ROOT.name}/, {total:.1f} s)")
+    print(f"command: {command}   (in {ROOT}, measured runs took {total:.1f} s)")
     print()
 
     def median(rows, key):
         return statistics.median(row[key] for row in rows)
 
     print(f"{'full grading run, grade()':44} {'median':>8} {'min':>8} {'max':>8}  ms")
-    for label, rows in ((f"reference  solutions/", graded), ("stubs      assignments/", stubbed)):
+    for label, rows in (("reference  solutions/", graded), ("stubs      assignments/", stubbed)):
         walls = [row["wall"] for row in rows]
         score = f"{rows[0]['score']:g}/{rows[0]['max_score']:g}"
         print(f"  {label:30} {score:>11} {ms(statistics.median(walls))} {ms(min(walls))} {ms(max(walls))}")
@@ -172,11 +191,12 @@ def main(argv=None) -> None:
         ("  bare `python -I` start-up, fresh process *", startup),
         ("  `import numpy` on top of it, fresh process *", numpy_import),
         (f"build {cases} plans (case.build)", phases["build"]),
-        ("reference runs (wire copy + plan.execute)", phases["reference"]),
+        ("wire copy of the plans for the reference", phases["copy"]),
+        ("reference runs (plan.execute)", phases["reference"]),
         ("judging (judge.check)", phases["judge"]),
         (f"round trips to the worker ({cases} x Sandbox.run)", phases["round trip"]),
         ("  of which inside the student's calls", phases["student"]),
-        ("  of which transport (encode, pipe, decode)", phases["round trip"] - phases["student"]),
+        ("  of which transport and worker bookkeeping", phases["round trip"] - phases["student"]),
         ("close (kill worker, remove folder)", phases["close"]),
     ]
     counted = sum(value for label, value in rows if not label.startswith("  "))
@@ -184,6 +204,7 @@ def main(argv=None) -> None:
     for label, value in rows:
         print(f"  {label:50} {ms(value)} {value / phases['wall']:8.1%}")
     print(f"  {'sum of the phases':50} {ms(counted)} {counted / phases['wall']:8.1%}")
+    print(f"  {'rest (the loop and the clocks themselves)':50} {ms(phases['wall'] - counted)} {1 - counted / phases['wall']:8.1%}")
     print(f"  {'step-by-step run, wall':50} {ms(phases['wall'])} {1:8.1%}")
     trips = [trip for run in phased for trip in run["trips"]]
     print(f"  per-case round trip: median {statistics.median(trips) * 1e3:.2f} ms, min {min(trips) * 1e3:.2f}, max {max(trips) * 1e3:.2f} ({len(trips)} trips)")
