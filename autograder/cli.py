@@ -28,8 +28,15 @@ def _assignment(text: str) -> str:
     return name
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, with where to look for help."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="dlgrade", description="Grade deep-learning exercises against hidden reference solutions.")
+    main = _Parser(prog="dlgrade", description="Grade deep-learning exercises against hidden reference solutions.")
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND")
     grading = commands.add_parser("grade", help="grade one submission (a folder, a .zip or a .py file)")
     grading.add_argument("path", type=Path, help="the submission")
@@ -46,10 +53,13 @@ def main(argv=None) -> int:
         print(f"dlgrade: error: {arguments.path} does not exist", file=sys.stderr)
         return 2
     result = grade(arguments.path, arguments.assignment, arguments.seed)
-    print(report.table(result))
     if arguments.json:
         arguments.json.parent.mkdir(parents=True, exist_ok=True)
         arguments.json.write_text(report.gradescope_json(result))
+    try:
+        print(report.table(result), flush=True)
+    except BrokenPipeError:  # `dlgrade grade ... | head`: the reader left, grading is done
+        sys.stdout = None
     for line in result.staff:
         print(f"dlgrade: staff: {line}", file=sys.stderr)
     return 0

@@ -99,7 +99,7 @@ def _grade_case(case, assignment: str, sandbox: Sandbox, seed: int, staff: list)
         verdict = case.judge.check(answer["outputs"], expected, answer["warnings"], plan)
         seconds = answer["seconds"]
     else:
-        raised = outcome.status == "raised" and "missing" not in outcome.value
+        raised = outcome.status == "raised" and outcome.value.get("kind") == "raised"
         if raised and isinstance(case.judge, Raises) and outcome.value.get("step") == len(plan.calls) - 1:
             verdict = case.judge.check_error(outcome.value["error"], plan)
         else:
@@ -120,10 +120,12 @@ def _failure(outcome, functions: list, limits: Limits) -> str:
         return f"The result of {calls} could not be read back ({outcome.detail}): return numpy arrays, numbers and tuples."
     answer = outcome.value
     error = answer["error"]
-    if "missing" in answer:
-        return f"Missing function: {error['message']}. Define it at the top level of the module, with the name the handout gives."
     function = answer.get("function") or calls
-    if error["type"] == "NotImplementedError":
+    if answer.get("kind") == "missing":
+        return f"Missing function: your module has no {function}. Define it at the top level of the module, with the name the handout gives."
+    if answer.get("kind") == "unpack":
+        why = f"The result of {function} could not be unpacked ({error['type']}: {error['message']}): return exactly what the handout says, e.g. a tuple (out, cache)."
+    elif error["type"] == "NotImplementedError":
         why = f"{function} is not implemented yet (it raises NotImplementedError)."
     elif error["type"] == "MemoryError":
         why = f"{function} ran out of memory (the limit is {limits.memory_bytes >> 20} MB): {error['message']}"

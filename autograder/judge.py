@@ -50,7 +50,7 @@ def describe(value) -> str:
     if isinstance(value, np.ndarray):
         return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
     if isinstance(value, Opaque):
-        return f"a {value.type_name} object"
+        return f"an object of type {value.type_name}"
     if value is None:
         return "None"
     if isinstance(value, (bool, np.bool_)):

@@ -94,49 +94,62 @@ class Plan:
 
 
 class StepError(Exception):
-    """Call ``step`` of a plan raised; the original exception is the ``__cause__``."""
+    """Call ``step`` of a plan, to ``function``, went wrong; the cause is the ``__cause__``.
 
-    def __init__(self, step: int, function: str):
-        super().__init__(f"{function} raised")
-        self.step, self.function = step, function
+    ``kind`` says how: ``"raised"`` (the call raised), ``"missing"`` (the module has no
+    such function) or ``"unpack"`` (its result could not be indexed as the plan expects,
+    e.g. a forward pass that did not return ``(out, cache)``).
+    """
+
+    def __init__(self, step: int, function: str, kind: str):
+        super().__init__(f"{function}: {kind}")
+        self.step, self.function, self.kind = step, function, kind
 
 
 def execute(plan: Plan, module, probes=None, catch=Exception) -> tuple[dict, float]:
     """Run ``plan`` against ``module``; return (named outputs, seconds spent inside its calls).
 
-    Raises :class:`StepError` (chained to the module's exception) when a call raises one of
-    ``catch`` (the worker passes ``BaseException``: ``sys.exit()`` in student code is a
-    result too), and ``AttributeError`` when the module lacks a function the plan names.
+    Raises :class:`StepError`, chained to the original exception, for any of ``catch``
+    raised by the module's code or while reading its results (the worker passes
+    ``BaseException``: ``sys.exit()`` in student code is a result too).
     """
     returned, arguments, seconds = [], [], 0.0
 
-    def resolve(value):
+    def function_of(owner, name: str, step: int, label: str):
+        try:
+            return getattr(owner, name)
+        except catch as error:
+            raise StepError(step, label, "missing") from error
+
+    def resolve(value, step: int):
         if isinstance(value, Ref):
-            root = returned[value.index] if value.kind == "out" else arguments[value.index][value.path[0]]
-            path = value.path if value.kind == "out" else value.path[1:]
-            for key in path:
-                root = root[key]
+            try:
+                root = returned[value.index] if value.kind == "out" else arguments[value.index][value.path[0]]
+                for key in value.path if value.kind == "out" else value.path[1:]:
+                    root = root[key]
+            except catch as error:
+                raise StepError(value.index, plan.calls[value.index].function, "unpack") from error
             return root
         if isinstance(value, Func):
-            target = getattr(module if value.source == "module" else probes, value.name)
+            target = function_of(module if value.source == "module" else probes, value.name, step, value.name)
             return functools.partial(target, **dict(value.kwargs)) if value.kwargs else target
         if isinstance(value, (list, tuple)):
-            return type(value)(resolve(item) for item in value)
+            return type(value)(resolve(item, step) for item in value)
         if isinstance(value, dict):
-            return {key: resolve(item) for key, item in value.items()}
+            return {key: resolve(item, step) for key, item in value.items()}
         return value
 
     for call in plan.calls:
-        function = getattr(module, call.function)
-        args = [resolve(a) for a in call.args]
-        kwargs = {key: resolve(v) for key, v in call.kwargs.items()}
+        function = function_of(module, call.function, call.step, call.function)
+        args = [resolve(a, call.step) for a in call.args]
+        kwargs = {key: resolve(v, call.step) for key, v in call.kwargs.items()}
         start = time.perf_counter()
         try:
             result = function(*args, **kwargs)
         except catch as error:
-            raise StepError(call.step, call.function) from error
+            raise StepError(call.step, call.function, "raised") from error
         finally:
             seconds += time.perf_counter() - start
         returned.append(result)
         arguments.append({**dict(enumerate(args)), **kwargs})
-    return {name: resolve(ref) for name, ref in plan.outputs.items()}, seconds
+    return {name: resolve(ref, len(plan.calls)) for name, ref in plan.outputs.items()}, seconds

@@ -43,10 +43,13 @@ def main() -> None:
             request = wire.decode(wire.receive(request_fd))
         except EOFError:
             return
-        if request["op"] == "load":
-            answer = load(request["module"], modules)
-        else:
-            answer = run(request["module"], request["plan"], modules, plan, probes, np)
+        try:
+            if request["op"] == "load":
+                answer = load(request["module"], modules)
+            else:
+                answer = run(request["module"], request["plan"], modules, plan, probes, np)
+        except BaseException as error:  # whatever student code broke, answer rather than die
+            answer = {"ok": False, "error": describe(error, note="The grader's worker failed while handling your code's results.")}
         try:
             payload = wire.encode(answer)
         except BaseException as error:  # a returned value that cannot even be described
@@ -80,9 +83,7 @@ def run(name: str, the_plan, modules: dict, plan, probes, np) -> dict:
             try:
                 outputs, seconds = plan.execute(the_plan, module, probes, catch=BaseException)
             except plan.StepError as error:
-                return {"ok": False, "step": error.step, "function": error.function, "error": describe(error.__cause__)}
-            except AttributeError as error:
-                return {"ok": False, "missing": str(error), "error": describe(error)}
+                return {"ok": False, "step": error.step, "function": error.function, "kind": error.kind, "error": describe(error.__cause__)}
     seen = []
     for warning in caught:
         text = f"{warning.category.__name__}: {warning.message}"

@@ -158,6 +158,7 @@ def test_big_endian_arrays_arrive_native(dtype):
     assert back.dtype == np.dtype(dtype).newbyteorder("=")
 
 
+@pytest.mark.filterwarnings("ignore:the matrix subclass:PendingDeprecationWarning")
 def test_matrix_decodes_as_plain_ndarray():
     """An np.matrix arrives as a plain 2-D ndarray with the same entries."""
     matrix = np.matrix([[1.0, 2.0], [3.0, 4.0]])
@@ -193,6 +194,13 @@ def test_decoded_zero_d_array_is_writeable():
     assert isinstance(back, np.ndarray) and back.shape == ()
     back[()] = 1.0
     assert back[()] == 1.0
+
+
+def test_zero_d_output_is_still_a_number_after_the_wire():
+    """A 0-d array the student returns is judged as the number it is, not as an array of shape (1,)."""
+    from autograder.judge import compare
+
+    compare("loss", round_trip({"loss": np.array(1.5)})["loss"], 1.5, 1e-6)
 
 
 # ---------------------------------------------------------------- numpy scalars

@@ -1,0 +1,173 @@
+"""The `dlgrade grade` command, run as a user runs it: in a subprocess, by module and by name.
+
+Exit status 0 whenever grading happened (whatever the score), 2 with one error line on a
+usage error; --json writes Gradescope's results.json; --seed makes hidden inputs reproducible.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.suites.backprop import SUITE
+
+pytestmark = pytest.mark.engine
+
+ROOT = Path(__file__).resolve().parents[1]
+SOLUTIONS = ROOT / "solutions"
+STUBS = ROOT / "assignments"
+TEST_FIELDS = {"name", "number", "score", "max_score", "status", "output", "visibility", "tags"}
+
+# the reference with affine_forward forgetting the bias and sigmoid off by a constant (the
+# later definitions win): their messages quote input-dependent values, which change with the
+# hidden inputs' seed
+WRONG = (SOLUTIONS / "backprop.py").read_text() + """
+
+
+def affine_forward(x, w, b):
+    return x @ w, (x, w, b)
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x)) + 0.5
+"""
+
+
+def dlgrade(*arguments, command=None, cwd=ROOT):
+    """Run the CLI (``python -m autograder.cli`` unless ``command`` is given); the finished process."""
+    env = {key: value for key, value in os.environ.items() if key != "DLGRADE_SEED"}
+    command = command or [sys.executable, "-m", "autograder.cli"]
+    return subprocess.run([*command, *map(str, arguments)], capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+
+
+def results_json(tmp_path, submission, *arguments, name="results.json"):
+    """Grade ``submission`` with --json; the parsed results.json."""
+    path = tmp_path / "out" / name
+    finished = dlgrade("grade", submission, "--json", path, *arguments)
+    assert finished.returncode == 0, finished.stderr
+    return json.loads(path.read_text())
+
+
+def wrong_submission(tmp_path) -> Path:
+    folder = tmp_path / "wrong"
+    folder.mkdir()
+    (folder / "backprop.py").write_text(WRONG)
+    return folder
+
+
+def test_reference_scores_full_marks():
+    """`python -m autograder.cli grade solutions` exits 0 with "Total: 56 / 56"."""
+    finished = dlgrade("grade", SOLUTIONS, "--seed", 1)
+    assert finished.returncode == 0, finished.stderr
+    assert "Total: 56 / 56" in finished.stdout
+    assert "hidden inputs drawn with seed 1" in finished.stdout
+    assert finished.stderr == ""
+
+
+def test_installed_command_grades(tmp_path):
+    """The installed `dlgrade` command works from any folder: the reference scores 56 / 56."""
+    executable = shutil.which("dlgrade")
+    assert executable is not None, "dlgrade is not on PATH: pip install -e ."
+    finished = dlgrade("grade", SOLUTIONS, "--seed", 1, command=[executable], cwd=tmp_path)
+    assert finished.returncode == 0, finished.stderr
+    assert "Total: 56 / 56" in finished.stdout
+
+
+def test_stubs_score_zero_and_exit_zero():
+    """The unimplemented stubs are graded (exit 0) and score 0, saying what is not implemented."""
+    finished = dlgrade("grade", STUBS)
+    assert finished.returncode == 0, finished.stderr
+    assert "Total: 0 / 56" in finished.stdout
+    assert "affine_forward is not implemented yet (it raises NotImplementedError)." in finished.stdout
+
+
+def test_json_follows_gradescope_schema(tmp_path):
+    """--json: valid JSON, the documented test fields, hidden cases after_due_date, score = sum of tests."""
+    results = results_json(tmp_path, wrong_submission(tmp_path), "--seed", 3)
+    tests = results["tests"]
+    assert [test["name"] for test in tests] == [f"backprop: {case.name}" for case in SUITE.cases]
+    for test, case in zip(tests, SUITE.cases):
+        assert set(test) == TEST_FIELDS
+        assert test["visibility"] == {"visible": "visible", "hidden": "after_due_date"}[case.visibility]
+        assert test["max_score"] == case.points
+        assert test["score"] in (0, case.points)
+        assert test["status"] == ("passed" if test["score"] == case.points else "failed")
+        assert test["tags"] == ["backprop"]
+        assert isinstance(test["output"], str) and test["output"]
+    assert [test["number"] for test in tests] == [str(n) for n in range(1, len(tests) + 1)]
+    assert results["score"] == sum(test["score"] for test in tests)
+    assert 0 < results["score"] < SUITE.max_score
+    assert results["tests"][0]["output"].startswith("out is wrong in ")
+
+
+def test_json_for_the_reference_has_full_score(tmp_path):
+    """--json for the reference: score 56 and every test passed."""
+    results = results_json(tmp_path, SOLUTIONS, "--seed", 1)
+    assert results["score"] == 56
+    assert {test["status"] for test in results["tests"]} == {"passed"}
+
+
+def test_zip_submission_is_graded(tmp_path):
+    """A .zip holding backprop.py in a nested folder is graded like the folder."""
+    archive = tmp_path / "submission.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.write(SOLUTIONS / "backprop.py", "my work/hw1/backprop.py")
+    finished = dlgrade("grade", archive, "--seed", 1)
+    assert finished.returncode == 0, finished.stderr
+    assert "Total: 56 / 56" in finished.stdout
+    assert "backprop.py  (my work/hw1/backprop.py): 56 / 56" in finished.stdout
+
+
+def test_seed_makes_hidden_inputs_reproducible(tmp_path):
+    """The same --seed gives the same results; another seed changes some hidden case's message."""
+    submission = wrong_submission(tmp_path)
+    first = results_json(tmp_path, submission, "--seed", 5, name="first.json")["tests"]
+    again = results_json(tmp_path, submission, "--seed", 5, name="again.json")["tests"]
+    other = results_json(tmp_path, submission, "--seed", 6, name="other.json")["tests"]
+    assert first == again
+    visible = [(a, b) for a, b in zip(first, other) if a["visibility"] == "visible"]
+    hidden = [(a, b) for a, b in zip(first, other) if a["visibility"] == "after_due_date"]
+    assert all(a == b for a, b in visible)
+    assert any(a["output"] != b["output"] for a, b in hidden)
+
+
+def assert_usage_error(finished, message):
+    """Exit 2, nothing graded, and exactly one error line on stderr, holding ``message``."""
+    assert finished.returncode == 2
+    assert finished.stdout == ""
+    assert "Traceback" not in finished.stderr
+    errors = [line for line in finished.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1, finished.stderr
+    assert errors[0].startswith("dlgrade")
+    assert message in errors[0]
+
+
+def test_missing_path_is_a_usage_error(tmp_path):
+    """A path that does not exist: exit 2 with a single line naming it."""
+    missing = tmp_path / "nowhere"
+    finished = dlgrade("grade", missing)
+    assert_usage_error(finished, f"{missing} does not exist")
+    assert finished.stderr == f"dlgrade: error: {missing} does not exist\n"
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--assignment", "nope"], "unknown assignment 'nope' (known: backprop)"),
+        (["--seed", "-1"], "the seed must be a non-negative integer, not -1"),
+        (["--seed", "x"], "the seed must be a non-negative integer, not 'x'"),
+    ],
+)
+def test_bad_option_is_a_usage_error(arguments, message):
+    """An unknown --assignment, or a negative or non-integer --seed: exit 2 with the reason."""
+    assert_usage_error(dlgrade("grade", SOLUTIONS, *arguments), message)
+
+
+def test_no_subcommand_is_a_usage_error():
+    """`dlgrade` alone: exit 2, asking for a command."""
+    assert_usage_error(dlgrade(), "the following arguments are required: COMMAND")
