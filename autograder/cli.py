@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from . import report
-from .grade import grade
+from .grade import grade, new_seed
 from .suites import SUITES
 
 
@@ -52,7 +52,12 @@ def main(argv=None) -> int:
     if not arguments.path.exists():
         print(f"dlgrade: error: {arguments.path} does not exist", file=sys.stderr)
         return 2
-    result = grade(arguments.path, arguments.assignment, arguments.seed)
+    try:
+        seed = new_seed() if arguments.seed is None else arguments.seed
+    except ValueError as error:
+        print(f"dlgrade: error: {error}", file=sys.stderr)
+        return 2
+    result = grade(arguments.path, arguments.assignment, seed)
     if arguments.json:
         arguments.json.parent.mkdir(parents=True, exist_ok=True)
         arguments.json.write_text(report.gradescope_json(result))

@@ -25,33 +25,43 @@ SOLUTIONS = Path(os.environ.get("DLGRADE_SOLUTIONS", Path(__file__).resolve().pa
 _references: dict = {}
 
 
-def reference(assignment: str):
-    """The reference solution module for ``assignment``, from the solutions folder."""
-    if assignment not in _references:
-        path = SOLUTIONS / f"{assignment}.py"
+def reference(assignment: str, solutions: Path = SOLUTIONS):
+    """The reference solution module ``solutions/<assignment>.py``, imported once."""
+    path = Path(solutions) / f"{assignment}.py"
+    if path not in _references:
         spec = importlib.util.spec_from_file_location(f"dlgrade_reference_{assignment}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        _references[assignment] = module
-    return _references[assignment]
+        _references[path] = module
+    return _references[path]
 
 
 def new_seed() -> int:
-    """A fresh secret seed for hidden inputs (``DLGRADE_SEED`` in the environment fixes it)."""
-    return int(os.environ["DLGRADE_SEED"]) if os.environ.get("DLGRADE_SEED") else secrets.randbits(32)
+    """A fresh secret seed for hidden inputs; ``DLGRADE_SEED`` in the environment fixes it.
+
+    Raises ``ValueError`` when ``DLGRADE_SEED`` is not a non-negative integer.
+    """
+    text = os.environ.get("DLGRADE_SEED", "").strip()
+    if not text:
+        return secrets.randbits(32)
+    if not text.isdigit():
+        raise ValueError(f"DLGRADE_SEED must be a non-negative integer, not {text!r}")
+    return int(text)
 
 
-def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limits()) -> SubmissionResult:
+def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limits(),
+          suites: dict = SUITES, solutions: Path = SOLUTIONS) -> SubmissionResult:
     """Grade the submission at ``path`` (a folder, a .zip or a .py file).
 
-    ``assignments`` names the assignments to grade (default: all); ``seed`` draws the hidden
-    inputs (default: :func:`new_seed`). Never raises for anything in the submission: a
-    missing file, an unreadable zip or broken code costs points, with a message.
+    ``assignments`` names the assignments to grade (default: every suite in ``suites``);
+    ``seed`` draws the hidden inputs (default: :func:`new_seed`); the references come from
+    the ``solutions`` folder. Never raises for anything in the submission: a missing file,
+    an unreadable zip or broken code costs points, with a message.
     ``FileNotFoundError`` when ``path`` does not exist, ``KeyError`` for an unknown assignment.
     """
     if not Path(path).exists():
         raise FileNotFoundError(f"{path} does not exist")
-    suites = [SUITES[name] for name in (assignments or SUITES)]
+    suites = [suites[name] for name in (assignments or suites)]
     seed = new_seed() if seed is None else seed
     start = time.perf_counter()
     staff: list[str] = []
@@ -59,7 +69,7 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
         with opened(path) as folder:
             found = locate(folder, [suite.assignment for suite in suites])
             with Sandbox(found.files, limits) as sandbox:
-                results = [_grade_assignment(suite, folder, found, sandbox, seed, staff) for suite in suites]
+                results = [_grade_assignment(suite, folder, found, sandbox, seed, solutions, staff) for suite in suites]
     except SubmissionError as error:
         results = [_not_graded(suite, f"Your submission could not be read: {error}.") for suite in suites]
     student = sum(case.student_seconds for result in results for case in result.cases)
@@ -71,7 +81,7 @@ def _not_graded(suite, problem: str, file: str | None = None) -> AssignmentResul
     return AssignmentResult(suite.assignment, cases, file, problem)
 
 
-def _grade_assignment(suite, folder: Path, found, sandbox: Sandbox, seed: int, staff: list) -> AssignmentResult:
+def _grade_assignment(suite, folder: Path, found, sandbox: Sandbox, seed: int, solutions: Path, staff: list) -> AssignmentResult:
     name = suite.assignment
     if name not in found.files:
         return _not_graded(suite, found.problems[name])
@@ -80,33 +90,43 @@ def _grade_assignment(suite, folder: Path, found, sandbox: Sandbox, seed: int, s
     if loaded.status != "ok":
         why = _failure(loaded, [f"import {name}"], sandbox.limits)
         return _not_graded(suite, f"{name}.py could not be imported, so nothing in it was graded. {why}", file)
-    cases = tuple(_grade_case(case, name, sandbox, seed, staff) for case in suite.cases)
+    cases = tuple(_grade_case(case, name, sandbox, seed, solutions, staff) for case in suite.cases)
     return AssignmentResult(name, cases, file, note=found.notes.get(name, ""))
 
 
-def _grade_case(case, assignment: str, sandbox: Sandbox, seed: int, staff: list) -> CaseResult:
-    plan = case.build(case.rng(seed))
-    expected = None
-    if case.judge.needs_reference:
-        try:
-            expected, _ = execute(wire.decode(wire.encode(plan)), reference(assignment), probes)
-        except Exception as error:  # a broken reference must not cost the student anything silently
-            staff.append(f"{assignment}/{case.name}: the reference failed: {error!r}")
-            return CaseResult(assignment, case.name, case.points, 0.0, case.visibility, "Grader error: this case could not be graded; course staff have been told.", case.about)
+GRADER_ERROR = "Grader error: this case could not be graded; course staff have been told."
+
+
+def _grade_case(case, assignment: str, sandbox: Sandbox, seed: int, solutions: Path, staff: list) -> CaseResult:
+    def result(verdict: Verdict, seconds: float = 0.0) -> CaseResult:
+        score = case.points if verdict.passed else 0.0
+        return CaseResult(assignment, case.name, case.points, score, case.visibility, verdict.message, case.about, seconds)
+
+    try:
+        plan = case.build(case.rng(seed))
+        expected = None
+        if case.judge.needs_reference:
+            expected, _ = execute(wire.decode(wire.encode(plan)), reference(assignment, solutions), probes)
+    except Exception as error:  # a broken suite or reference must not pass silently, nor crash
+        staff.append(f"{assignment}/{case.name}: could not compute the expected result: {error!r}")
+        return result(Verdict(False, GRADER_ERROR))
     outcome = sandbox.run(assignment, plan, case.timeout)
+    try:
+        return result(*_judge(case, plan, expected, outcome, sandbox.limits))
+    except Exception as error:  # a worker that lied about its answer's shape, or a judge bug
+        staff.append(f"{assignment}/{case.name}: could not judge the answer: {error!r}")
+        return result(Verdict(False, GRADER_ERROR), outcome.seconds)
+
+
+def _judge(case, plan, expected, outcome, limits: Limits) -> tuple[Verdict, float]:
+    """The verdict on the worker's outcome, and the seconds the student's code took."""
     if outcome.status == "ok":
         answer = outcome.value
-        verdict = case.judge.check(answer["outputs"], expected, answer["warnings"], plan)
-        seconds = answer["seconds"]
-    else:
-        raised = outcome.status == "raised" and outcome.value.get("kind") == "raised"
-        if raised and isinstance(case.judge, Raises) and outcome.value.get("step") == len(plan.calls) - 1:
-            verdict = case.judge.check_error(outcome.value["error"], plan)
-        else:
-            verdict = Verdict(False, _failure(outcome, plan.functions, sandbox.limits))
-        seconds = outcome.seconds
-    score = case.points if verdict.passed else 0.0
-    return CaseResult(assignment, case.name, case.points, score, case.visibility, verdict.message, case.about, seconds)
+        return case.judge.check(answer["outputs"], expected, answer["warnings"], plan), answer["seconds"]
+    raised = outcome.status == "raised" and outcome.value.get("kind") == "raised"
+    if raised and isinstance(case.judge, Raises) and outcome.value.get("step") == len(plan.calls) - 1:
+        return case.judge.check_error(outcome.value["error"], plan), outcome.seconds
+    return Verdict(False, _failure(outcome, plan.functions, limits)), outcome.seconds
 
 
 def _failure(outcome, functions: list, limits: Limits) -> str:

@@ -38,7 +38,8 @@ class Mismatch(Exception):
 
 def relative_error(actual: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """Entry-wise ``|a - e| / max(1e-8, |a| + |e|)``; 0 where both are equal (infinities, NaN)."""
-    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
+    kind = complex if np.iscomplexobj(actual) or np.iscomplexobj(expected) else float
+    actual, expected = np.asarray(actual, dtype=kind), np.asarray(expected, dtype=kind)
     with np.errstate(invalid="ignore", over="ignore"):
         error = np.abs(actual - expected) / np.maximum(FLOOR, np.abs(actual) + np.abs(expected))
     same = (actual == expected) | (np.isnan(actual) & np.isnan(expected))
@@ -53,10 +54,12 @@ def describe(value) -> str:
         return f"an object of type {value.type_name}"
     if value is None:
         return "None"
+    if isinstance(value, str):
+        return f"the str {value!r:.60}"
     if isinstance(value, (bool, np.bool_)):
         return f"the bool {value}"
     if isinstance(value, (numbers.Number, np.generic)):
-        return f"the {type(value).__name__} {value!r}"
+        return f"the {type(value).__name__} {value.item() if isinstance(value, np.generic) else value!r}"
     if isinstance(value, (tuple, list)):
         return f"a {type(value).__name__} of {len(value)} items"
     if isinstance(value, dict):
@@ -82,6 +85,8 @@ def compare(name: str, actual, expected, tol: float) -> None:
         if not isinstance(actual, (bool, np.bool_)) or bool(actual) != bool(expected):
             raise Mismatch(f"{name} is {describe(actual)}, expected {bool(expected)}.")
     elif isinstance(expected, (numbers.Integral, np.integer)):
+        if isinstance(actual, np.ndarray) and actual.shape == ():
+            actual = actual[()]
         if isinstance(actual, (bool, np.bool_)) or not isinstance(actual, (numbers.Integral, np.integer)):
             raise Mismatch(f"{name} is {describe(actual)}, expected the int {int(expected)}" + (": use // or int(), not /." if isinstance(actual, (float, np.floating)) else "."))
         if int(actual) != int(expected):
@@ -144,7 +149,7 @@ def _compare_array(name: str, actual, expected: np.ndarray, tol: float) -> None:
         wrong = actual != expected
         if wrong.any():
             first = int(np.flatnonzero(wrong)[0])
-            raise Mismatch(f"{name} differs in {int(wrong.sum())} of {actual.size} entries; first at index {_index(first, actual.shape)}: expected {expected.flat[first]!r}, got {actual.flat[first]!r}.")
+            raise Mismatch(f"{name} differs in {int(wrong.sum())} of {actual.size} entries; first at index {_index(first, actual.shape)}: expected {expected.flat[first].item()!r}, got {actual.flat[first].item()!r}.")
         return
     error = relative_error(actual, expected)
     worst = int(np.argmax(error))

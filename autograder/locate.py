@@ -55,7 +55,9 @@ def opened(path: Path):
     folder = Path(tempfile.mkdtemp(prefix="dlgrade-submission-"))
     try:
         if zipfile.is_zipfile(path):
-            _unzip(path, folder, depth=1)
+            _unzip(path, folder, depth=1, budget=[MAX_UNZIPPED_BYTES])
+        elif path.suffix.lower() == ".zip":
+            raise SubmissionError(f"{path.name} is not a readable zip file")
         elif path.suffix == ".py":
             shutil.copyfile(path, folder / path.name)
         else:
@@ -65,12 +67,16 @@ def opened(path: Path):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _unzip(archive: Path, folder: Path, depth: int) -> None:
-    """Extract safely (no paths outside ``folder``, bounded size); unpack zips inside it too."""
+def _unzip(archive: Path, folder: Path, depth: int, budget: list) -> None:
+    """Extract safely (no paths outside ``folder``, bounded size); unpack zips inside it too.
+
+    ``budget`` holds the bytes still allowed, shared by the zips inside: they add up.
+    """
     try:
         with zipfile.ZipFile(archive) as bundle:
             members = [m for m in bundle.infolist() if not m.is_dir()]
-            if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+            budget[0] -= sum(m.file_size for m in members)
+            if budget[0] < 0:
                 raise SubmissionError(f"{archive.name} unpacks to more than {MAX_UNZIPPED_BYTES >> 20} MB")
             for member in members:
                 target = (folder / member.filename).resolve()
@@ -79,14 +85,16 @@ def _unzip(archive: Path, folder: Path, depth: int) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with bundle.open(member) as source, open(target, "wb") as sink:
                     shutil.copyfileobj(source, sink)
-    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as error:
+    except SubmissionError:
+        raise
+    except Exception as error:  # BadZipFile, zlib.error, NotImplementedError (compression method), OSError, ...
         raise SubmissionError(f"{archive.name} is not a readable zip file ({error})") from None
     if depth < MAX_ZIP_DEPTH:
         for inner in sorted(folder.rglob("*.zip")):
             if zipfile.is_zipfile(inner):
                 destination = inner.with_name(inner.stem + "_unzipped")
                 destination.mkdir(exist_ok=True)
-                _unzip(inner, destination, depth + 1)
+                _unzip(inner, destination, depth + 1, budget)
                 inner.unlink()
 
 

@@ -48,6 +48,9 @@ class Opaque:
     def __eq__(self, other) -> bool:
         return isinstance(other, Opaque) and other.type_name == self.type_name
 
+    def __hash__(self) -> int:
+        return hash((Opaque, self.type_name))
+
 
 def encode(value) -> bytes:
     """Serialize ``value`` (see the module docstring for what is allowed) to a payload."""
@@ -66,12 +69,12 @@ def decode(payload: bytes):
         return _from_tree(tree, view, [0], 0)
     except WireError:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, struct.error, RecursionError) as error:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, struct.error, RecursionError) as error:
         raise WireError(f"malformed message: {error}") from None
 
 
 def _to_tree(value, buffers, depth):
-    if depth > MAX_DEPTH:
+    if depth >= MAX_DEPTH:  # decode accepts depth <= MAX_DEPTH, the Opaque included
         return {"opaque": "deeply nested structure"}
     if value is None or isinstance(value, (bool, str)):
         return value
@@ -80,7 +83,7 @@ def _to_tree(value, buffers, depth):
     if isinstance(value, int):
         return int(value)
     if isinstance(value, np.ndarray):
-        array = np.ascontiguousarray(value.view(np.ndarray))
+        array = value.view(np.ndarray)  # not ascontiguousarray: it turns 0-d into 1-d; tobytes() is C order anyway
         if array.dtype.kind not in _ALLOWED_KINDS or array.dtype.fields is not None:
             return {"opaque": f"numpy array of dtype {array.dtype}"}
         array = array.astype(array.dtype.newbyteorder("<"), copy=False)
@@ -109,6 +112,8 @@ def _to_tree(value, buffers, depth):
 
 def _number(item):
     """A numpy scalar's value as JSON can hold it (complex as a pair)."""
+    if isinstance(item, np.generic):  # longdouble and clongdouble: .item() keeps the numpy type
+        item = complex(item) if np.iscomplexobj(item) else float(item)
     return [item.real, item.imag] if isinstance(item, complex) else item
 
 

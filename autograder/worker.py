@@ -87,7 +87,7 @@ def run(name: str, the_plan, modules: dict, plan, probes, np) -> dict:
     seen = []
     for warning in caught:
         text = f"{warning.category.__name__}: {warning.message}"
-        if os.path.dirname(os.path.abspath(warning.filename)) == FOLDER:
+        if _is_students(os.path.abspath(warning.filename)):
             text += f" ({os.path.basename(warning.filename)}, line {warning.lineno})"
         if text not in seen:
             seen.append(text)
@@ -105,12 +105,17 @@ def describe(error: BaseException, note: str = "") -> dict:
         lines = traceback.format_exception_only(kind, error)
         text = "".join(lines).replace(FOLDER + os.sep, "")
     else:
-        frames = [frame for frame in traceback.extract_tb(error.__traceback__) if frame.filename.startswith(FOLDER) and os.path.basename(frame.filename) not in ("plan.py", "worker.py", "wire.py", "probes.py")]
+        frames = [frame for frame in traceback.extract_tb(error.__traceback__) if _is_students(frame.filename)]
         for frame in frames:
             frame.filename = os.path.basename(frame.filename)
         text = "".join(traceback.format_list(frames[-4:]))
         text += f"{kind.__name__}: {message}" if message else kind.__name__
     return {"type": kind.__name__, "mro": [base.__name__ for base in kind.__mro__], "message": message[:2000], "traceback": text[-4000:], "note": note}
+
+
+def _is_students(filename: str) -> bool:
+    """Whether a traceback frame is in the student's own files (not the worker's, not numpy's)."""
+    return os.path.dirname(filename) == FOLDER and os.path.basename(filename) not in ("plan.py", "worker.py", "wire.py", "probes.py")
 
 
 if __name__ == "__main__":

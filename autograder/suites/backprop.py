@@ -67,6 +67,14 @@ def relu_backward_keeps_dout(rng):
     return Plan([forward, backward], {"dout after relu_backward": backward.arg(0)})
 
 
+def keeps_input(function, draw, name):
+    """``function(*draw(rng))`` must leave its first argument, called ``name``, as it was."""
+    def build(rng):
+        call = Call(function, *draw(rng))
+        return Plan([call], {f"{name} after {function}": call.arg(0)})
+    return build
+
+
 # -- 1.5, 1.6 sigmoid and softmax -----------------------------------------------------------
 
 def elementwise_plan(function, draw):
@@ -134,17 +142,23 @@ def chain_rule_plan(p, m, q):
     return build
 
 
-def numerical_jacobian_plan(probe, x_shape, **params):
-    """Central differences of a fixed smooth probe function, at the default step h."""
+def numerical_jacobian_plan(probe, x_shape, x_scale=1.0, **params):
+    """Central differences of a fixed smooth probe, at the default step h.
+
+    ``params`` maps the probe's array parameters to ``(shape, scale)`` of their draws.
+    """
     def build(rng):
-        bound = tuple((key, normal(rng, *shape, scale=0.5)) for key, shape in params.items())
-        call = Call("numerical_jacobian", Func("probe", probe, bound), normal(rng, *x_shape))
+        bound = tuple((key, normal(rng, *shape, scale=scale)) for key, (shape, scale) in params.items())
+        call = Call("numerical_jacobian", Func("probe", probe, bound), normal(rng, *x_shape, scale=x_scale))
         return Plan([call], {"J": call.out, "x after numerical_jacobian": call.arg(1)})
     return build
 
 
 FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
-NUMERICAL = Compare(tol=1e-5)  # two correct central differences agree far better than this
+EXACT = Compare(tol=0.0)  # an input left as it was is bit for bit the same
+# exp(a @ x) with a ~ N(0, 4^2): over 1000 draws a forward difference was off by at least
+# 6.6e-6, six times the default tolerance, and correct central differences by 0.
+EXP_AFFINE = {"x_scale": 0.5, "a": ((4, 3), 4.0)}
 
 SUITE = Suite("backprop", (
     Case("affine_forward", 1, affine_forward_plan(FIXED(4, 5, 3)), about="out = x @ w + b"),
@@ -155,17 +169,20 @@ SUITE = Suite("backprop", (
     Case("relu_forward, random shapes", 1, relu_forward_plan((3, 4, 7)), visibility="hidden"),
     Case("relu_backward, gradient 0 at x == 0", 1, relu_backward_plan((6, 5))),
     Case("relu_backward, random shapes", 1, relu_backward_plan((2, 9, 3)), visibility="hidden"),
-    Case("relu_backward leaves dout unchanged", 1, relu_backward_keeps_dout, about="the inputs are never modified"),
+    Case("relu_forward leaves x unchanged", 1, keeps_input("relu_forward", lambda rng: (normal(rng, 4, 3),), "x"), EXACT),
+    Case("relu_backward leaves dout unchanged", 1, relu_backward_keeps_dout, EXACT),
     Case("sigmoid", 1, elementwise_plan("sigmoid", lambda rng: normal(rng, 3, 4, scale=3.0))),
     Case("sigmoid, random values", 1, elementwise_plan("sigmoid", lambda rng: normal(rng, 11, scale=5.0)), visibility="hidden"),
     Case("sigmoid, |x| up to 1000 without overflow", 2, elementwise_plan("sigmoid", extreme_logits), STABLE),
     Case("softmax", 1, elementwise_plan("softmax", lambda rng: normal(rng, 4, 5))),
     Case("softmax over the last axis of a 3-D array", 1, elementwise_plan("softmax", lambda rng: normal(rng, 2, 3, 5, scale=2.0)), visibility="hidden"),
     Case("softmax, logits of magnitude 1000", 2, elementwise_plan("softmax", large_rows), STABLE),
+    Case("softmax leaves x unchanged", 1, keeps_input("softmax", lambda rng: (normal(rng, 3, 4, scale=5.0),), "x"), EXACT),
     *only(cross_entropy_plan(5, 4), "softmax_cross_entropy", {"loss": 1, "dscores": 2}),
     *only(cross_entropy_plan(1, 7, scale=2.0), "softmax_cross_entropy, batch of 1", {"loss": 1, "dscores": 1}, visibility="hidden"),
     *only(cross_entropy_plan(8, 3, scale=2.0), "softmax_cross_entropy, random scores", {"loss": 1, "dscores": 1}, visibility="hidden"),
     Case("softmax_cross_entropy, logits of magnitude 1000", 2, cross_entropy_plan(6, 5, scale=500.0, offset=1000.0), STABLE),
+    Case("softmax_cross_entropy leaves scores unchanged", 1, keeps_input("softmax_cross_entropy", lambda rng: (normal(rng, 4, 3, scale=5.0), rng.integers(0, 3, size=4)), "scores"), EXACT),
     *only(logistic_plan(6, 3), "logistic_regression_loss", {"loss": 1, "dw": 1, "db": 1}),
     *only(logistic_plan(9, 4, margin=2.0), "logistic_regression_loss, random data", {"loss": 1, "dw": 1, "db": 1}, visibility="hidden"),
     Case("logistic_regression_loss, margins of magnitude 1000", 2, logistic_plan(8, 3, margin=400.0), STABLE),
@@ -175,7 +192,9 @@ SUITE = Suite("backprop", (
     *only(affine_jacobians_plan(4, 5), "affine_jacobians, random shapes", {"J_x": 1, "J_w": 2}, visibility="hidden"),
     Case("chain_rule", 1, chain_rule_plan(1, 4, 6)),
     Case("chain_rule, random shapes", 1, chain_rule_plan(3, 5, 2), visibility="hidden"),
-    *only(numerical_jacobian_plan("tanh_affine", (3,), a=(4, 3), b=(4,)), "numerical_jacobian", {"J": 2, "x after numerical_jacobian": 1}, judge=NUMERICAL),
-    *only(numerical_jacobian_plan("log_sum_exp", (2, 3)), "numerical_jacobian of a scalar function", {"J": 1}, judge=NUMERICAL, visibility="hidden"),
-    *only(numerical_jacobian_plan("sin_product", (3, 2), c=(2, 2)), "numerical_jacobian of a matrix function", {"J": 2}, judge=NUMERICAL, visibility="hidden"),
+    *only(numerical_jacobian_plan("exp_affine", (3,), **EXP_AFFINE), "numerical_jacobian", {"J": 2}),
+    *only(numerical_jacobian_plan("tanh_affine", (3,), a=((4, 3), 0.5), b=((4,), 0.5)), "numerical_jacobian leaves x unchanged", {"x after numerical_jacobian": 1}, judge=EXACT),
+    *only(numerical_jacobian_plan("exp_affine", (2, 2), **EXP_AFFINE | {"a": ((4, 4), 4.0)}), "numerical_jacobian of a 2-D x", {"J": 1}, visibility="hidden"),
+    *only(numerical_jacobian_plan("log_sum_exp", (2, 3)), "numerical_jacobian of a scalar function", {"J": 1}, visibility="hidden"),
+    *only(numerical_jacobian_plan("sin_product", (3, 2), c=((2, 2), 0.5)), "numerical_jacobian of a matrix function", {"J": 2}, visibility="hidden"),
 ))
