@@ -11,6 +11,7 @@ import importlib.util
 import os
 import secrets
 import time
+import traceback
 from pathlib import Path
 
 from . import probes, wire
@@ -108,13 +109,13 @@ def _grade_case(case, assignment: str, sandbox: Sandbox, seed: int, solutions: P
         if case.judge.needs_reference:
             expected, _ = execute(wire.decode(wire.encode(plan)), reference(assignment, solutions), probes)
     except Exception as error:  # a broken suite or reference must not pass silently, nor crash
-        staff.append(f"{assignment}/{case.name}: could not compute the expected result: {error!r}")
+        staff.append(f"{assignment}/{case.name}: could not compute the expected result:\n{_traceback(error)}")
         return result(Verdict(False, GRADER_ERROR))
     outcome = sandbox.run(assignment, plan, case.timeout)
     try:
         return result(*_judge(case, plan, expected, outcome, sandbox.limits))
     except Exception as error:  # a worker that lied about its answer's shape, or a judge bug
-        staff.append(f"{assignment}/{case.name}: could not judge the answer: {error!r}")
+        staff.append(f"{assignment}/{case.name}: could not judge the answer:\n{_traceback(error)}")
         return result(Verdict(False, GRADER_ERROR), outcome.seconds)
 
 
@@ -127,6 +128,11 @@ def _judge(case, plan, expected, outcome, limits: Limits) -> tuple[Verdict, floa
     if raised and isinstance(case.judge, Raises) and outcome.value.get("step") == len(plan.calls) - 1:
         return case.judge.check_error(outcome.value["error"], plan), outcome.seconds
     return Verdict(False, _failure(outcome, plan.functions, limits)), outcome.seconds
+
+
+def _traceback(error: Exception) -> str:
+    """The full, chained traceback: for staff, never shown to students."""
+    return "".join(traceback.format_exception(error)).rstrip()
 
 
 def _failure(outcome, functions: list, limits: Limits) -> str:

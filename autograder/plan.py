@@ -52,6 +52,19 @@ class Func:
     kwargs: tuple = ()
 
 
+@dataclass(frozen=True)
+class Made:
+    """A value made where the plan runs, by calling probe ``name`` with ``kwargs``.
+
+    For arguments that cannot cross the wire as data: ``Made("generator", (("seed", 7),))``
+    becomes a fresh ``numpy.random.Generator`` in the worker and another, identical one
+    in the grader.
+    """
+
+    name: str
+    kwargs: tuple = ()
+
+
 @dataclass(eq=False)
 class Call:
     """One call ``function(*args, **kwargs)``; arguments may hold :class:`Ref` and :class:`Func`."""
@@ -133,6 +146,8 @@ def execute(plan: Plan, module, probes=None, catch=Exception) -> tuple[dict, flo
         if isinstance(value, Func):
             target = function_of(module if value.source == "module" else probes, value.name, step, value.name)
             return functools.partial(target, **dict(value.kwargs)) if value.kwargs else target
+        if isinstance(value, Made):
+            return function_of(probes, value.name, step, value.name)(**dict(value.kwargs))
         if isinstance(value, (list, tuple)):
             return type(value)(resolve(item, step) for item in value)
         if isinstance(value, dict):

@@ -1,7 +1,9 @@
-"""Fixed, smooth test functions handed to student code that takes a function argument.
+"""Fixed functions that plans name, because functions and generators cannot cross the wire.
 
-``numerical_jacobian(f, x)`` needs an ``f``; the plan names one of these (with its
-parameters bound) and both the reference and the student receive the same function.
+``numerical_jacobian(f, x)`` needs an ``f``: the plan names one of these smooth test
+functions (``Func``, its parameters bound) and the reference and the student receive the
+same function. An initializer needs an ``rng``: the plan names :func:`generator`
+(``Made``) and each side builds the same generator from the same seed.
 Copied into the worker's sandbox: numpy only.
 """
 
@@ -28,3 +30,8 @@ def log_sum_exp(x):
 def sin_product(x, c):
     """f(x) = sin(x) * (c @ x) for a 2-D x of shape (R, K) and c (K, K): a matrix-valued map."""
     return np.sin(x) * (x @ c)
+
+
+def generator(seed):
+    """A fresh ``numpy.random.Generator`` seeded with ``seed`` (an int or a list of ints)."""
+    return np.random.default_rng(seed)

@@ -2,7 +2,8 @@
 
 Never pickle: unpickling what a student's process sent could run their code in the grader.
 Decoding builds only None, bools, numbers, strings, lists, tuples, dicts, numpy arrays of
-numeric or boolean dtype, numpy scalars, and the plan's :class:`Ref` and :class:`Func`.
+numeric or boolean dtype, numpy scalars, and the plan's own descriptions (:class:`Ref`,
+:class:`Func`, :class:`Made`).
 Anything else a student returns is encoded as an :class:`Opaque` description (its type
 name), so the judge can say what came back instead of what was expected.
 
@@ -23,9 +24,9 @@ import struct
 import numpy as np
 
 try:  # in the worker's sandbox the modules sit side by side, not in a package
-    from .plan import Call, Func, Plan, Ref
+    from .plan import Call, Func, Made, Plan, Ref
 except ImportError:
-    from plan import Call, Func, Plan, Ref
+    from plan import Call, Func, Made, Plan, Ref
 
 MAX_FRAME = 1 << 30  # 1 GiB: larger than any graded output, small enough to refuse a flood
 MAX_DEPTH = 32
@@ -102,6 +103,8 @@ def _to_tree(value, buffers, depth):
         return {"ref": [value.index, value.kind, _to_tree(list(value.path), buffers, depth + 1)]}
     if isinstance(value, Func):
         return {"func": [value.source, value.name, _to_tree(dict(value.kwargs), buffers, depth + 1)]}
+    if isinstance(value, Made):
+        return {"made": [value.name, _to_tree(dict(value.kwargs), buffers, depth + 1)]}
     if isinstance(value, Plan):
         calls = [[c.function, _to_tree(list(c.args), buffers, depth + 1), _to_tree(c.kwargs, buffers, depth + 1)] for c in value.calls]
         return {"plan": calls, "outputs": _to_tree(value.outputs, buffers, depth + 1)}
@@ -162,6 +165,9 @@ def _from_tree(tree, view, offset, depth):
     if "func" in tree:
         source, name, kwargs = tree["func"]
         return Func(str(source), str(name), tuple(_from_tree(kwargs, view, offset, depth + 1).items()))
+    if "made" in tree:
+        name, kwargs = tree["made"]
+        return Made(str(name), tuple(_from_tree(kwargs, view, offset, depth + 1).items()))
     if "plan" in tree:
         calls = []
         for function, args, kwargs in tree["plan"]:

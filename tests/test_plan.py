@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from autograder import probes, wire
-from autograder.plan import Call, Func, Plan, Ref, StepError, execute
+from autograder.plan import Call, Func, Made, Plan, Ref, StepError, execute
 
 pytestmark = pytest.mark.engine
 
@@ -216,6 +216,27 @@ def test_seconds_measure_the_calls():
     outputs, seconds = execute(plan, MODULE)
     assert outputs == {}
     assert 0.05 <= seconds < 1.0
+
+
+def test_made_generators_are_fresh_and_identical_on_both_sides():
+    """Made("generator") builds a new Generator per resolution, equal streams for equal seeds, across the wire."""
+    seed = Made("generator", (("seed", [3, 4]),))
+    first, second = Call("identity", seed), Call("identity", seed)
+    plan = Plan([first, second], {"a": first.out, "b": second.out})
+    here, _ = execute(plan, MODULE, probes)
+    there, _ = execute(wire.decode(wire.encode(plan)), MODULE, probes)
+    assert here["a"] is not here["b"]
+    draws = [g.standard_normal(5) for g in (here["a"], here["b"], there["a"], there["b"])]
+    for draw in draws[1:]:
+        np.testing.assert_array_equal(draw, draws[0])
+
+
+def test_made_with_an_unknown_probe_is_a_missing_step():
+    """Made naming no probe fails as a missing step of the call that needed it."""
+    call = Call("identity", Made("no_such_probe"))
+    with pytest.raises(StepError) as caught:
+        execute(Plan([call], {"g": call.out}), MODULE, probes)
+    assert (caught.value.step, caught.value.function, caught.value.kind) == (0, "no_such_probe", "missing")
 
 
 def test_plan_survives_the_wire():
