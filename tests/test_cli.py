@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 STUBS = ROOT / "assignments"
 TEST_FIELDS = {"name", "number", "score", "max_score", "status", "output", "visibility", "tags"}
+FULL = f"{SUITE.max_score:g}"  # the suite's total, as the report prints it
 
 # the reference with affine_forward forgetting the bias and sigmoid off by a constant (the
 # later definitions win): their messages quote input-dependent values, which change with the
@@ -61,28 +62,28 @@ def wrong_submission(tmp_path) -> Path:
 
 
 def test_reference_scores_full_marks():
-    """`python -m autograder.cli grade solutions` exits 0 with "Total: 56 / 56"."""
+    """`python -m autograder.cli grade solutions` exits 0 with full marks: "Total: N / N", N the suite's total."""
     finished = dlgrade("grade", SOLUTIONS, "--seed", 1)
     assert finished.returncode == 0, finished.stderr
-    assert "Total: 56 / 56" in finished.stdout
+    assert f"Total: {FULL} / {FULL}" in finished.stdout
     assert "hidden inputs drawn with seed 1" in finished.stdout
     assert finished.stderr == ""
 
 
 def test_installed_command_grades(tmp_path):
-    """The installed `dlgrade` command works from any folder: the reference scores 56 / 56."""
+    """The installed `dlgrade` command works from any folder: the reference scores full marks."""
     executable = shutil.which("dlgrade")
     assert executable is not None, "dlgrade is not on PATH: pip install -e ."
     finished = dlgrade("grade", SOLUTIONS, "--seed", 1, command=[executable], cwd=tmp_path)
     assert finished.returncode == 0, finished.stderr
-    assert "Total: 56 / 56" in finished.stdout
+    assert f"Total: {FULL} / {FULL}" in finished.stdout
 
 
 def test_stubs_score_zero_and_exit_zero():
     """The unimplemented stubs are graded (exit 0) and score 0, saying what is not implemented."""
     finished = dlgrade("grade", STUBS)
     assert finished.returncode == 0, finished.stderr
-    assert "Total: 0 / 56" in finished.stdout
+    assert f"Total: 0 / {FULL}" in finished.stdout
     assert "affine_forward is not implemented yet (it raises NotImplementedError)." in finished.stdout
 
 
@@ -106,9 +107,9 @@ def test_json_follows_gradescope_schema(tmp_path):
 
 
 def test_json_for_the_reference_has_full_score(tmp_path):
-    """--json for the reference: score 56 and every test passed."""
+    """--json for the reference: full marks and every test passed."""
     results = results_json(tmp_path, SOLUTIONS, "--seed", 1)
-    assert results["score"] == 56
+    assert results["score"] == SUITE.max_score
     assert {test["status"] for test in results["tests"]} == {"passed"}
 
 
@@ -119,8 +120,8 @@ def test_zip_submission_is_graded(tmp_path):
         bundle.write(SOLUTIONS / "backprop.py", "my work/hw1/backprop.py")
     finished = dlgrade("grade", archive, "--seed", 1)
     assert finished.returncode == 0, finished.stderr
-    assert "Total: 56 / 56" in finished.stdout
-    assert "backprop.py  (my work/hw1/backprop.py): 56 / 56" in finished.stdout
+    assert f"Total: {FULL} / {FULL}" in finished.stdout
+    assert f"backprop.py  (my work/hw1/backprop.py): {FULL} / {FULL}" in finished.stdout
 
 
 def test_seed_makes_hidden_inputs_reproducible(tmp_path):

@@ -82,7 +82,7 @@ def test_helpers_build_the_reference_faithfully(tmp_path):
     functions = REFERENCE[REFERENCE.index("def chain_rule") : REFERENCE.index("def numerical_jacobian")]
     result, assignment = graded(tmp_path, replaced(functions))
     assert failed(assignment) == {}
-    assert result.score == SUITE.max_score == 56
+    assert result.score == SUITE.max_score
     assert calling("sigmoid") == {"sigmoid", "sigmoid, random values", "sigmoid, |x| up to 1000 without overflow"}
 
 
