@@ -142,7 +142,8 @@ def _compare_array(name: str, actual, expected: np.ndarray, tol: float) -> None:
         if bad.any():
             first = int(np.flatnonzero(bad)[0])
             what = "NaN" if np.isnan(actual.flat[first]) else "inf"
-            raise Mismatch(f"{name} has {int(bad.sum())} non-finite entries ({what} at index {_index(first, actual.shape)}), expected finite values: look for an overflow (exp of a large number), log(0) or 0/0.")
+            count = int(bad.sum())
+            raise Mismatch(f"{name} has {count} non-finite {'entry' if count == 1 else 'entries'} ({what} at index {_index(first, actual.shape)}), expected finite values: look for an overflow (exp of a large number), log(0) or 0/0.")
     if actual.size == 0:
         return
     if expected.dtype.kind in "biu":

@@ -77,7 +77,7 @@ def _unzip(archive: Path, folder: Path, depth: int, budget: list) -> None:
             members = [m for m in bundle.infolist() if not m.is_dir()]
             budget[0] -= sum(m.file_size for m in members)
             if budget[0] < 0:
-                raise SubmissionError(f"{archive.name} unpacks to more than {MAX_UNZIPPED_BYTES >> 20} MB")
+                raise SubmissionError(f"{archive.name} unpacks to more than {MAX_UNZIPPED_BYTES / 2**20:g} MB")
             for member in members:
                 target = (folder / member.filename).resolve()
                 if not target.is_relative_to(folder.resolve()):

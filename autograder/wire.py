@@ -67,7 +67,11 @@ def decode(payload: bytes):
         (size,) = struct.unpack(">Q", payload[:8])
         tree = json.loads(payload[8 : 8 + size])
         view = memoryview(payload)[8 + size :]
-        return _from_tree(tree, view, [0], 0)
+        offset = [0]
+        value = _from_tree(tree, view, offset, 0)
+        if offset[0] != len(view):
+            raise WireError(f"{len(view) - offset[0]} bytes of array data left over")
+        return value
     except WireError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, struct.error, RecursionError) as error:

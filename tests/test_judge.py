@@ -147,7 +147,7 @@ def test_inf_is_detected_with_its_index():
     """An inf where a finite value is expected is named, with its index."""
     actual = EXPECTED.copy()
     actual[2, 1] = -np.inf
-    assert mismatch("dx", actual, EXPECTED).startswith("dx has 1 non-finite entries (inf at index (2, 1)), expected finite values")
+    assert mismatch("dx", actual, EXPECTED).startswith("dx has 1 non-finite entry (inf at index (2, 1)), expected finite values")
 
 
 def test_equal_infinities_pass():

@@ -555,3 +555,18 @@ def test_receive_on_closed_pipe_raises_eof(pipe):
     os.close(pipe.pop("w"))
     with pytest.raises(EOFError, match="pipe closed"):
         receive(pipe["r"])
+
+
+def test_trailing_bytes_are_rejected():
+    """A payload with array bytes nobody claimed is malformed, not silently accepted."""
+    payload = wire.encode(np.arange(3.0)) + b"\x00" * 8
+    with pytest.raises(wire.WireError, match="left over"):
+        wire.decode(payload)
+
+
+def test_made_round_trips():
+    """Made (a generator built where the plan runs) crosses the wire with its kwargs."""
+    from autograder.plan import Made
+
+    made = Made("generator", (("seed", [1, 2]),))
+    assert wire.decode(wire.encode(made)) == made
