@@ -51,6 +51,23 @@ class Outcome:
     seconds: float = 0.0
 
 
+def worker_environment(home: Path) -> dict:
+    """The worker's whole environment: nothing of the grader's (no secrets), one BLAS thread."""
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        # one thread per worker: class grading runs one worker per core
+        "OPENBLAS_NUM_THREADS": "1",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # some CPUs here need them to run numpy
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env
+
+
 class _Timeout(Exception):
     pass
 
@@ -109,18 +126,7 @@ class Sandbox:
     def _start(self) -> None:
         request_read, self._request_fd = os.pipe()
         self._response_fd, response_write = os.pipe()
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(self.folder),
-            "LANG": "C.UTF-8",
-            # one thread per worker: class grading runs one worker per core
-            "OPENBLAS_NUM_THREADS": "1",
-            "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
-        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # needed by some CPUs here
-            if key in os.environ:
-                env[key] = os.environ[key]
+        env = worker_environment(home=self.folder)
         command = [sys.executable, "-I", "-S", "-u", str(self.folder / "worker.py"), str(request_read), str(response_write), str(self.limits.memory_bytes)]
         self._process = subprocess.Popen(
             command,

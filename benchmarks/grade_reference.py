@@ -11,7 +11,7 @@ and prints, as medians over the runs:
   the files, the sandbox folder, worker start-up plus import (``Sandbox(...).load``), the
   plans, the reference runs (``autograder.plan.execute`` on the reference module, with the
   wire copy ``grade`` makes), judging, the round trips to the worker, closing the sandbox;
-- what a bare ``python -I`` start-up and ``import numpy`` cost in a fresh process, to see
+- what a bare ``python -I -S`` start-up and ``import numpy`` cost in a fresh process, to see
   how much of the worker's start-up they explain.
 
 Run from the repository root, in well under a minute with the defaults::
@@ -39,14 +39,14 @@ from autograder import probes, wire
 from autograder.grade import SOLUTIONS, grade, reference
 from autograder.locate import locate, opened
 from autograder.plan import execute
-from autograder.sandbox import Limits, Sandbox
+from autograder.sandbox import Limits, Sandbox, worker_environment
 from autograder.suites import SUITES
 
 ROOT = Path(__file__).resolve().parent.parent
 STUBS = ROOT / "assignments"
 # the worker's environment (autograder/sandbox.py): one BLAS thread, nothing else inherited
-WORKER_ENV = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-WORKER_ENV.update({key: os.environ[key] for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if key in os.environ})
+WORKER_ENV = worker_environment(home=Path.cwd())
+NUMPY_SITE = str(Path(np.__file__).resolve().parent.parent)
 PHASES = ("locate", "folder", "load", "build", "copy", "reference", "round trip", "student", "judge", "close")
 
 
@@ -116,8 +116,10 @@ def step_by_step(path: Path, assignment: str, seed: int) -> dict:
 
 
 def fresh_python(code: str) -> float:
-    """Seconds for a new ``python -I -c CODE`` in the worker's environment, start to exit."""
-    _, seconds = timed(subprocess.run, [sys.executable, "-I", "-c", code], env=WORKER_ENV, check=True)
+    """Seconds for a new ``python -I -S -c CODE`` (as the worker starts, numpy on its path),
+    in the worker's environment, start to exit."""
+    path = f"import sys; sys.path.insert(0, {NUMPY_SITE!r}); "
+    _, seconds = timed(subprocess.run, [sys.executable, "-I", "-S", "-c", path + code], env=WORKER_ENV, check=True)
     return seconds
 
 
@@ -188,7 +190,7 @@ def main(argv=None) -> None:
         ("locate the files (opened + locate)", phases["locate"]),
         ("sandbox folder (mkdtemp, copy 5 files)", phases["folder"]),
         ("worker start-up + import (Sandbox.load)", phases["load"]),
-        ("  bare `python -I` start-up, fresh process *", startup),
+        ("  bare `python -I -S` start-up, fresh process *", startup),
         ("  `import numpy` on top of it, fresh process *", numpy_import),
         (f"build {cases} plans (case.build)", phases["build"]),
         ("wire copy of the plans for the reference", phases["copy"]),
