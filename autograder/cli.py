@@ -49,15 +49,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     """Entry point. Exit status 0 whenever grading happened, whatever the score; 2 on a usage error."""
     arguments = parser().parse_args(argv)
-    if not arguments.path.exists():
-        print(f"dlgrade: error: {arguments.path} does not exist", file=sys.stderr)
-        return 2
     try:
         seed = new_seed() if arguments.seed is None else arguments.seed
-    except ValueError as error:
+        result = grade(arguments.path, arguments.assignment, seed)
+    except (FileNotFoundError, ValueError) as error:  # grade() raises these for usage errors only
         print(f"dlgrade: error: {error}", file=sys.stderr)
         return 2
-    result = grade(arguments.path, arguments.assignment, seed)
     if arguments.json:
         arguments.json.parent.mkdir(parents=True, exist_ok=True)
         arguments.json.write_text(report.gradescope_json(result))

@@ -12,10 +12,11 @@ import os
 import secrets
 import time
 import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import probes, wire
-from .judge import Raises, Verdict
+from .judge import Verdict, failure, verdict
 from .locate import SubmissionError, locate, opened
 from .plan import execute
 from .results import AssignmentResult, CaseResult, SubmissionResult
@@ -23,18 +24,16 @@ from .sandbox import Limits, Sandbox
 from .suites import SUITES
 
 SOLUTIONS = Path(os.environ.get("DLGRADE_SOLUTIONS", Path(__file__).resolve().parent.parent / "solutions"))
-_references: dict = {}
+GRADER_ERROR = "Grader error: this case could not be graded; course staff have been told."
 
 
 def reference(assignment: str, solutions: Path = SOLUTIONS):
-    """The reference solution module ``solutions/<assignment>.py``, imported once."""
+    """Import the reference solution ``solutions/<assignment>.py`` as a fresh module."""
     path = Path(solutions) / f"{assignment}.py"
-    if path not in _references:
-        spec = importlib.util.spec_from_file_location(f"dlgrade_reference_{assignment}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        _references[path] = module
-    return _references[path]
+    spec = importlib.util.spec_from_file_location(f"dlgrade_reference_{assignment}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def new_seed() -> int:
@@ -50,6 +49,17 @@ def new_seed() -> int:
     return int(text)
 
 
+@dataclass
+class _Run:
+    """What every case of one grading run shares, passed explicitly."""
+
+    sandbox: Sandbox
+    seed: int
+    deadline: float  # a perf_counter time: no case starts after it
+    staff: list = field(default_factory=list)
+    timed_out: dict = field(default_factory=dict)  # (assignment, function) -> seconds it had
+
+
 def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limits(),
           suites: dict = SUITES, solutions: Path = SOLUTIONS) -> SubmissionResult:
     """Grade the submission at ``path`` (a folder, a .zip or a .py file).
@@ -62,102 +72,79 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
     """
     if not Path(path).exists():
         raise FileNotFoundError(f"{path} does not exist")
-    suites = [suites[name] for name in (assignments or suites)]
+    chosen = [suites[name] for name in (assignments or suites)]
     seed = new_seed() if seed is None else seed
     start = time.perf_counter()
-    staff: list[str] = []
+    printed, staff = "", []
     try:
         with opened(path) as folder:
-            found = locate(folder, [suite.assignment for suite in suites])
+            found = locate(folder, [suite.assignment for suite in chosen])
             with Sandbox(found.files, limits) as sandbox:
-                results = [_grade_assignment(suite, folder, found, sandbox, seed, solutions, staff) for suite in suites]
+                run = _Run(sandbox, seed, start + limits.submission_seconds, staff)
+                results = [_grade_assignment(suite, folder, found, solutions, run) for suite in chosen]
+                printed = sandbox.printed()
     except SubmissionError as error:
-        results = [_not_graded(suite, f"Your submission could not be read: {error}.") for suite in suites]
+        results = [_not_graded(suite, f"Your submission could not be read: {error}.") for suite in chosen]
     student = sum(case.student_seconds for result in results for case in result.cases)
-    return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, tuple(staff))
+    return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, printed, tuple(staff))
 
 
 def _not_graded(suite, problem: str, file: str | None = None) -> AssignmentResult:
-    cases = tuple(CaseResult(suite.assignment, case.name, case.points, 0.0, case.visibility, problem, case.about) for case in suite.cases)
+    cases = tuple(CaseResult(suite.assignment, case.name, case.points, False, case.visibility, problem, case.about) for case in suite.cases)
     return AssignmentResult(suite.assignment, cases, file, problem)
 
 
-def _grade_assignment(suite, folder: Path, found, sandbox: Sandbox, seed: int, solutions: Path, staff: list) -> AssignmentResult:
+def _grade_assignment(suite, folder: Path, found, solutions: Path, run: _Run) -> AssignmentResult:
     name = suite.assignment
     if name not in found.files:
         return _not_graded(suite, found.problems[name])
     file = str(found.files[name].relative_to(folder))
-    loaded = sandbox.load(name)
+    try:  # before the student's code runs at all
+        solution = reference(name, solutions)
+    except Exception as error:
+        run.staff.append(f"{name}: the reference solution could not be imported:\n{_traceback(error)}")
+        return _not_graded(suite, GRADER_ERROR, file)
+    loaded = run.sandbox.load(name)
     if loaded.status != "ok":
-        why = _failure(loaded, [f"import {name}"], sandbox.limits)
+        why = failure(loaded, [f"import {name}"], run.sandbox.limits.memory_bytes)
         return _not_graded(suite, f"{name}.py could not be imported, so nothing in it was graded. {why}", file)
-    cases = tuple(_grade_case(case, name, sandbox, seed, solutions, staff) for case in suite.cases)
+    cases = tuple(_grade_case(case, name, solution, run) for case in suite.cases)
     return AssignmentResult(name, cases, file, note=found.notes.get(name, ""))
 
 
-GRADER_ERROR = "Grader error: this case could not be graded; course staff have been told."
+def _grade_case(case, assignment: str, solution, run: _Run) -> CaseResult:
+    def result(judged: Verdict, seconds: float = 0.0) -> CaseResult:
+        return CaseResult(assignment, case.name, case.points, judged.passed, case.visibility, judged.message, case.about, seconds)
 
-
-def _grade_case(case, assignment: str, sandbox: Sandbox, seed: int, solutions: Path, staff: list) -> CaseResult:
-    def result(verdict: Verdict, seconds: float = 0.0) -> CaseResult:
-        score = case.points if verdict.passed else 0.0
-        return CaseResult(assignment, case.name, case.points, score, case.visibility, verdict.message, case.about, seconds)
-
+    limits = run.sandbox.limits
+    left = run.deadline - time.perf_counter()
+    if left <= 0:
+        return result(Verdict(False, f"Not run: grading your submission took longer than {limits.submission_seconds:g} s in all, so the remaining cases were skipped."))
     try:
-        plan = case.build(case.rng(seed))
+        plan = case.build(case.rng(run.seed))
         expected = None
         if case.judge.needs_reference:
-            expected, _ = execute(wire.decode(wire.encode(plan)), reference(assignment, solutions), probes)
+            expected, _ = execute(wire.decode(wire.encode(plan)), solution, probes)
     except Exception as error:  # a broken suite or reference must not pass silently, nor crash
-        staff.append(f"{assignment}/{case.name}: could not compute the expected result:\n{_traceback(error)}")
+        run.staff.append(f"{assignment}/{case.name}: could not compute the expected result:\n{_traceback(error)}")
         return result(Verdict(False, GRADER_ERROR))
-    outcome = sandbox.run(assignment, plan, case.timeout)
+    slow = [function for function in plan.functions if (assignment, function) in run.timed_out]
+    if slow:
+        return result(Verdict(False, f"Not run: {slow[0]} timed out in an earlier case (no answer within {run.timed_out[assignment, slow[0]]:g} s), so cases that call it are not run again."))
+    outcome = run.sandbox.run(assignment, plan, min(case.timeout or limits.call_seconds, left))
+    if outcome.status == "timeout" and isinstance(outcome.value.get("step"), int):
+        run.timed_out[assignment, plan.functions[outcome.value["step"]]] = outcome.seconds
+    seconds = outcome.value["seconds"] if outcome.status == "ok" else outcome.seconds
+    if outcome.status == "raised" and outcome.value.get("kind") == "probe":
+        run.staff.append(f"{assignment}/{case.name}: the suite names a probe that does not exist: {outcome.value['function']}")
+        return result(Verdict(False, GRADER_ERROR), seconds)
     try:
-        return result(*_judge(case, plan, expected, outcome, sandbox.limits))
-    except Exception as error:  # a worker that lied about its answer's shape, or a judge bug
-        staff.append(f"{assignment}/{case.name}: could not judge the answer:\n{_traceback(error)}")
-        return result(Verdict(False, GRADER_ERROR), outcome.seconds)
-
-
-def _judge(case, plan, expected, outcome, limits: Limits) -> tuple[Verdict, float]:
-    """The verdict on the worker's outcome, and the seconds the student's code took."""
-    if outcome.status == "ok":
-        answer = outcome.value
-        return case.judge.check(answer["outputs"], expected, answer["warnings"], plan), answer["seconds"]
-    raised = outcome.status == "raised" and outcome.value.get("kind") == "raised"
-    if raised and isinstance(case.judge, Raises) and outcome.value.get("step") == len(plan.calls) - 1:
-        return case.judge.check_error(outcome.value["error"], plan), outcome.seconds
-    return Verdict(False, _failure(outcome, plan.functions, limits)), outcome.seconds
+        return result(verdict(case.judge, outcome, plan, expected, limits.memory_bytes), seconds)
+    except Exception as error:  # a judge bug must not crash the grader
+        run.staff.append(f"{assignment}/{case.name}: could not judge the answer:\n{_traceback(error)}")
+        return result(Verdict(False, GRADER_ERROR), seconds)
 
 
 def _traceback(error: Exception) -> str:
     """The full, chained traceback: for staff, never shown to students."""
     return "".join(traceback.format_exception(error)).rstrip()
-
-
-def _failure(outcome, functions: list, limits: Limits) -> str:
-    """What went wrong when the student's code gave no outputs to judge, in their terms."""
-    calls = ", ".join(dict.fromkeys(functions))
-    if outcome.status == "timeout":
-        return f"Timed out: {calls} did not finish within {outcome.seconds:g} s (an infinite loop, or much too slow)."
-    if outcome.status == "crashed":
-        return f"Crashed while running {calls}: {outcome.detail}."
-    if outcome.status == "garbled":
-        return f"The result of {calls} could not be read back ({outcome.detail}): return numpy arrays, numbers and tuples."
-    answer = outcome.value
-    error = answer["error"]
-    function = answer.get("function") or calls
-    if answer.get("kind") == "missing":
-        return f"Missing function: your module has no {function}. Define it at the top level of the module, with the name the handout gives."
-    if answer.get("kind") == "unpack":
-        why = f"The result of {function} could not be unpacked ({error['type']}: {error['message']}): return exactly what the handout says, e.g. a tuple (out, cache)."
-    elif error["type"] == "NotImplementedError":
-        why = f"{function} is not implemented yet (it raises NotImplementedError)."
-    elif error["type"] == "MemoryError":
-        why = f"{function} ran out of memory (the limit is {limits.memory_bytes >> 20} MB): {error['message']}"
-    else:
-        note = f" {error['note']}" if error.get("note") else ""
-        why = f"{function} raised {error['type']}.{note}\n{error['traceback']}"
-    if functions and function != functions[-1]:
-        why = f"This case calls {function} first (for {functions[-1]}): {why}"
-    return why

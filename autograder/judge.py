@@ -10,6 +10,7 @@ returning a :class:`Verdict`; :class:`Raises` also has ``check_error(error, plan
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Callable
@@ -162,31 +163,50 @@ def _compare_array(name: str, actual, expected: np.ndarray, tol: float) -> None:
         )
 
 
+class Judge:
+    """What every judge has: whether it needs the reference's outputs, and how it takes an error.
+
+    ``check(outputs, expected, warnings, plan)`` judges the outputs of a plan that ran;
+    ``check_error(error, plan)`` judges an exception raised by the plan's last call, or
+    returns ``None`` when an exception is simply a failure (every judge but :class:`Raises`).
+    """
+
+    needs_reference = True
+
+    def check_error(self, error: dict, plan) -> Verdict | None:
+        return None
+
+
 @dataclass(frozen=True)
-class Compare:
+class Compare(Judge):
     """Judge every output against the reference's, within relative tolerance ``tol``.
 
-    ``no_warnings``: also fail when the student's code raised a numpy RuntimeWarning
-    (an overflow in ``exp`` that happened to give the right value is still a bug).
+    ``form_only`` names outputs judged for their form only (type, shape, dtype, finiteness),
+    not their values: a case about something else (an input left unchanged) still needs
+    a well-formed result, so an empty function cannot pass it.
+    ``no_warnings``: also fail when the student's code raised a numpy RuntimeWarning (an
+    overflow in ``exp`` that happened to give the right value is still a bug). It is a
+    proxy: a student can silence numpy with ``np.errstate``, so weight such cases lightly.
     """
 
     tol: float = 1e-6
+    form_only: tuple = ()
     no_warnings: bool = False
-    needs_reference = True
 
     def check(self, outputs: dict, expected: dict, warnings: list, plan) -> Verdict:
         try:
             for name, want in expected.items():
-                compare(name, outputs.get(name), want, self.tol)
+                compare(name, outputs.get(name), want, math.inf if name in self.form_only else self.tol)
         except Mismatch as mismatch:
             return Verdict(False, str(mismatch))
-        if self.no_warnings and warnings:
-            return Verdict(False, f"The values are right, but numpy warned: {warnings[0]}. Rewrite the computation so that it cannot overflow.")
+        numeric = [text for category, text in warnings if category == "RuntimeWarning"]
+        if self.no_warnings and numeric:
+            return Verdict(False, f"The values are right, but numpy warned: RuntimeWarning: {numeric[0]}. Rewrite the computation so that it cannot overflow.")
         return PASS
 
 
 @dataclass(frozen=True)
-class Property:
+class Property(Judge):
     """Judge by properties instead of a reference value (random outputs, invariants).
 
     ``test(outputs, plan)`` returns a list of problems, each a message for the student;
@@ -202,8 +222,8 @@ class Property:
 
 
 @dataclass(frozen=True)
-class Raises:
-    """The call must raise ``error`` (or a subclass), for inputs the contract forbids."""
+class Raises(Judge):
+    """The plan's last call must raise ``error`` (or a subclass), for inputs the contract forbids."""
 
     error: type
     needs_reference = False
@@ -216,3 +236,45 @@ class Raises:
         if self.error.__name__ in error.get("mro", []):
             return PASS
         return Verdict(False, f"{plan.calls[-1].function} raised {error.get('type')}: {error.get('message')}; it should raise {self.error.__name__}.")
+
+
+def verdict(judge: Judge, outcome, plan, expected, memory_bytes: int) -> Verdict:
+    """The judgement on what the worker reported for ``plan`` (an :class:`~autograder.sandbox.Outcome`),
+    given the reference's ``expected`` outputs (``None`` for judges that need none)."""
+    answer = outcome.value
+    if outcome.status == "ok":
+        return judge.check(answer["outputs"], expected, answer["warnings"], plan)
+    if outcome.status == "raised" and answer.get("kind") == "raised" and answer.get("step") == len(plan.calls) - 1:
+        handled = judge.check_error(answer["error"], plan)
+        if handled is not None:
+            return handled
+    return Verdict(False, failure(outcome, plan.functions, memory_bytes))
+
+
+def failure(outcome, functions: list, memory_bytes: int) -> str:
+    """What went wrong when the student's code gave no outputs to judge, in their terms."""
+    answer = outcome.value
+    step = answer.get("step")
+    running = functions[step] if isinstance(step, int) and 0 <= step < len(functions) else ", ".join(dict.fromkeys(functions))
+    if outcome.status == "timeout":
+        return f"Timed out: {running} did not finish within {outcome.seconds:g} s (an infinite loop, or much too slow)."
+    if outcome.status == "crashed":
+        return f"Crashed while running {running}: {outcome.detail}."
+    if outcome.status == "garbled":
+        return f"The result of {running} could not be read back ({outcome.detail}): return numpy arrays, numbers and tuples."
+    error = answer["error"]
+    function = answer.get("function") or running
+    if answer.get("kind") == "missing":
+        return f"Missing function: your module has no {function}. Define it at the top level of the module, with the name the handout gives."
+    if answer.get("kind") == "unpack":
+        why = f"The result of {function} could not be unpacked ({error['message']}): return exactly what the handout says, e.g. a tuple (out, cache)."
+    elif error["type"] == "NotImplementedError":
+        why = f"{function} is not implemented yet: it raises NotImplementedError({error['message']!r})."
+    elif error["type"] == "MemoryError":
+        why = f"{function} ran out of memory (the limit is {memory_bytes >> 20} MB): {error['message']}"
+    else:
+        note = f" {error['note']}" if error["note"] else ""
+        why = f"{function} raised {error['type']}.{note}\n{error['traceback']}"
+    if functions and function != functions[-1]:
+        why = f"This case calls {function} first (for {functions[-1]}): {why}"
+    return why

@@ -79,7 +79,8 @@ def _unzip(archive: Path, folder: Path, depth: int, budget: list) -> None:
             if budget[0] < 0:
                 raise SubmissionError(f"{archive.name} unpacks to more than {MAX_UNZIPPED_BYTES / 2**20:g} MB")
             for member in members:
-                target = (folder / member.filename).resolve()
+                # zips made on Windows may separate folders with backslashes
+                target = (folder / member.filename.replace("\\", "/")).resolve()
                 if not target.is_relative_to(folder.resolve()):
                     continue  # an absolute path or ../ in a zip is never a submission file
                 target.parent.mkdir(parents=True, exist_ok=True)

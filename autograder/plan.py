@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -65,21 +65,19 @@ class Made:
     kwargs: tuple = ()
 
 
-@dataclass(eq=False)
 class Call:
-    """One call ``function(*args, **kwargs)``; arguments may hold :class:`Ref` and :class:`Func`."""
-
-    function: str
-    args: tuple
-    kwargs: dict
-    step: int = -1
+    """One call ``function(*args, **kwargs)``; arguments may hold :class:`Ref`, :class:`Func`
+    and :class:`Made`. ``step`` is its position, set by the :class:`Plan` that holds it."""
 
     def __init__(self, function: str, *args, **kwargs):
         self.function, self.args, self.kwargs, self.step = function, args, kwargs, -1
 
+    def __repr__(self) -> str:
+        return f"Call({self.function!r}, step={self.step})"
+
     @property
     def out(self) -> Ref:
-        """The call's return value."""
+        """The call's return value (index it for the items of a returned tuple)."""
         return Ref(self, "out")
 
     def arg(self, key) -> Ref:
@@ -87,18 +85,17 @@ class Call:
         return Ref(self, "arg", (key,))
 
 
-@dataclass
 class Plan:
-    """Calls run in order, and the named results a judge will look at."""
-
-    calls: list
-    outputs: dict = field(default_factory=dict)
+    """Calls run in order, and the named results (``outputs``: name -> :class:`Ref`) to judge."""
 
     def __init__(self, calls, outputs=None):
         self.calls = list(calls)
         for step, call in enumerate(self.calls):
             call.step = step
         self.outputs = dict(outputs or {})
+
+    def __repr__(self) -> str:
+        return f"Plan({self.calls!r}, outputs={sorted(self.outputs)})"
 
     @property
     def functions(self) -> list[str]:
@@ -110,8 +107,9 @@ class StepError(Exception):
     """Call ``step`` of a plan, to ``function``, went wrong; the cause is the ``__cause__``.
 
     ``kind`` says how: ``"raised"`` (the call raised), ``"missing"`` (the module has no
-    such function) or ``"unpack"`` (its result could not be indexed as the plan expects,
-    e.g. a forward pass that did not return ``(out, cache)``).
+    such function), ``"unpack"`` (its result is not what the plan indexes, e.g. a forward
+    pass that returned an array instead of the tuple ``(out, cache)``) or ``"probe"`` (the
+    plan names a probe that does not exist: a bug in the suite, not the student's).
     """
 
     def __init__(self, step: int, function: str, kind: str):
@@ -119,35 +117,50 @@ class StepError(Exception):
         self.step, self.function, self.kind = step, function, kind
 
 
-def execute(plan: Plan, module, probes=None, catch=Exception) -> tuple[dict, float]:
+def execute(plan: Plan, module, probes=None, catch=Exception, before_call=None) -> tuple[dict, float]:
     """Run ``plan`` against ``module``; return (named outputs, seconds spent inside its calls).
 
     Raises :class:`StepError`, chained to the original exception, for any of ``catch``
     raised by the module's code or while reading its results (the worker passes
     ``BaseException``: ``sys.exit()`` in student code is a result too).
+    ``before_call(step)``, if given, is called just before each call starts.
     """
     returned, arguments, seconds = [], [], 0.0
 
-    def function_of(owner, name: str, step: int, label: str):
+    def probe(name: str, step: int):
         try:
-            return getattr(owner, name)
-        except catch as error:
-            raise StepError(step, label, "missing") from error
+            return getattr(probes, name)
+        except AttributeError as error:
+            raise StepError(step, name, "probe") from error
+
+    def unpacked(value: Ref):
+        if value.kind == "arg":
+            root, path = arguments[value.index][value.path[0]], value.path[1:]
+        else:
+            root, path = returned[value.index], value.path
+            if path and not isinstance(root, (tuple, list)):
+                raise TypeError(f"it returned {type(root).__name__}, not a tuple")
+        for key in path:
+            root = root[key]
+        return root
 
     def resolve(value, step: int):
         if isinstance(value, Ref):
             try:
-                root = returned[value.index] if value.kind == "out" else arguments[value.index][value.path[0]]
-                for key in value.path if value.kind == "out" else value.path[1:]:
-                    root = root[key]
+                return unpacked(value)
             except catch as error:
                 raise StepError(value.index, plan.calls[value.index].function, "unpack") from error
-            return root
         if isinstance(value, Func):
-            target = function_of(module if value.source == "module" else probes, value.name, step, value.name)
+            if value.source == "probe":
+                target = probe(value.name, step)
+            else:
+                try:
+                    target = getattr(module, value.name)
+                except catch as error:
+                    raise StepError(step, value.name, "missing") from error
             return functools.partial(target, **dict(value.kwargs)) if value.kwargs else target
         if isinstance(value, Made):
-            return function_of(probes, value.name, step, value.name)(**dict(value.kwargs))
+            return probe(value.name, step)(**dict(value.kwargs))
         if isinstance(value, (list, tuple)):
             return type(value)(resolve(item, step) for item in value)
         if isinstance(value, dict):
@@ -155,9 +168,14 @@ def execute(plan: Plan, module, probes=None, catch=Exception) -> tuple[dict, flo
         return value
 
     for call in plan.calls:
-        function = function_of(module, call.function, call.step, call.function)
+        try:
+            function = getattr(module, call.function)
+        except catch as error:
+            raise StepError(call.step, call.function, "missing") from error
         args = [resolve(a, call.step) for a in call.args]
         kwargs = {key: resolve(v, call.step) for key, v in call.kwargs.items()}
+        if before_call is not None:
+            before_call(call.step)
         start = time.perf_counter()
         try:
             result = function(*args, **kwargs)

@@ -28,7 +28,7 @@ def log_sum_exp(x):
 
 
 def sin_product(x, c):
-    """f(x) = sin(x) * (c @ x) for a 2-D x of shape (R, K) and c (K, K): a matrix-valued map."""
+    """f(x) = sin(x) * (x @ c) for a 2-D x of shape (R, K) and c (K, K): a matrix-valued map."""
     return np.sin(x) * (x @ c)
 
 

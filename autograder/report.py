@@ -10,6 +10,7 @@ import textwrap
 from .results import SubmissionResult
 
 GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "after_due_date"}
+PRINTED_LINES = 20
 
 
 def _points(value: float) -> str:
@@ -34,6 +35,9 @@ def table(result: SubmissionResult, width: int = 100) -> str:
             lines.append(f"  {mark} {case.name:<{name_width}}  {_points(case.score):>3} / {_points(case.max_score):<3}{tag}")
             if case.message and not case.passed:
                 lines += _wrapped(case.message, "         ", width)
+    if result.printed:
+        shown = result.printed.splitlines()[:PRINTED_LINES]
+        lines += ["", f"Your code printed (the first {len(shown)} lines):", *(f"  | {line}" for line in shown)]
     lines += ["", f"Total: {_points(result.score)} / {_points(result.max_score)}    (hidden inputs drawn with seed {result.seed}; "
               f"graded in {result.seconds:.1f} s)"]
     return "\n".join(lines).lstrip("\n")
@@ -64,7 +68,7 @@ def gradescope(result: SubmissionResult) -> dict:
             "visibility": GRADESCOPE_VISIBILITY[case.visibility],
             "tags": [case.assignment],
         })
-    summary = [f"{a.assignment}.py: {_points(a.score)} / {_points(a.max_score)}" + (f" ({a.problem})" if a.problem else "") for a in result.assignments]
+    summary = [f"{a.assignment}.py: {_points(a.score)} / {_points(a.max_score)}" + (f" ({a.problem or a.note})" if a.problem or a.note else "") for a in result.assignments]
     return {
         "score": result.score,
         "execution_time": math.ceil(result.seconds),

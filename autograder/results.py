@@ -11,20 +11,21 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class CaseResult:
-    """One case's outcome: ``score`` is 0 or ``max_score``; ``message`` is for the student."""
+    """One case's outcome: ``passed`` is the judge's verdict, ``score`` is ``max_score`` if it
+    passed and 0 otherwise; ``message`` is for the student."""
 
     assignment: str
     name: str
     max_score: float
-    score: float
+    passed: bool
     visibility: str
     message: str = ""
     about: str = ""
     student_seconds: float = 0.0
 
     @property
-    def passed(self) -> bool:
-        return self.score == self.max_score
+    def score(self) -> float:
+        return self.max_score if self.passed else 0.0
 
 
 @dataclass(frozen=True)
@@ -51,12 +52,14 @@ class AssignmentResult:
 class SubmissionResult:
     """A whole submission: ``seed`` drew the hidden inputs; ``seconds`` is the wall time of
     grading and ``student_seconds`` the part spent inside the student's own calls.
-    ``staff`` holds diagnostics for course staff only (a reference that failed, say)."""
+    ``printed`` is the start of what the student's code printed; ``staff`` holds diagnostics
+    for course staff only (a reference that failed, say)."""
 
     assignments: tuple
     seed: int
     seconds: float = 0.0
     student_seconds: float = 0.0
+    printed: str = ""
     staff: tuple = ()
 
     @property

@@ -15,7 +15,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,10 +27,12 @@ WORKER_FILES = ("worker.py", "wire.py", "plan.py", "probes.py")
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits for the worker: seconds per request, bytes of address space, output kept."""
+    """Resource limits: seconds per case (call), per import, and for a whole submission;
+    bytes of address space for the worker, and bytes of its printed output kept."""
 
     call_seconds: float = 10.0
     import_seconds: float = 20.0
+    submission_seconds: float = 600.0
     memory_bytes: int = 1 << 30
     output_bytes: int = 64 << 10
 
@@ -87,9 +88,12 @@ class Sandbox:
         for module, source in files.items():
             shutil.copyfile(source, self.folder / f"{module}.py")
         _link_numpy(self.folder / "lib")
+        # what student code prints goes to a file, not a pipe: nothing to drain, nothing that
+        # a process escaping the worker could keep open to hang the grader
+        self._printed = tempfile.TemporaryFile()
         self._process = None
         self._loaded: set[str] = set()
-        self.output = bytearray()  # the start of what student code printed, for staff
+        self._requests = 0
 
     def __enter__(self) -> Sandbox:
         return self
@@ -98,27 +102,36 @@ class Sandbox:
         self.close()
 
     def load(self, module: str) -> Outcome:
-        """Import the student's module in the worker (a fresh worker if needed)."""
+        """Import the student's module in a worker (a fresh worker if the last one died)."""
+        self._discard_dead_worker()
         outcome = self._request({"op": "load", "module": module}, self.limits.import_seconds)
         if outcome.status == "ok":
             self._loaded.add(module)
         return outcome
 
     def run(self, module: str, plan, seconds: float | None = None) -> Outcome:
-        """Execute a :class:`plan.Plan` on the student's module.
+        """Execute a :class:`plan.Plan` on the student's module within ``seconds``.
 
         The module is imported first if this worker has not imported it yet; an import
-        failure is returned as the outcome.
+        failure is returned as the outcome. A timeout's ``value["step"]`` is the call that
+        was running (``None`` if none had started).
         """
-        if module not in self._loaded or self._process is None:
+        self._discard_dead_worker()
+        if module not in self._loaded:
             loaded = self.load(module)
             if loaded.status != "ok":
                 return loaded
         return self._request({"op": "run", "module": module, "plan": plan}, seconds or self.limits.call_seconds)
 
+    def printed(self) -> str:
+        """The start of what the student's code printed (at most ``limits.output_bytes``)."""
+        self._printed.seek(0)
+        return self._printed.read(self.limits.output_bytes).decode("utf-8", "replace")
+
     def close(self) -> None:
         """Kill the worker and remove the folder."""
         self._kill()
+        self._printed.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     # -- process management -------------------------------------------------------------
@@ -126,32 +139,26 @@ class Sandbox:
     def _start(self) -> None:
         request_read, self._request_fd = os.pipe()
         self._response_fd, response_write = os.pipe()
-        env = worker_environment(home=self.folder)
-        command = [sys.executable, "-I", "-S", "-u", str(self.folder / "worker.py"), str(request_read), str(response_write), str(self.limits.memory_bytes)]
+        os.set_blocking(self._request_fd, False)  # sending, too, must respect the deadline
+        command = [sys.executable, "-I", "-S", "-u", str(self.folder / "worker.py"), str(request_read),
+                   str(response_write), str(self.limits.memory_bytes), str(self.limits.output_bytes)]
         self._process = subprocess.Popen(
             command,
             pass_fds=(request_read, response_write),
             stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
+            stdout=self._printed,
+            stderr=self._printed,
             cwd=self.folder,
-            env=env,
+            env=worker_environment(home=self.folder),
             start_new_session=True,
         )
         os.close(request_read)
         os.close(response_write)
-        self._loaded = set()
-        threading.Thread(target=self._drain, args=(self._process.stdout,), daemon=True).start()
 
-    def _drain(self, stream) -> None:
-        """Keep the first ``output_bytes`` the student printed; read and drop the rest."""
-        try:
-            while chunk := stream.read1(1 << 16):
-                room = self.limits.output_bytes - len(self.output)
-                if room > 0:
-                    self.output += chunk[:room]
-        except (OSError, ValueError):
-            pass
+    def _discard_dead_worker(self) -> None:
+        """A worker that died between requests (a background thread, say) is replaced, not blamed."""
+        if self._process is not None and self._process.poll() is not None:
+            self._kill()
 
     def _kill(self) -> None:
         if self._process is None:
@@ -161,39 +168,74 @@ class Sandbox:
         except (ProcessLookupError, PermissionError):
             pass
         self._process.wait()
-        for fd in (self._request_fd, self._response_fd):
-            os.close(fd)
-        self._process.stdout.close()
+        os.close(self._request_fd)
+        os.close(self._response_fd)
         self._process = None
+        self._loaded = set()
 
     def _request(self, message: dict, seconds: float) -> Outcome:
         if self._process is None:
             self._start()
+        self._requests += 1
+        number = self._requests
         start = time.perf_counter()
         deadline = start + seconds
+        step = None
 
-        def wait() -> None:
+        def wait(fd: int, writing: bool = False) -> None:
             left = deadline - time.perf_counter()
-            if left <= 0 or not select.select([self._response_fd], [], [], left)[0]:
+            ready = select.select([], [fd], [], left) if writing else select.select([fd], [], [], left)
+            if left <= 0 or not any(ready):
                 raise _Timeout
 
         try:
-            wire.send(self._request_fd, wire.encode(message))
-            answer = wire.decode(wire.receive(self._response_fd, wait))
-            if not isinstance(answer, dict) or not isinstance(answer.get("ok"), bool):
-                raise wire.WireError("the answer is not a result")
+            wire.send(self._request_fd, wire.encode({**message, "id": number}), lambda: wait(self._request_fd, True))
+            while True:
+                answer = wire.decode(wire.receive(self._response_fd, lambda: wait(self._response_fd)))
+                if not isinstance(answer, dict) or answer.get("id") != number:
+                    raise wire.WireError("an answer to another request")
+                if "progress" not in answer:
+                    break
+                step = answer["progress"]
+            if not _well_formed(answer, message["op"]):
+                raise wire.WireError("the answer is not a well-formed result")
         except _Timeout:
             self._kill()
-            return Outcome("timeout", detail=f"no answer within {seconds:g} s", seconds=seconds)
+            return Outcome("timeout", {"step": step}, f"no answer within {seconds:g} s", seconds)
         except (EOFError, BrokenPipeError):
-            code = self._process.wait(timeout=5) if self._process else None
+            try:
+                code = self._process.wait(timeout=1)
+            except subprocess.TimeoutExpired:  # it closed its pipe but lives on
+                code = None
             self._kill()
-            return Outcome("crashed", detail=_exit_reason(code), seconds=time.perf_counter() - start)
+            return Outcome("crashed", {"step": step}, _exit_reason(code), time.perf_counter() - start)
         except wire.WireError as error:
             self._kill()
-            return Outcome("garbled", detail=str(error), seconds=time.perf_counter() - start)
-        elapsed = time.perf_counter() - start
-        return Outcome("ok" if answer["ok"] else "raised", answer, seconds=elapsed)
+            return Outcome("garbled", {"step": step}, str(error), time.perf_counter() - start)
+        return Outcome("ok" if answer["ok"] else "raised", answer, seconds=time.perf_counter() - start)
+
+
+def _well_formed(answer: dict, op: str) -> bool:
+    """Whether an answer has the fields, of the types, that the grader reads.
+
+    Student code runs in the worker and can write to its pipe: nothing is taken on trust.
+    """
+    if not isinstance(answer.get("ok"), bool):
+        return False
+    if answer["ok"]:
+        if op == "load":
+            return True
+        seconds, warnings = answer.get("seconds"), answer.get("warnings")
+        return (isinstance(answer.get("outputs"), dict) and isinstance(seconds, float) and 0 <= seconds < 1e9
+                and isinstance(warnings, list) and all(isinstance(w, list) and len(w) == 2 and all(isinstance(t, str) for t in w) for w in warnings))
+    error = answer.get("error")
+    if not isinstance(error, dict) or not all(isinstance(error.get(key), str) for key in ("type", "message", "traceback", "note")):
+        return False
+    if not isinstance(error.get("mro"), list) or not all(isinstance(name, str) for name in error["mro"]):
+        return False
+    if "kind" in answer:
+        return answer["kind"] in ("raised", "missing", "unpack", "probe") and isinstance(answer.get("step"), int) and isinstance(answer.get("function"), str)
+    return True
 
 
 def _link_numpy(lib: Path) -> None:

@@ -67,7 +67,7 @@ class Suite:
         return sum(case.points for case in self.cases)
 
 
-def only(build: Callable, name: str, points: dict, **options) -> list[Case]:
+def per_output(build: Callable, name: str, points: dict, **options) -> list[Case]:
     """One case per named output of the plans ``build`` makes, each worth ``points[output]``.
 
     Grading each gradient of a backward pass on its own means a wrong ``db`` costs the

@@ -1,32 +1,61 @@
 """The worker: the only process that runs student code.
 
-Started by :mod:`autograder.sandbox` as ``python -I -S worker.py REQUEST_FD RESPONSE_FD MEMORY``
-in a private folder holding this file, :mod:`wire`, :mod:`plan`, :mod:`probes`, the
-student's files and ``lib/numpy``, nothing else: neither the reference solutions, the
-suites nor the installed ``autograder`` package are on its path.
-It answers requests one at a time, on its own pipes (the student's prints go to stdout,
-which the grader drains separately):
+Started by :mod:`autograder.sandbox` as
+``python -I -S -u worker.py REQUEST_FD RESPONSE_FD MEMORY_BYTES OUTPUT_BYTES`` in a private
+folder holding this file, :mod:`wire`, :mod:`plan`, :mod:`probes`, the student's files and
+``lib/numpy``, nothing else: neither the reference solutions, the suites nor the installed
+``autograder`` package are on its path. It answers requests one at a time, on its own
+pipes:
 
-- ``{"op": "load", "module": NAME}``: import ``NAME.py`` from the folder;
-- ``{"op": "run", "module": NAME, "plan": PLAN}``: execute a plan against that module.
+- ``{"id": N, "op": "load", "module": NAME}``: import ``NAME.py`` from the folder;
+- ``{"id": N, "op": "run", "module": NAME, "plan": PLAN}``: execute a plan on that module,
+  first sending ``{"id": N, "progress": STEP}`` before each call, so that the grader knows
+  which call hung when it times out.
 
-Every answer is ``{"ok": True, ...}`` or ``{"ok": False, "error": {...}}``, plain data only.
-The grader enforces the wall-clock timeout by killing this process; the worker enforces
-its own memory limit so an oversized allocation raises ``MemoryError`` in the student's code.
+Every answer echoes the request's ``id`` and is ``{"ok": True, ...}`` or
+``{"ok": False, "error": {...}}``, plain data only. The grader enforces the wall-clock
+timeout by killing this process; the worker limits its own memory (an oversized
+allocation raises ``MemoryError`` in the student's code) and what the student may print.
 """
 
 import importlib.util
+import io
 import os
 import resource
+import signal
 import sys
 import traceback
 import warnings
 
 FOLDER = os.path.dirname(os.path.abspath(__file__))
+OURS = ("plan.py", "worker.py", "wire.py", "probes.py")
+
+
+class CappedOutput(io.TextIOBase):
+    """stdout and stderr for student code: the first ``budget[0]`` bytes are kept, the rest dropped.
+
+    Dropping, not raising: a student who prints a lot loses nothing but the printout.
+    """
+
+    def __init__(self, fd: int, budget: list):
+        self.fd, self.budget = fd, budget
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        data = str(text).encode("utf-8", "replace")[: max(self.budget[0], 0)]
+        if data:
+            self.budget[0] -= len(data)
+            try:
+                os.write(self.fd, data)
+            except OSError:
+                self.budget[0] = 0
+        return len(text)
 
 
 def main() -> None:
-    request_fd, response_fd, memory = (int(arg) for arg in sys.argv[1:4])
+    request_fd, response_fd, memory, output = (int(arg) for arg in sys.argv[1:5])
     sys.path[:0] = [FOLDER, os.path.join(FOLDER, "lib")]  # started with -S: no site-packages
     import numpy as np  # before the limit: numpy's own start-up is not the student's budget
 
@@ -34,6 +63,11 @@ def main() -> None:
     import probes
     import wire
 
+    budget = [output]
+    sys.stdout, sys.stderr = CappedOutput(1, budget), CappedOutput(2, budget)
+    # writes past the file-size limit fail with EFBIG instead of killing the process
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (output + (1 << 20), output + (1 << 20)))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if memory > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -43,17 +77,21 @@ def main() -> None:
             request = wire.decode(wire.receive(request_fd))
         except EOFError:
             return
+        number = request["id"]
         try:
             if request["op"] == "load":
                 answer = load(request["module"], modules)
             else:
-                answer = run(request["module"], request["plan"], modules, plan, probes, np)
+                def progress(step):
+                    wire.send(response_fd, wire.encode({"id": number, "progress": step}))
+
+                answer = run(request["module"], request["plan"], modules, plan, probes, np, progress)
         except BaseException as error:  # whatever student code broke, answer rather than die
             answer = {"ok": False, "error": describe(error, note="The grader's worker failed while handling your code's results.")}
         try:
-            payload = wire.encode(answer)
+            payload = wire.encode({**answer, "id": number})
         except BaseException as error:  # a returned value that cannot even be described
-            payload = wire.encode({"ok": False, "error": describe(error, note="while sending the result back")})
+            payload = wire.encode({"ok": False, "id": number, "error": describe(error, note="Your results could not be sent back to the grader.")})
         wire.send(response_fd, payload)
 
 
@@ -69,28 +107,27 @@ def load(name: str, modules: dict) -> dict:
         sys.modules.pop(name, None)
         return {"ok": False, "error": describe(error)}
     modules[name] = module
-    functions = sorted(key for key, value in vars(module).items() if callable(value) and not key.startswith("_"))
-    return {"ok": True, "functions": functions}
+    return {"ok": True}
 
 
-def run(name: str, the_plan, modules: dict, plan, probes, np) -> dict:
-    """Execute a plan against a loaded module, recording the numpy warnings it raises."""
+def run(name: str, the_plan, modules: dict, plan, probes, np, progress) -> dict:
+    """Execute a plan against a loaded module, recording the warnings it raises."""
     module = modules[name]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         # numpy's default error handling, whatever the student's module set at import
         with np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
             try:
-                outputs, seconds = plan.execute(the_plan, module, probes, catch=BaseException)
+                outputs, seconds = plan.execute(the_plan, module, probes, catch=BaseException, before_call=progress)
             except plan.StepError as error:
                 return {"ok": False, "step": error.step, "function": error.function, "kind": error.kind, "error": describe(error.__cause__)}
     seen = []
     for warning in caught:
-        text = f"{warning.category.__name__}: {warning.message}"
+        text = str(warning.message)
         if _is_students(os.path.abspath(warning.filename)):
             text += f" ({os.path.basename(warning.filename)}, line {warning.lineno})"
-        if text not in seen:
-            seen.append(text)
+        if [warning.category.__name__, text] not in seen:
+            seen.append([warning.category.__name__, text])
     return {"ok": True, "outputs": outputs, "seconds": seconds, "warnings": seen}
 
 
@@ -115,7 +152,7 @@ def describe(error: BaseException, note: str = "") -> dict:
 
 def _is_students(filename: str) -> bool:
     """Whether a traceback frame is in the student's own files (not the worker's, not numpy's)."""
-    return os.path.dirname(filename) == FOLDER and os.path.basename(filename) not in ("plan.py", "worker.py", "wire.py", "probes.py")
+    return os.path.dirname(filename) == FOLDER and os.path.basename(filename) not in OURS
 
 
 if __name__ == "__main__":

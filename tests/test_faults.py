@@ -147,10 +147,12 @@ def test_infinite_loop_in_one_function_costs_only_its_cases(tmp_path):
     result, assignment = graded(tmp_path, source, limits)
     elapsed = time.perf_counter() - start
     assert set(failed(assignment)) == hanging
-    for message in failed(assignment).values():
-        assert message.startswith("Timed out: sigmoid did not finish within 1 s")
+    messages = [case.message for case in assignment.cases if case.name in hanging]  # in suite order
+    assert messages[0].startswith("Timed out: sigmoid did not finish within 1 s")
+    for message in messages[1:]:  # a function that hung once is not run again
+        assert message.startswith("Not run: sigmoid timed out in an earlier case (no answer within 1 s)")
     assert result.score == SUITE.max_score - sum(case.points for case in SUITE.cases if case.name in hanging)
-    assert len(hanging) * limits.call_seconds <= elapsed < len(hanging) * limits.call_seconds + SLACK
+    assert limits.call_seconds <= elapsed < limits.call_seconds + SLACK
 
 
 def test_unbounded_allocation_costs_only_its_cases(tmp_path):
@@ -239,7 +241,7 @@ def chain_rule(J_L_f, J_f_W):
     assert set(messages) == broken
     assert messages["sigmoid"].startswith("sigmoid is an object of type object, expected a numpy array of shape (3, 4).")
     assert messages["chain_rule"] == "J_L_W is a list of 2 items, expected a numpy array of shape (1, 6)."
-    assert messages["chain_rule, random shapes"] == "J_L_W is a list of 2 items, expected a numpy array of shape (3, 2)."
+    assert re.fullmatch(r"J_L_W is a list of 2 items, expected a numpy array of shape \(\d, \d\)\.", messages["chain_rule, random shapes"])
     assert messages["affine_backward: db"].startswith("db has shape (1, 3), expected (3,).")
     assert re.match(r"db has shape \(1, (\d)\), expected \(\1,\)\.", messages["affine_backward, random shapes: db"])
     assert messages["logistic_regression_loss: loss"].startswith("logistic_regression_loss raised TypeError.")

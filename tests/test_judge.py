@@ -367,19 +367,34 @@ def test_compare_judge_missing_output_is_none():
 
 def test_compare_ignores_warnings_by_default():
     """Without no_warnings, right values pass even when numpy warned."""
-    assert Compare().check({"x": 1.0}, {"x": 1.0}, ["RuntimeWarning: overflow encountered in exp"], PLAN).passed
+    assert Compare().check({"x": 1.0}, {"x": 1.0}, [["RuntimeWarning", "overflow encountered in exp"]], PLAN).passed
 
 
 def test_compare_no_warnings_fails_quoting_the_warning():
     """Compare(no_warnings=True) fails right values when numpy warned, quoting the warning."""
-    warning = "RuntimeWarning: overflow encountered in exp"
-    verdict = Compare(no_warnings=True).check({"x": 1.0}, {"x": 1.0}, [warning, "RuntimeWarning: invalid value"], PLAN)
-    assert verdict == Verdict(False, f"The values are right, but numpy warned: {warning}. Rewrite the computation so that it cannot overflow.")
+    warnings = [["RuntimeWarning", "overflow encountered in exp"], ["RuntimeWarning", "invalid value"]]
+    verdict = Compare(no_warnings=True).check({"x": 1.0}, {"x": 1.0}, warnings, PLAN)
+    assert verdict == Verdict(False, "The values are right, but numpy warned: RuntimeWarning: overflow encountered in exp. Rewrite the computation so that it cannot overflow.")
+
+
+def test_compare_no_warnings_ignores_other_warning_categories():
+    """A DeprecationWarning is not a numerical problem: no_warnings looks at RuntimeWarnings only."""
+    assert Compare(no_warnings=True).check({"x": 1.0}, {"x": 1.0}, [["DeprecationWarning", "row_stack is deprecated"]], PLAN) == PASS
+
+
+def test_form_only_outputs_are_judged_for_form_not_values():
+    """An output named in form_only passes with other values but fails when missing or misshapen."""
+    judge = Compare(tol=0.0, form_only=("out",))
+    expected = {"out": np.ones((2, 3)), "x after f": np.zeros(3)}
+    assert judge.check({"out": np.full((2, 3), 7.0), "x after f": np.zeros(3)}, expected, [], PLAN) == PASS
+    assert judge.check({"out": None, "x after f": np.zeros(3)}, expected, [], PLAN).message.startswith("out is None, expected a numpy array of shape (2, 3)")
+    assert judge.check({"out": np.ones(3), "x after f": np.zeros(3)}, expected, [], PLAN).message.startswith("out has shape (3,), expected (2, 3).")
+    assert judge.check({"out": np.ones((2, 3)), "x after f": np.full(3, 1e-300)}, expected, [], PLAN).message.startswith("x after f is wrong in 3 of 3 entries")
 
 
 def test_compare_no_warnings_reports_wrong_values_first():
     """Wrong values are reported before any warning."""
-    verdict = Compare(no_warnings=True).check({"x": 2.0}, {"x": 1.0}, ["RuntimeWarning: overflow encountered in exp"], PLAN)
+    verdict = Compare(no_warnings=True).check({"x": 2.0}, {"x": 1.0}, [["RuntimeWarning", "overflow encountered in exp"]], PLAN)
     assert verdict.message.startswith("x is 2, expected 1")
 
 

@@ -204,10 +204,18 @@ def test_result_that_cannot_be_indexed_is_an_unpack_step(returned):
 
 def test_output_path_that_cannot_be_followed_is_an_unpack_step():
     """An output Ref into a missing dict key raises StepError(kind "unpack") for the call that returned the dict."""
-    call = Call("identity", {"a": 1})
+    call = Call("identity", ({"a": 1},))
     with pytest.raises(StepError, match="^identity: unpack$") as caught:
-        execute(Plan([call], {"b": call.out["b"]}), MODULE)
+        execute(Plan([call], {"b": call.out[0]["b"]}), MODULE)
     assert isinstance(caught.value.__cause__, KeyError)
+
+
+def test_indexing_a_result_that_is_not_a_tuple_is_an_unpack_step():
+    """A forward pass returning a bare array, indexed as (out, cache), is an unpack error, not a row."""
+    call = Call("identity", np.ones((3, 2)))
+    with pytest.raises(StepError, match="^identity: unpack$") as caught:
+        execute(Plan([call], {"out": call.out[0]}), MODULE)
+    assert str(caught.value.__cause__) == "it returned ndarray, not a tuple"
 
 
 def test_seconds_measure_the_calls():
@@ -231,12 +239,12 @@ def test_made_generators_are_fresh_and_identical_on_both_sides():
         np.testing.assert_array_equal(draw, draws[0])
 
 
-def test_made_with_an_unknown_probe_is_a_missing_step():
-    """Made naming no probe fails as a missing step of the call that needed it."""
+def test_made_with_an_unknown_probe_is_a_probe_step():
+    """Made naming no probe fails as the suite's error ("probe"), not the student's."""
     call = Call("identity", Made("no_such_probe"))
     with pytest.raises(StepError) as caught:
         execute(Plan([call], {"g": call.out}), MODULE, probes)
-    assert (caught.value.step, caught.value.function, caught.value.kind) == (0, "no_such_probe", "missing")
+    assert (caught.value.step, caught.value.function, caught.value.kind) == (0, "no_such_probe", "probe")
 
 
 def test_plan_survives_the_wire():

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..judge import Compare
 from ..plan import Call, Func, Plan
-from ..suite import Case, Suite, normal, only, with_zeros
+from ..suite import Case, Suite, normal, per_output, with_zeros
 
 STABLE = Compare(no_warnings=True)
 
@@ -48,15 +48,16 @@ def affine_backward_plan(shape):
 
 def relu_forward_plan(shape):
     def build(rng):
-        call = Call("relu_forward", with_zeros(rng, normal(rng, *shape)))
+        call = Call("relu_forward", with_zeros(rng, normal(rng, *shape(rng))))
         return Plan([call], {"out": call.out[0]})
     return build
 
 
 def relu_backward_plan(shape):
     def build(rng):
-        forward = Call("relu_forward", with_zeros(rng, normal(rng, *shape)))
-        backward = Call("relu_backward", normal(rng, *shape), forward.out[1])
+        dims = shape(rng)
+        forward = Call("relu_forward", with_zeros(rng, normal(rng, *dims)))
+        backward = Call("relu_backward", normal(rng, *dims), forward.out[1])
         return Plan([forward, backward], {"dx": backward.out})
     return build
 
@@ -64,14 +65,15 @@ def relu_backward_plan(shape):
 def relu_backward_keeps_dout(rng):
     forward = Call("relu_forward", with_zeros(rng, normal(rng, 5, 4)))
     backward = Call("relu_backward", normal(rng, 5, 4), forward.out[1])
-    return Plan([forward, backward], {"dout after relu_backward": backward.arg(0)})
+    return Plan([forward, backward], {"dout after relu_backward": backward.arg(0), "dx": backward.out})
 
 
-def keeps_input(function, draw, name):
-    """``function(*draw(rng))`` must leave its first argument, called ``name``, as it was."""
+def keeps_input(function, draw, name, result):
+    """``function(*draw(rng))`` must leave its first argument, called ``name``, as it was;
+    ``result(call)`` is the Ref to the output that must still be well formed."""
     def build(rng):
         call = Call(function, *draw(rng))
-        return Plan([call], {f"{name} after {function}": call.arg(0)})
+        return Plan([call], {f"{name} after {function}": call.arg(0), "result": result(call)})
     return build
 
 
@@ -128,15 +130,19 @@ def softmax_jacobian_plan(k, scale=1.0):
     return build
 
 
-def affine_jacobians_plan(d, m):
+def affine_jacobians_plan(shape):
+    """One input x (D,) and weights (D, M); the batch size of ``shape`` is not used."""
     def build(rng):
+        _, d, m = shape(rng)
         call = Call("affine_jacobians", normal(rng, d), normal(rng, d, m))
         return Plan([call], {"J_x": call.out[0], "J_w": call.out[1]})
     return build
 
 
-def chain_rule_plan(p, m, q):
+def chain_rule_plan(shape):
+    """J_L_f (P, M) and J_f_W (M, Q) for ``shape`` (P, M, Q)."""
     def build(rng):
+        p, m, q = shape(rng)
         call = Call("chain_rule", normal(rng, p, m), normal(rng, m, q))
         return Plan([call], {"J_L_W": call.out})
     return build
@@ -155,7 +161,9 @@ def numerical_jacobian_plan(probe, x_shape, x_scale=1.0, **params):
 
 
 FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
-EXACT = Compare(tol=0.0)  # an input left as it was is bit for bit the same
+# An input left as it was is bit for bit the same; the result must still be well formed
+# (right type and shape), or an empty function would pass.
+KEEPS = Compare(tol=0.0, form_only=("result", "dx", "J"))
 # exp(a @ x) with a ~ N(0, 4^2): over 1000 draws a forward difference was off by at least
 # 6.6e-6, six times the default tolerance, and correct central differences by 0.
 EXP_AFFINE = {"x_scale": 0.5, "a": ((4, 3), 4.0)}
@@ -163,38 +171,38 @@ EXP_AFFINE = {"x_scale": 0.5, "a": ((4, 3), 4.0)}
 SUITE = Suite("backprop", (
     Case("affine_forward", 1, affine_forward_plan(FIXED(4, 5, 3)), about="out = x @ w + b"),
     Case("affine_forward, batch of 1", 1, affine_forward_plan(lambda rng: (1, *random_shape(rng)[1:])), visibility="hidden"),
-    *only(affine_backward_plan(FIXED(4, 5, 3)), "affine_backward", {"dx": 1, "dw": 1, "db": 1}),
-    *only(affine_backward_plan(random_shape), "affine_backward, random shapes", {"dx": 1, "dw": 1, "db": 1}, visibility="hidden"),
-    Case("relu_forward, exact zeros", 1, relu_forward_plan((6, 5))),
-    Case("relu_forward, random shapes", 1, relu_forward_plan((3, 4, 7)), visibility="hidden"),
-    Case("relu_backward, gradient 0 at x == 0", 1, relu_backward_plan((6, 5))),
-    Case("relu_backward, random shapes", 1, relu_backward_plan((2, 9, 3)), visibility="hidden"),
-    Case("relu_forward leaves x unchanged", 1, keeps_input("relu_forward", lambda rng: (normal(rng, 4, 3),), "x"), EXACT),
-    Case("relu_backward leaves dout unchanged", 1, relu_backward_keeps_dout, EXACT),
+    *per_output(affine_backward_plan(FIXED(4, 5, 3)), "affine_backward", {"dx": 1, "dw": 1, "db": 1}),
+    *per_output(affine_backward_plan(random_shape), "affine_backward, random shapes", {"dx": 1, "dw": 1, "db": 1}, visibility="hidden"),
+    Case("relu_forward, exact zeros", 1, relu_forward_plan(FIXED(6, 5))),
+    Case("relu_forward, random shapes", 1, relu_forward_plan(random_shape), visibility="hidden"),
+    Case("relu_backward, gradient 0 at x == 0", 1, relu_backward_plan(FIXED(6, 5))),
+    Case("relu_backward, random shapes", 1, relu_backward_plan(random_shape), visibility="hidden"),
+    Case("relu_forward leaves x unchanged", 1, keeps_input("relu_forward", lambda rng: (normal(rng, 4, 3),), "x", lambda call: call.out[0]), KEEPS),
+    Case("relu_backward leaves dout unchanged", 1, relu_backward_keeps_dout, KEEPS),
     Case("sigmoid", 1, elementwise_plan("sigmoid", lambda rng: normal(rng, 3, 4, scale=3.0))),
     Case("sigmoid, random values", 1, elementwise_plan("sigmoid", lambda rng: normal(rng, 11, scale=5.0)), visibility="hidden"),
     Case("sigmoid, |x| up to 1000 without overflow", 2, elementwise_plan("sigmoid", extreme_logits), STABLE),
     Case("softmax", 1, elementwise_plan("softmax", lambda rng: normal(rng, 4, 5))),
     Case("softmax over the last axis of a 3-D array", 1, elementwise_plan("softmax", lambda rng: normal(rng, 2, 3, 5, scale=2.0)), visibility="hidden"),
     Case("softmax, logits of magnitude 1000", 2, elementwise_plan("softmax", large_rows), STABLE),
-    Case("softmax leaves x unchanged", 1, keeps_input("softmax", lambda rng: (normal(rng, 3, 4, scale=5.0),), "x"), EXACT),
-    *only(cross_entropy_plan(5, 4), "softmax_cross_entropy", {"loss": 1, "dscores": 2}),
-    *only(cross_entropy_plan(1, 7, scale=2.0), "softmax_cross_entropy, batch of 1", {"loss": 1, "dscores": 1}, visibility="hidden"),
-    *only(cross_entropy_plan(8, 3, scale=2.0), "softmax_cross_entropy, random scores", {"loss": 1, "dscores": 1}, visibility="hidden"),
+    Case("softmax leaves x unchanged", 1, keeps_input("softmax", lambda rng: (normal(rng, 3, 4, scale=5.0),), "x", lambda call: call.out), KEEPS),
+    *per_output(cross_entropy_plan(5, 4), "softmax_cross_entropy", {"loss": 1, "dscores": 2}),
+    *per_output(cross_entropy_plan(1, 7, scale=2.0), "softmax_cross_entropy, batch of 1", {"loss": 1, "dscores": 1}, visibility="hidden"),
+    *per_output(cross_entropy_plan(8, 3, scale=2.0), "softmax_cross_entropy, random scores", {"loss": 1, "dscores": 1}, visibility="hidden"),
     Case("softmax_cross_entropy, logits of magnitude 1000", 2, cross_entropy_plan(6, 5, scale=500.0, offset=1000.0), STABLE),
-    Case("softmax_cross_entropy leaves scores unchanged", 1, keeps_input("softmax_cross_entropy", lambda rng: (normal(rng, 4, 3, scale=5.0), rng.integers(0, 3, size=4)), "scores"), EXACT),
-    *only(logistic_plan(6, 3), "logistic_regression_loss", {"loss": 1, "dw": 1, "db": 1}),
-    *only(logistic_plan(9, 4, margin=2.0), "logistic_regression_loss, random data", {"loss": 1, "dw": 1, "db": 1}, visibility="hidden"),
+    Case("softmax_cross_entropy leaves scores unchanged", 1, keeps_input("softmax_cross_entropy", lambda rng: (normal(rng, 4, 3, scale=5.0), rng.integers(0, 3, size=4)), "scores", lambda call: call.out[1]), KEEPS),
+    *per_output(logistic_plan(6, 3), "logistic_regression_loss", {"loss": 1, "dw": 1, "db": 1}),
+    *per_output(logistic_plan(9, 4, margin=2.0), "logistic_regression_loss, random data", {"loss": 1, "dw": 1, "db": 1}, visibility="hidden"),
     Case("logistic_regression_loss, margins of magnitude 1000", 2, logistic_plan(8, 3, margin=400.0), STABLE),
     Case("softmax_jacobian", 2, softmax_jacobian_plan(4)),
     Case("softmax_jacobian, random logits", 2, softmax_jacobian_plan(6, scale=3.0), visibility="hidden"),
-    *only(affine_jacobians_plan(3, 2), "affine_jacobians", {"J_x": 1, "J_w": 2}),
-    *only(affine_jacobians_plan(4, 5), "affine_jacobians, random shapes", {"J_x": 1, "J_w": 2}, visibility="hidden"),
-    Case("chain_rule", 1, chain_rule_plan(1, 4, 6)),
-    Case("chain_rule, random shapes", 1, chain_rule_plan(3, 5, 2), visibility="hidden"),
-    *only(numerical_jacobian_plan("exp_affine", (3,), **EXP_AFFINE), "numerical_jacobian", {"J": 2}),
-    *only(numerical_jacobian_plan("tanh_affine", (3,), a=((4, 3), 0.5), b=((4,), 0.5)), "numerical_jacobian leaves x unchanged", {"x after numerical_jacobian": 1}, judge=EXACT),
-    *only(numerical_jacobian_plan("exp_affine", (2, 2), **EXP_AFFINE | {"a": ((4, 4), 4.0)}), "numerical_jacobian of a 2-D x", {"J": 1}, visibility="hidden"),
-    *only(numerical_jacobian_plan("log_sum_exp", (2, 3)), "numerical_jacobian of a scalar function", {"J": 1}, visibility="hidden"),
-    *only(numerical_jacobian_plan("sin_product", (3, 2), c=((2, 2), 0.5)), "numerical_jacobian of a matrix function", {"J": 2}, visibility="hidden"),
+    *per_output(affine_jacobians_plan(FIXED(1, 3, 2)), "affine_jacobians", {"J_x": 1, "J_w": 2}),
+    *per_output(affine_jacobians_plan(random_shape), "affine_jacobians, random shapes", {"J_x": 1, "J_w": 2}, visibility="hidden"),
+    Case("chain_rule", 1, chain_rule_plan(FIXED(1, 4, 6))),
+    Case("chain_rule, random shapes", 1, chain_rule_plan(random_shape), visibility="hidden"),
+    *per_output(numerical_jacobian_plan("exp_affine", (3,), **EXP_AFFINE), "numerical_jacobian", {"J": 2}),
+    Case("numerical_jacobian leaves x unchanged", 1, numerical_jacobian_plan("tanh_affine", (3,), a=((4, 3), 0.5), b=((4,), 0.5)), KEEPS),
+    *per_output(numerical_jacobian_plan("exp_affine", (2, 2), **EXP_AFFINE | {"a": ((4, 4), 4.0)}), "numerical_jacobian of a 2-D x", {"J": 1}, visibility="hidden"),
+    *per_output(numerical_jacobian_plan("log_sum_exp", (2, 3)), "numerical_jacobian of a scalar function", {"J": 1}, visibility="hidden"),
+    *per_output(numerical_jacobian_plan("sin_product", (3, 2), c=((2, 2), 0.5)), "numerical_jacobian of a matrix function", {"J": 2}, visibility="hidden"),
 ))
