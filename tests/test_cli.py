@@ -84,8 +84,8 @@ def test_stubs_score_zero_and_exit_zero():
     finished = dlgrade("grade", STUBS)
     assert finished.returncode == 0, finished.stderr
     assert f"Total: 0 / {FULL}" in finished.stdout
-    assert "affine_forward is not implemented yet: it raises" in finished.stdout
-    assert "not implemented yet (task 1.1)" in finished.stdout  # the stub's own pointer to its task
+    text = " ".join(finished.stdout.split())  # the table wraps long messages
+    assert "affine_forward is not implemented yet: it raises NotImplementedError('affine_forward: not implemented yet (task 1.1)')." in text
 
 
 def test_json_follows_gradescope_schema(tmp_path):
