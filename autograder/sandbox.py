@@ -116,12 +116,19 @@ class Sandbox:
         failure is returned as the outcome. A timeout's ``value["step"]`` is the call that
         was running (``None`` if none had started).
         """
-        self._discard_dead_worker()
-        if module not in self._loaded:
-            loaded = self.load(module)
-            if loaded.status != "ok":
-                return loaded
-        return self._request({"op": "run", "module": module, "plan": plan}, seconds or self.limits.call_seconds)
+        for attempt in range(2):
+            self._discard_dead_worker()
+            if module not in self._loaded:
+                loaded = self.load(module)
+                if loaded.status != "ok":
+                    return loaded
+            outcome = self._request({"op": "run", "module": module, "plan": plan}, seconds or self.limits.call_seconds)
+            # a worker that died before this plan's first call began (a background thread of
+            # an earlier case dying while the request was on its way) is not this case's
+            # fault: retry once, with a fresh worker
+            if not (outcome.status == "crashed" and outcome.value.get("step") is None):
+                break
+        return outcome
 
     def printed(self) -> str:
         """The start of what the student's code printed (at most ``limits.output_bytes``)."""
@@ -192,10 +199,15 @@ class Sandbox:
             wire.send(self._request_fd, wire.encode({**message, "id": number}), lambda: wait(self._request_fd, True))
             while True:
                 answer = wire.decode(wire.receive(self._response_fd, lambda: wait(self._response_fd)))
+                if isinstance(answer, dict) and type(answer.get("id")) is int and answer["id"] < number:
+                    continue  # left over from an earlier request (student code wrote a frame): not this one's
                 if not isinstance(answer, dict) or answer.get("id") != number:
                     raise wire.WireError("an answer to another request")
                 if "progress" not in answer:
                     break
+                calls = len(message["plan"].calls) if message["op"] == "run" else 0
+                if type(answer["progress"]) is not int or not 0 <= answer["progress"] < calls:
+                    raise wire.WireError("a progress report for a call the plan does not have")
                 step = answer["progress"]
             if not _well_formed(answer, message["op"]):
                 raise wire.WireError("the answer is not a well-formed result")
