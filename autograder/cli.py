@@ -56,8 +56,12 @@ def main(argv=None) -> int:
         print(f"dlgrade: error: {error}", file=sys.stderr)
         return 2
     if arguments.json:
-        arguments.json.parent.mkdir(parents=True, exist_ok=True)
-        arguments.json.write_text(report.gradescope_json(result))
+        try:
+            arguments.json.parent.mkdir(parents=True, exist_ok=True)
+            arguments.json.write_text(report.gradescope_json(result))
+        except OSError as error:
+            print(f"dlgrade: error: cannot write {arguments.json}: {error.strerror or error}", file=sys.stderr)
+            return 2
     try:
         print(report.table(result), flush=True)
     except BrokenPipeError:  # `dlgrade grade ... | head`: the reader left, grading is done

@@ -116,7 +116,7 @@ class Sandbox:
         failure is returned as the outcome. A timeout's ``value["step"]`` is the call that
         was running (``None`` if none had started).
         """
-        for attempt in range(2):
+        for _ in range(2):
             self._discard_dead_worker()
             if module not in self._loaded:
                 loaded = self.load(module)

@@ -173,3 +173,12 @@ def test_bad_option_is_a_usage_error(arguments, message):
 def test_no_subcommand_is_a_usage_error():
     """`dlgrade` alone: exit 2, asking for a command."""
     assert_usage_error(dlgrade(), "the following arguments are required: COMMAND")
+
+
+def test_unwritable_json_path_is_a_usage_error(tmp_path):
+    """--json into a path that cannot be written exits 2 with one line, no traceback."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    finished = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(ROOT / "solutions"), "--json", str(blocker / "results.json")], capture_output=True, text=True)
+    assert finished.returncode == 2
+    assert finished.stderr.startswith("dlgrade: error: cannot write") and finished.stderr.count("\n") == 1
