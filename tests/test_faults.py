@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from autograder.report import table
 from autograder.sandbox import Limits
 from autograder.suites.backprop import SUITE
 import submissions
@@ -171,6 +172,16 @@ def test_printing_a_lot_does_not_break_grading(tmp_path):
     assert failed(assignment) == {}
     assert result.score == SUITE.max_score
     assert time.perf_counter() - start < SLACK
+    assert result.printed == "y" * LIMITS.output_bytes  # the start is kept, the rest dropped
+    assert "Your code printed (the first 1 lines):" in table(result)
+
+
+def test_printing_to_the_raw_file_descriptor_is_capped(tmp_path):
+    """os.write(1, ...) past the cap fails inside the student's code only, never the grader."""
+    source = swap(REFERENCE, "    z = np.exp(-np.abs(x))  #", '    import os\n    os.write(1, b"z" * (4 << 20))\n    z = np.exp(-np.abs(x))  #')
+    result, assignment = graded(tmp_path, source)
+    assert set(failed(assignment)) <= calling("sigmoid", "logistic_regression_loss")
+    assert len(result.printed) <= LIMITS.output_bytes
 
 
 # -- wrong return values: clear messages ----------------------------------------------------
