@@ -1,17 +1,33 @@
-"""Building backprop submissions from the reference's source, and grading them: shared by the
-fault and hostile-submission tests."""
+"""Building submissions from a reference's source (a function deleted, swapped for a wrong
+version, a line changed), and grading them: shared by the assignment, fault and hostile tests.
+
+The defaults are backprop's; every helper takes the assignment or its source explicitly.
+"""
 
 from __future__ import annotations
 
 import ast
+import tempfile
 from pathlib import Path
 
 from autograder.grade import grade
 from autograder.sandbox import Limits
-from autograder.suites.backprop import SUITE
+from autograder.suites import SUITES
 
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = (ROOT / "solutions" / "backprop.py").read_text()
+
+
+def reference_source(assignment: str) -> str:
+    """The text of the reference solution ``solutions/<assignment>.py``."""
+    return (ROOT / "solutions" / f"{assignment}.py").read_text()
+
+
+def stub_source(assignment: str) -> str:
+    """The text of the student stub ``assignments/<assignment>.py``."""
+    return (ROOT / "assignments" / f"{assignment}.py").read_text()
+
+
+REFERENCE = reference_source("backprop")
 SEED = 1
 MEMORY = 512 << 20
 SLACK = 10.0  # seconds of worker start-ups and grading on top of the timeouts, on a busy machine
@@ -43,19 +59,19 @@ def replaced(functions: str, source: str = REFERENCE) -> str:
     return without(source, *defined(functions)) + "\n\n" + functions.strip() + "\n"
 
 
-def graded(tmp_path: Path, source: str, limits: Limits):
-    """Grade a submission folder holding ``backprop.py`` with ``source``; the result and its one assignment."""
-    folder = tmp_path / "submission"
-    folder.mkdir()
-    (folder / "backprop.py").write_text(source)
-    result = grade(folder, ["backprop"], seed=SEED, limits=limits)
+def graded(tmp_path: Path, source: str, limits: Limits = Limits(), assignment: str = "backprop", seed: int = SEED):
+    """Grade a submission holding only ``<assignment>.py`` with ``source``; the result and its one assignment."""
+    folder = Path(tempfile.mkdtemp(prefix="submission", dir=tmp_path))
+    (folder / f"{assignment}.py").write_text(source)
+    result = grade(folder, [assignment], seed=seed, limits=limits)
     (assignment,) = result.assignments
     return result, assignment
 
 
-def calling(*functions: str) -> set[str]:
-    """Names of the suite's cases whose plan calls any of ``functions``."""
-    return {case.name for case in SUITE.cases if set(case.build(case.rng(SEED)).functions) & set(functions)}
+def calling(*functions: str, assignment: str = "backprop") -> set[str]:
+    """Names of the assignment's cases whose plan calls any of ``functions``."""
+    cases = SUITES[assignment].cases
+    return {case.name for case in cases if set(case.build(case.rng(SEED)).functions) & set(functions)}
 
 
 def failed(assignment) -> dict[str, str]:
