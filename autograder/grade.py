@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import probes, wire
+from .hints import diagnose
 from .judge import Verdict, failure, verdict
 from .locate import SubmissionError, locate, opened
 from .plan import execute
@@ -113,8 +114,9 @@ def _grade_assignment(suite, folder: Path, found, solutions: Path, run: _Run) ->
 
 
 def _grade_case(case, assignment: str, solution, run: _Run) -> CaseResult:
-    def result(judged: Verdict, seconds: float = 0.0) -> CaseResult:
-        return CaseResult(assignment, case.name, case.points, judged.passed, case.visibility, judged.message, case.about, seconds)
+    def result(judged: Verdict, seconds: float = 0.0, hint=None) -> CaseResult:
+        message = f"{judged.message}\nHint: {hint.text}" if hint else judged.message
+        return CaseResult(assignment, case.name, case.points, judged.passed, case.visibility, message, case.about, seconds, hint.name if hint else "")
 
     limits = run.sandbox.limits
     left = run.deadline - time.perf_counter()
@@ -139,10 +141,14 @@ def _grade_case(case, assignment: str, solution, run: _Run) -> CaseResult:
         run.staff.append(f"{assignment}/{case.name}: the suite names a probe that does not exist: {outcome.value['function']}")
         return result(Verdict(False, GRADER_ERROR), seconds)
     try:
-        return result(verdict(case.judge, outcome, plan, expected, limits.memory_bytes), seconds)
+        judged = verdict(case.judge, outcome, plan, expected, limits.memory_bytes)
     except Exception as error:  # a judge bug must not crash the grader
         run.staff.append(f"{assignment}/{case.name}: could not judge the answer:\n{_traceback(error)}")
         return result(Verdict(False, GRADER_ERROR), seconds)
+    hint = None
+    if not judged.passed and case.hints and outcome.status == "ok":  # the failing path only
+        hint = diagnose(case.hints, outcome.value["outputs"], expected, plan, solution, case.judge)
+    return result(judged, seconds, hint)
 
 
 def _traceback(error: Exception) -> str:

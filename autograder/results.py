@@ -12,7 +12,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class CaseResult:
     """One case's outcome: ``passed`` is the judge's verdict, ``score`` is ``max_score`` if it
-    passed and 0 otherwise; ``message`` is for the student."""
+    passed and 0 otherwise; ``message`` is for the student; ``hint`` names the misconception
+    the failure looks like, if one was recognised (its text is already in ``message``)."""
 
     assignment: str
     name: str
@@ -22,6 +23,7 @@ class CaseResult:
     message: str = ""
     about: str = ""
     student_seconds: float = 0.0
+    hint: str = ""
 
     @property
     def score(self) -> float:

@@ -26,7 +26,8 @@ class Case:
 
     ``build(rng)`` returns the plan (the calls and the outputs to judge); ``judge`` is a
     :mod:`autograder.judge` judge; ``timeout`` is in seconds for the whole plan (``None``:
-    the sandbox's default); ``about`` says in a few words what the case checks.
+    the sandbox's default); ``about`` says in a few words what the case checks; ``hints``
+    are the misconception hints (:class:`~autograder.hints.Hint`) tried when it fails.
     """
 
     name: str
@@ -36,6 +37,7 @@ class Case:
     visibility: str = "visible"
     timeout: float | None = None
     about: str = ""
+    hints: tuple = ()
 
     def __post_init__(self):
         if self.visibility not in VISIBILITIES:

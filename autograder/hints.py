@@ -1,0 +1,91 @@
+"""Misconception hints: when a case fails, say which known mistake the answer looks like.
+
+A case may declare hints (:class:`Hint`), each a named wrong variant of its expected result.
+They are tried only on the failing path, in the grader, after the verdict: a correct
+submission never pays for them. A hint is offered only when the student's outputs match
+the wrong variant within the case's tolerance *and* that variant differs from the right
+answer on these inputs, so it is never guessed and never shown where the mistake and the
+truth coincide (an average over a batch of one equals the sum).
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from dataclasses import dataclass
+from typing import Callable
+
+from . import probes, wire
+from .judge import Compare, Mismatch, compare
+from .plan import execute
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A known mistake and what to tell a student who made it.
+
+    ``name`` identifies the misconception (staff summaries count students per name);
+    ``text`` is the line the student reads: what their output looks like and the idea from
+    the lecture. Exactly one way to recognise it:
+
+    - ``wrong(expected, plan) -> {output: value}``: the wrong values, computed from the
+      reference's outputs and the plan's inputs (``expected["db"] / n``, ``expected["J"].T``);
+    - ``replace = {function: wrong_implementation}``: the plan is run in the grader on the
+      reference with those functions swapped for the wrong ones;
+    - ``test(outputs, plan) -> bool``: for property-judged cases, where there is no single
+      expected value; it must be True only for outputs that show this mistake.
+    """
+
+    name: str
+    text: str
+    wrong: Callable | None = None
+    replace: dict | None = None
+    test: Callable | None = None
+
+    def __post_init__(self):
+        ways = [way for way in (self.wrong, self.replace, self.test) if way is not None]
+        if len(ways) != 1:
+            raise ValueError(f"hint {self.name!r}: give exactly one of wrong=, replace= or test=")
+
+
+def diagnose(hints, outputs: dict, expected: dict | None, plan, solution, judge) -> Hint | None:
+    """The first of ``hints`` whose wrong variant the student's ``outputs`` match, else ``None``.
+
+    ``expected`` is the reference's outputs for ``plan`` (``None`` for property-judged
+    cases), ``solution`` the reference module, ``judge`` the case's judge (its tolerance is
+    the matching tolerance). A hint whose variant cannot be computed is skipped: a hint
+    is advice, never a reason to fail or crash.
+    """
+    tol = judge.tol if isinstance(judge, Compare) else 1e-6
+    for hint in hints:
+        try:
+            if hint.test is not None:
+                if hint.test(outputs, plan):
+                    return hint
+                continue
+            variant = _variant(hint, expected, plan, solution)
+            judged = [name for name in plan.outputs if name in variant and (expected is None or name in expected)]
+            if judged and _matches(outputs, variant, judged, tol) and not _matches(expected, variant, judged, tol):
+                return hint
+        except Exception:  # noqa: BLE001 - see the docstring
+            continue
+    return None
+
+
+def _variant(hint: Hint, expected: dict | None, plan, solution) -> dict:
+    if hint.wrong is not None:
+        return hint.wrong(expected, plan)
+    wrong_module = types.SimpleNamespace(**{**vars(solution), **hint.replace})
+    outputs, _ = execute(wire.decode(wire.encode(plan)), wrong_module, probes)
+    return outputs
+
+
+def _matches(outputs: dict | None, variant: dict, names: list, tol: float) -> bool:
+    if outputs is None:
+        return False
+    try:
+        for name in names:
+            compare(name, outputs.get(name), variant[name], tol if math.isfinite(tol) else 1e-6)
+    except Mismatch:
+        return False
+    return True
