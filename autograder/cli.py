@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from . import report
+from .batch import Progress, grade_class
+from .class_report import write_class_report
 from .grade import grade, new_seed
+from .roster import roster
 from .suites import SUITES
 
 
@@ -28,6 +32,12 @@ def _assignment(text: str) -> str:
     return name
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"--jobs must be a positive integer, not {text!r}")
+    return int(text)
+
+
 class _Parser(argparse.ArgumentParser):
     """Usage errors in one line, with where to look for help."""
 
@@ -42,13 +52,26 @@ def parser() -> argparse.ArgumentParser:
     grading.add_argument("path", type=Path, help="the submission")
     grading.add_argument("--assignment", "-a", type=_assignment, action="append", help="grade only this assignment (repeatable)")
     grading.add_argument("--json", type=Path, metavar="FILE", help="also write Gradescope's results.json to FILE")
-    grading.add_argument("--seed", type=_seed, help="seed for the hidden inputs (default: $DLGRADE_SEED, else a fresh one)")
+    grading.add_argument("--seed", type=_seed, help="seed for the hidden inputs (default: $DLGRADE_SEED, else a fresh one); "
+                         "with --class, the course secret each student's seed is derived from")
+    grading.add_argument("--class", dest="whole_class", action="store_true",
+                         help="PATH is a folder of submissions (one per student sub-folder or zip, or a Gradescope export): grade them all")
+    grading.add_argument("--jobs", "-j", type=_jobs, default=os.cpu_count() or 1, help="with --class: submissions graded in parallel (default: all cores)")
+    grading.add_argument("--out", type=Path, help="with --class: where grades.csv, feedback/ and the summary go (default: grading/ beside PATH)")
+    grading.add_argument("--force", action="store_true", help="with --class: grade again submissions already graded")
     return main
 
 
 def main(argv=None) -> int:
     """Entry point. Exit status 0 whenever grading happened, whatever the score; 2 on a usage error."""
-    arguments = parser().parse_args(argv)
+    main_parser = parser()
+    arguments = main_parser.parse_args(argv)
+    if arguments.whole_class:
+        if arguments.json:
+            main_parser.error("--json grades one submission; with --class, results go to --out")
+        return grade_whole_class(arguments)
+    if arguments.out or arguments.force:
+        main_parser.error("--out and --force go with --class")
     try:
         seed = new_seed() if arguments.seed is None else arguments.seed
         result = grade(arguments.path, arguments.assignment, seed)
@@ -68,6 +91,31 @@ def main(argv=None) -> int:
         sys.stdout = None
     for line in result.staff:
         print(f"dlgrade: staff: {line}", file=sys.stderr)
+    return 0
+
+
+def grade_whole_class(arguments) -> int:
+    """``dlgrade grade DIR --class``: grade every submission, write the class's reports."""
+    folder = arguments.path
+    out = arguments.out or folder.resolve().parent / "grading"
+    assignments = arguments.assignment or list(SUITES)
+    try:
+        submissions = roster(folder, skip=(out,))
+    except (FileNotFoundError, ValueError) as error:
+        print(f"dlgrade: error: {error}", file=sys.stderr)
+        return 2
+    if not submissions:
+        print(f"dlgrade: error: {folder} holds no submissions (expected one sub-folder or .zip per student, or a Gradescope export)", file=sys.stderr)
+        return 2
+    try:
+        graded = grade_class(submissions, out, arguments.jobs, arguments.force, assignments, arguments.seed, progress=Progress())
+    except KeyboardInterrupt:
+        print(f"\ndlgrade: interrupted; finished submissions are kept in {out}: run the same command again to go on", file=sys.stderr)
+        return 130
+    write_class_report(graded, out, assignments)
+    reused = sum(entry.reused for entry in graded)
+    print(f"Graded {len(graded) - reused} submissions ({reused} unchanged since the last run, not graded again). "
+          f"Grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; summary: {out / 'summary.md'}")
     return 0
 
 

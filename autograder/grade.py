@@ -85,12 +85,13 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
                 results = [_grade_assignment(suite, folder, found, solutions, run) for suite in chosen]
                 printed = sandbox.printed()
     except SubmissionError as error:
-        results = [_not_graded(suite, f"Your submission could not be read: {error}.") for suite in chosen]
+        results = [not_graded(suite, f"Your submission could not be read: {error}.") for suite in chosen]
     student = sum(case.student_seconds for result in results for case in result.cases)
     return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, printed, tuple(staff))
 
 
-def _not_graded(suite, problem: str, file: str | None = None) -> AssignmentResult:
+def not_graded(suite, problem: str, file: str | None = None) -> AssignmentResult:
+    """An assignment none of whose cases could run, every one failed with ``problem``."""
     cases = tuple(CaseResult(suite.assignment, case.name, case.points, False, case.visibility, problem, case.about) for case in suite.cases)
     return AssignmentResult(suite.assignment, cases, file, problem)
 
@@ -98,17 +99,17 @@ def _not_graded(suite, problem: str, file: str | None = None) -> AssignmentResul
 def _grade_assignment(suite, folder: Path, found, solutions: Path, run: _Run) -> AssignmentResult:
     name = suite.assignment
     if name not in found.files:
-        return _not_graded(suite, found.problems[name])
+        return not_graded(suite, found.problems[name])
     file = str(found.files[name].relative_to(folder))
     try:  # before the student's code runs at all
         solution = reference(name, solutions)
     except Exception as error:
         run.staff.append(f"{name}: the reference solution could not be imported:\n{_traceback(error)}")
-        return _not_graded(suite, GRADER_ERROR, file)
+        return not_graded(suite, GRADER_ERROR, file)
     loaded = run.sandbox.load(name)
     if loaded.status != "ok":
         why = failure(loaded, [f"import {name}"], run.sandbox.limits.memory_bytes)
-        return _not_graded(suite, f"{name}.py could not be imported, so nothing in it was graded. {why}", file)
+        return not_graded(suite, f"{name}.py could not be imported, so nothing in it was graded. {why}", file)
     cases = tuple(_grade_case(case, name, solution, run) for case in suite.cases)
     return AssignmentResult(name, cases, file, note=found.notes.get(name, ""))
 

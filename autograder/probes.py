@@ -35,3 +35,18 @@ def sin_product(x, c):
 def generator(seed):
     """A fresh ``numpy.random.Generator`` seeded with ``seed`` (an int or a list of ints)."""
     return np.random.default_rng(seed)
+
+
+def quadratic_pair_loss(center_vec, outside_idx, outside_vectors, weights):
+    """A known loss with the signature of word2vec's ``naive_softmax_loss_and_gradient``.
+
+    With scores s = outside_vectors @ center_vec: loss = sum_w weights[w] * s_w**2 / 2 - s_o,
+    returned with its gradients (center_vec (d,), outside_vectors (V, d)). Passed to the
+    student's ``skipgram`` so that it is graded the same whether or not their own losses are
+    right; deliberately not a word2vec loss, so it gives none away.
+    """
+    scores = outside_vectors @ center_vec
+    dscores = weights * scores
+    dscores[outside_idx] -= 1.0
+    loss = 0.5 * np.sum(weights * scores**2) - scores[outside_idx]
+    return float(loss), outside_vectors.T @ dscores, np.outer(dscores, center_vec)

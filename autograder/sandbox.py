@@ -4,10 +4,16 @@ One :class:`Sandbox` serves one submission. Its worker process is started on fir
 reused for every call; after a timeout, a crash or a garbled answer it is killed and a
 fresh one is started for the next request, and modules are re-imported as needed.
 Every request ends in an :class:`Outcome`; nothing the worker does raises in the grader.
+
+Under root (on Gradescope) ``Limits.user`` names the unprivileged user the worker runs as:
+its folder is handed to that user, it gets a cap on processes, and when the user is
+dedicated to the worker every process it owns is killed with the worker, so nothing the
+student started outlives grading.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import select
 import shutil
@@ -26,15 +32,37 @@ WORKER_FILES = ("worker.py", "wire.py", "plan.py", "probes.py")
 
 
 @dataclass(frozen=True)
+class WorkerUser:
+    """The unprivileged user the worker runs as when the grader is root.
+
+    ``dedicated`` means no other process ever runs as ``uid`` (the user Gradescope's setup.sh
+    creates), so every process of that uid is the worker's or its offspring's and is killed
+    with it. A shared uid such as ``nobody`` is not dedicated: only the worker's process
+    group is killed.
+    """
+
+    uid: int
+    gid: int
+    dedicated: bool = False
+
+
+@dataclass(frozen=True)
 class Limits:
     """Resource limits: seconds per case (call), per import, and for a whole submission;
-    bytes of address space for the worker, and bytes of its printed output kept."""
+    bytes of address space for the worker, and bytes of its printed output kept.
+
+    ``user`` (only when the grader runs as root) is who the worker runs as; then it may have
+    at most ``processes`` processes and threads. Its CPU time is capped at the submission's
+    time budget either way.
+    """
 
     call_seconds: float = 10.0
     import_seconds: float = 20.0
     submission_seconds: float = 600.0
     memory_bytes: int = 1 << 30
     output_bytes: int = 64 << 10
+    user: WorkerUser | None = None
+    processes: int = 32
 
 
 @dataclass(frozen=True)
@@ -57,6 +85,7 @@ def worker_environment(home: Path) -> dict:
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),
+        "TMPDIR": str(home),  # the worker's own folder: under another user, /tmp may be all it could use
         "LANG": "C.UTF-8",
         # one thread per worker: class grading runs one worker per core
         "OPENBLAS_NUM_THREADS": "1",
@@ -81,6 +110,8 @@ class Sandbox:
     """
 
     def __init__(self, files: dict[str, Path], limits: Limits = Limits()):
+        if limits.user is not None:
+            _check_reachable(limits.user)
         self.limits = limits
         self.folder = Path(tempfile.mkdtemp(prefix="dlgrade-"))
         for name in WORKER_FILES:
@@ -88,6 +119,8 @@ class Sandbox:
         for module, source in files.items():
             shutil.copyfile(source, self.folder / f"{module}.py")
         _link_numpy(self.folder / "lib")
+        if limits.user is not None:
+            _hand_over(self.folder, limits.user)
         # what student code prints goes to a file, not a pipe: nothing to drain, nothing that
         # a process escaping the worker could keep open to hang the grader
         self._printed = tempfile.TemporaryFile()
@@ -136,8 +169,9 @@ class Sandbox:
         return self._printed.read(self.limits.output_bytes).decode("utf-8", "replace")
 
     def close(self) -> None:
-        """Kill the worker and remove the folder."""
+        """Kill the worker (and, for a dedicated user, everything it left running); remove the folder."""
         self._kill()
+        self._sweep()
         self._printed.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 
@@ -147,8 +181,14 @@ class Sandbox:
         request_read, self._request_fd = os.pipe()
         self._response_fd, response_write = os.pipe()
         os.set_blocking(self._request_fd, False)  # sending, too, must respect the deadline
+        user = self.limits.user
+        # RLIMIT_NPROC counts every process of the uid: meaningful only for a user of the worker's own
+        processes = self.limits.processes if user is not None else 0
+        cpu_seconds = math.ceil(self.limits.submission_seconds) + 1
         command = [sys.executable, "-I", "-S", "-u", str(self.folder / "worker.py"), str(request_read),
-                   str(response_write), str(self.limits.memory_bytes), str(self.limits.output_bytes)]
+                   str(response_write), str(self.limits.memory_bytes), str(self.limits.output_bytes),
+                   str(processes), str(cpu_seconds)]
+        switch = {} if user is None else {"user": user.uid, "group": user.gid, "extra_groups": []}
         self._process = subprocess.Popen(
             command,
             pass_fds=(request_read, response_write),
@@ -158,6 +198,7 @@ class Sandbox:
             cwd=self.folder,
             env=worker_environment(home=self.folder),
             start_new_session=True,
+            **switch,
         )
         os.close(request_read)
         os.close(response_write)
@@ -179,6 +220,13 @@ class Sandbox:
         os.close(self._response_fd)
         self._process = None
         self._loaded = set()
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Kill every process of a dedicated worker user: children that left the process group."""
+        user = self.limits.user
+        if user is not None and user.dedicated:
+            kill_user(user.uid, user.gid)
 
     def _request(self, message: dict, seconds: float) -> Outcome:
         if self._process is None:
@@ -250,6 +298,57 @@ def _well_formed(answer: dict, op: str) -> bool:
     return True
 
 
+def kill_user(uid: int, gid: int) -> None:
+    """SIGKILL every process running as ``uid`` (the grader must be root; ``uid`` must not be 0).
+
+    A child takes on ``uid`` and calls ``kill(-1, SIGKILL)``, which reaches every process that
+    uid may signal, that is all of its own, in one system call: a fork bomb cannot outrun it.
+    """
+    if uid == 0:
+        raise ValueError("refusing to kill every process of root")
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child)
+        try:
+            os.setgroups([])
+            os.setgid(gid)
+            os.setuid(uid)
+            os.kill(-1, signal.SIGKILL)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+
+
+def _allowed(path: Path, user: WorkerUser, bits: int) -> bool:
+    """Whether ``user`` has the permission ``bits`` (4 read, 2 write, 1 execute) on ``path``."""
+    status = os.stat(path)
+    shift = 6 if status.st_uid == user.uid else 3 if status.st_gid == user.gid else 0
+    return (status.st_mode >> shift) & bits == bits
+
+
+def _check_reachable(user: WorkerUser) -> None:
+    """Raise ``PermissionError`` unless ``user`` can run this Python and read its numpy.
+
+    The worker runs the grader's own interpreter; on Gradescope that is setup.sh's
+    /autograder/venv, which the worker user can read, while the grader's sources cannot be.
+    """
+    import numpy
+
+    needed = [Path(sys.executable), Path(sys.executable).resolve(), Path(numpy.__file__).resolve().parent]
+    for path in needed:
+        for folder in reversed(path.parents):
+            if not _allowed(folder, user, 1):
+                raise PermissionError(f"the worker runs as uid {user.uid}, which cannot enter {folder} to reach {path}: "
+                                      "install Python and numpy where that user can read them (setup.sh uses /autograder/venv)")
+        if not _allowed(path, user, 5):
+            raise PermissionError(f"the worker runs as uid {user.uid}, which cannot read {path}")
+
+
+def _hand_over(folder: Path, user: WorkerUser) -> None:
+    """Make ``folder`` and everything in it the worker user's (its private working folder)."""
+    for path in [folder, *folder.rglob("*")]:
+        os.lchown(path, user.uid, user.gid)
+
+
 def _link_numpy(lib: Path) -> None:
     """Give the worker numpy and nothing else of site-packages.
 
@@ -272,6 +371,7 @@ def _exit_reason(code) -> str:
         return "the Python process running your code stopped answering"
     if code < 0:
         name = signal.Signals(-code).name
-        extra = {"SIGSEGV": " (a segmentation fault)", "SIGKILL": " (killed, often for using too much memory)"}.get(name, "")
+        extra = {"SIGSEGV": " (a segmentation fault)", "SIGKILL": " (killed, often for using too much memory)",
+                 "SIGXCPU": " (its CPU time limit)"}.get(name, "")
         return f"the Python process running your code was killed by {name}{extra}"
     return f"the Python process running your code exited with code {code} (os._exit or a crash)"

@@ -1,7 +1,8 @@
 """The worker: the only process that runs student code.
 
 Started by :mod:`autograder.sandbox` as
-``python -I -S -u worker.py REQUEST_FD RESPONSE_FD MEMORY_BYTES OUTPUT_BYTES`` in a private
+``python -I -S -u worker.py REQUEST_FD RESPONSE_FD MEMORY_BYTES OUTPUT_BYTES PROCESSES CPU_SECONDS``
+(under root, already as an unprivileged user) in a private
 folder holding this file, :mod:`wire`, :mod:`plan`, :mod:`probes`, the student's files and
 ``lib/numpy``, nothing else: neither the reference solutions, the suites nor the installed
 ``autograder`` package are on its path. It answers requests one at a time, on its own
@@ -15,7 +16,8 @@ pipes:
 Every answer echoes the request's ``id`` and is ``{"ok": True, ...}`` or
 ``{"ok": False, "error": {...}}``, plain data only. The grader enforces the wall-clock
 timeout by killing this process; the worker limits its own memory (an oversized
-allocation raises ``MemoryError`` in the student's code) and what the student may print.
+allocation raises ``MemoryError`` in the student's code), what the student may print, its
+CPU time and (when ``PROCESSES`` > 0) how many processes its user may have. 0 means no limit.
 """
 
 import importlib.util
@@ -55,7 +57,7 @@ class CappedOutput(io.TextIOBase):
 
 
 def main() -> None:
-    request_fd, response_fd, memory, output = (int(arg) for arg in sys.argv[1:5])
+    request_fd, response_fd, memory, output, processes, cpu_seconds = (int(arg) for arg in sys.argv[1:7])
     sys.path[:0] = [FOLDER, os.path.join(FOLDER, "lib")]  # started with -S: no site-packages
     import numpy as np  # before the limit: numpy's own start-up is not the student's budget
 
@@ -71,6 +73,10 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if memory > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    if processes > 0:  # a fork bomb fails with an error instead of filling the machine
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    if cpu_seconds > 0:  # SIGXCPU at the soft limit, SIGKILL a second later; inherited by children
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
     modules = {}
     while True:
         try:

@@ -200,10 +200,12 @@ def check_gradient(name: str, analytic, f, x: np.ndarray, dout=None, tol: float 
     """Fail unless ``analytic`` is the gradient of ``sum(f(x) * dout)`` at ``x``.
 
     Compares with :func:`numerical_gradient` (shape, dtype, finiteness, relative error at
-    most ``tol``): ``name`` is what the message calls the gradient (``"dx"``).
+    most ``tol``): ``name`` is what the message calls the gradient (``"dx"``). For a
+    number x (a 0-d array), the gradient is expected as a Python float.
     """
     __tracebackhide__ = True
-    assert_close(f"{name} (compared with central differences)", analytic, numerical_gradient(f, x, dout, h), tol)
+    numerical = numerical_gradient(f, x, dout, h)
+    assert_close(f"{name} (compared with central differences)", analytic, float(numerical) if numerical.shape == () else numerical, tol)
 
 
 # -- properties -----------------------------------------------------------------------------

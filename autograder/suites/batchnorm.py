@@ -1,0 +1,161 @@
+"""Graded cases for batchnorm.py (assignment 4): batch normalization and its spatial form.
+
+Visible cases use fixed public inputs; hidden ones draw shapes and values from the secret
+seed. The in-place update of the running statistics is graded on its own, by reading
+bn_param after the call (a forward that returns the right out but leaves bn_param alone
+loses those cases only), and each gradient of a backward pass is its own case. The inputs
+catch what tame data lets through: every batch has a feature of variance about 1e-6,
+below eps = 1e-5, so eps inside or outside the square root makes a visible difference;
+one case has a constant feature (variance 0: without eps, 0 / 0); batches start at N = 2
+and N != D, so a sum over the wrong axis has the wrong shape; momentum is never 0.5, so
+momentum applied backwards shows; test mode runs on running statistics far from their
+start at zeros and ones, and on a single sample, where batch statistics are meaningless.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..judge import Compare, Raises
+from ..plan import Call, Plan
+from ..suite import Case, Suite, normal, per_output
+
+TINY = 1e-3  # the scale of one feature per batch: variance about 1e-6, well below eps = 1e-5
+
+
+def signed(rng, *shape):
+    """Magnitudes in [0.5, 2] with random signs: gamma never close to 0, which would hide x_hat."""
+    return rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+
+
+def feature_scales(rng, d):
+    """Per-feature standard deviations in [0.3, 3], one of them TINY."""
+    scales = np.exp(rng.uniform(np.log(0.3), np.log(3.0), size=d))
+    scales[rng.integers(d)] = TINY
+    return scales
+
+
+def rows(rng, n, d, constant=False):
+    """x (N, D): features with their own means and scales, one of variance ~1e-6; with
+    ``constant``, another feature holds one value (a multiple of 1/4, so its batch mean is
+    exact and its variance exactly 0)."""
+    x = normal(rng, n, d) * feature_scales(rng, d) + rng.uniform(-3.0, 3.0, size=d)
+    if constant:
+        x[:, rng.integers(d)] = np.round(rng.uniform(-3.0, 3.0) * 4) / 4
+    return x
+
+
+def images(rng, n, c, h, w):
+    """x (N, C, H, W): channels with their own means and scales, one of variance ~1e-6."""
+    scales = feature_scales(rng, c)[:, None, None]
+    return normal(rng, n, c, h, w) * scales + rng.uniform(-3.0, 3.0, size=(c, 1, 1))
+
+
+def trained_statistics(rng, d):
+    """Running statistics as after many training steps: means and variances far from 0 and
+    1, one variance of 1e-6 so that eps matters in test mode too."""
+    running_var = rng.uniform(0.2, 5.0, size=d)
+    running_var[rng.integers(d)] = TINY**2
+    return {"running_mean": rng.uniform(-4.0, 4.0, size=d), "running_var": running_var}
+
+
+def rows_with_constant(rng, n, d):
+    return rows(rng, n, d, constant=True)
+
+
+def random_rows(rng):
+    """N in [2, 9], D in [3, 7], N != D."""
+    d = int(rng.integers(3, 8))
+    return int(rng.choice([n for n in range(2, 10) if n != d])), d
+
+
+def random_images(rng):
+    """N in [1, 3], C in [2, 4], H != W in [2, 5]: at least 2 positions, so per-(C, H, W)
+    statistics differ from per-channel ones."""
+    h, w = rng.choice(range(2, 6), size=2, replace=False)
+    return int(rng.integers(1, 4)), int(rng.integers(2, 5)), int(h), int(w)
+
+
+# -- 4.1 batchnorm_forward -------------------------------------------------------------------
+
+def train_plan(forward, draw, shape, **options):
+    """One train-mode forward on ``draw(rng, *shape(rng))``; ``options`` go into bn_param."""
+    def build(rng):
+        dims = shape(rng)
+        call = Call(forward, draw(rng, *dims), signed(rng, dims[1]), normal(rng, dims[1]), {"mode": "train", **options})
+        return Plan([call], {"out": call.out[0]})
+    return build
+
+
+def update_plan(forward, draw, shape, steps, **options):
+    """``steps`` train-mode forwards sharing one bn_param (the student's own, as it is after
+    each call); judged: bn_param after the last call. ``options`` go into bn_param."""
+    def build(rng):
+        dims = shape(rng)
+        gamma, beta = signed(rng, dims[1]), normal(rng, dims[1])
+        bn_param = {"mode": "train", **{key: value(rng, dims[1]) if callable(value) else value for key, value in options.items()}}
+        calls = []
+        for _ in range(steps):
+            calls.append(Call(forward, draw(rng, *dims), gamma, beta, calls[-1].arg(3) if calls else bn_param))
+        return Plan(calls, {"bn_param": calls[-1].arg(3)})
+    return build
+
+
+def test_plan(forward, draw, shape):
+    """One test-mode forward with running statistics as after training; judged: out, and
+    bn_param after the call (test mode leaves it as it is)."""
+    def build(rng):
+        dims = shape(rng)
+        bn_param = {"mode": "test", **trained_statistics(rng, dims[1])}
+        call = Call(forward, draw(rng, *dims), signed(rng, dims[1]), normal(rng, dims[1]), bn_param)
+        return Plan([call], {"out": call.out[0], "bn_param": call.arg(3)})
+    return build
+
+
+def unknown_mode(rng):
+    call = Call("batchnorm_forward", rows(rng, 4, 3), signed(rng, 3), normal(rng, 3), {"mode": "eval"})
+    return Plan([call], {"out": call.out[0]})
+
+
+# -- 4.2 batchnorm_backward, 4.3-4.4 spatial -------------------------------------------------
+
+def backward_plan(forward, backward, draw, shape):
+    """A train-mode forward, then the backward on the student's own cache."""
+    def build(rng):
+        dims = shape(rng)
+        first = Call(forward, draw(rng, *dims), signed(rng, dims[1]), normal(rng, dims[1]), {"mode": "train"})
+        second = Call(backward, normal(rng, *dims), first.out[1])
+        return Plan([first, second], {"dx": second.out[0], "dgamma": second.out[1], "dbeta": second.out[2]})
+    return build
+
+
+FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
+# a running mean and variance that are not the defaults, so that reading them matters
+GIVEN = {"running_mean": lambda rng, d: rng.uniform(-2.0, 2.0, size=d), "running_var": lambda rng, d: rng.uniform(0.5, 3.0, size=d)}
+FORWARD = "batchnorm_forward"
+SPATIAL = "spatial_batchnorm_forward"
+
+SUITE = Suite("batchnorm", (
+    Case("batchnorm_forward, train mode", 2, train_plan(FORWARD, rows, FIXED(5, 4), eps=1e-3, momentum=0.25), about="out = gamma * (x - mu) / sqrt(var + eps) + beta"),
+    Case("batchnorm_forward, train mode, batch of 2", 1, train_plan(FORWARD, rows, lambda rng: (2, int(rng.integers(3, 7)))), visibility="hidden"),
+    Case("batchnorm_forward, train mode, random shapes", 1, train_plan(FORWARD, rows, random_rows), visibility="hidden"),
+    Case("batchnorm_forward, a feature of variance 0", 1, train_plan(FORWARD, rows_with_constant, FIXED(6, 4)), about="eps keeps 0 / 0 away"),
+    Case("batchnorm_forward updates running_mean and running_var in bn_param", 2, update_plan(FORWARD, rows, FIXED(6, 3), 1, momentum=0.25, **GIVEN), about="in place in the dict, unbiased variance"),
+    Case("batchnorm_forward, running statistics after 5 training steps", 1, update_plan(FORWARD, rows, FIXED(4, 3), 5), about="created as zeros and ones, default momentum 0.1"),
+    Case("batchnorm_forward, running statistics after 5 steps, random data", 1, update_plan(FORWARD, rows, random_rows, 5, momentum=0.3), visibility="hidden"),
+    Case("batchnorm_forward, test mode", 2, test_plan(FORWARD, rows, FIXED(5, 4)), about="the running statistics, bn_param left as it is"),
+    Case("batchnorm_forward, test mode on a single sample", 1, test_plan(FORWARD, rows, lambda rng: (1, int(rng.integers(3, 7)))), visibility="hidden"),
+    Case("batchnorm_forward, test mode, random shapes", 1, test_plan(FORWARD, rows, random_rows), visibility="hidden"),
+    Case("batchnorm_forward raises ValueError for an unknown mode", 1, unknown_mode, Raises(ValueError)),
+    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, FIXED(5, 4)), "batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}),
+    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, random_rows), "batchnorm_backward, random shapes", {"dx": 1, "dgamma": 1, "dbeta": 1}, visibility="hidden"),
+    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, FIXED(2, 3)), "batchnorm_backward, batch of 2", {"dx": 1}, visibility="hidden"),
+    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows_with_constant, FIXED(6, 4)), "batchnorm_backward, a feature of variance 0", {"dx": 1}),
+    Case("spatial_batchnorm_forward, train mode", 2, train_plan(SPATIAL, images, FIXED(2, 3, 4, 5)), about="statistics per channel over N, H and W"),
+    Case("spatial_batchnorm_forward, train mode, random shapes", 1, train_plan(SPATIAL, images, random_images), visibility="hidden"),
+    Case("spatial_batchnorm_forward updates the running statistics per channel", 1, update_plan(SPATIAL, images, FIXED(2, 3, 4, 2), 2, momentum=0.2)),
+    Case("spatial_batchnorm_forward, test mode", 1, test_plan(SPATIAL, images, FIXED(2, 3, 2, 4))),
+    Case("spatial_batchnorm_forward, test mode, random shapes", 1, test_plan(SPATIAL, images, random_images), visibility="hidden"),
+    *per_output(backward_plan(SPATIAL, "spatial_batchnorm_backward", images, FIXED(2, 3, 4, 5)), "spatial_batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}),
+    *per_output(backward_plan(SPATIAL, "spatial_batchnorm_backward", images, random_images), "spatial_batchnorm_backward, random shapes", {"dx": 1, "dgamma": 1, "dbeta": 1}, visibility="hidden"),
+))

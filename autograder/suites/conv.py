@@ -1,0 +1,370 @@
+"""Graded cases for conv.py (assignment 2): output sizes, convolution and max pooling.
+
+Output sizes are graded in small groups of argument sets per case, each group about one
+feature (no padding, padding, a stride that does not divide, dilation), so one slip in
+the formula costs the groups it shows in and an off-by-one fails every group. Sizes are
+ints, judged exactly: a float (from /) fails with a hint to use //. Each invalid-argument
+rule of the contract has its own Raises case.
+
+The layers are graded on non-square inputs and kernels with H != W outputs, strides that
+do not divide, pad = 0 (where slicing [pad:-pad] is empty) and padding larger than the
+kernel, batches of 1, and for pooling on integer-valued inputs where every case has a
+window with a tied maximum (the gradient goes to the first maximum only). Each gradient
+of conv_backward is its own case.
+
+Time: a correct but deliberately slow submission (plain Python loops over n, f, i, j and
+the window, tests/test_conv_grading.py) takes at most about 0.25 s for any case here,
+measured on the shared 2-core machine, against the default 10 s per case.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..hints import Hint
+from ..judge import Raises
+from ..plan import Call, Plan
+from ..suite import Case, Suite, normal, per_output
+
+# -- 2.1 to 2.4 output sizes and parameter counts ------------------------------------------------
+
+def label(call: Call) -> str:
+    """The call as the student would write it: 'conv_output_size(8, 3, stride=2)'."""
+    arguments = [repr(a) for a in call.args] + [f"{key}={value!r}" for key, value in call.kwargs.items()]
+    return f"{call.function}({', '.join(arguments)})"
+
+
+def sizes_plan(function, draw):
+    """``function`` called on each argument set ``draw(rng)`` gives, as a list of (args, kwargs);
+    one output per call, named by the call."""
+    def build(rng):
+        calls = [Call(function, *args, **kwargs) for args, kwargs in draw(rng)]
+        return Plan(calls, {label(call): call.out for call in calls})
+    return build
+
+
+def fixed(*sets):
+    """Argument sets that do not depend on the draw; an int alone is short for (n, f)."""
+    return lambda rng: list(sets)
+
+
+def raises_plan(function, *args, **kwargs):
+    """One call that the contract says must raise ValueError."""
+    def build(rng):
+        call = Call(function, *args, **kwargs)
+        return Plan([call], {label(call): call.out})
+    return build
+
+
+def draw(rng, low, high) -> int:
+    """A Python int in [low, high]."""
+    return int(rng.integers(low, high + 1))
+
+
+def random_conv_sizes(rng):
+    """One argument set per feature, so that every formula slip shows in every draw."""
+    f = draw(rng, 1, 5)
+    plain = ((f + draw(rng, 0, 9), f), {})
+    f = draw(rng, 1, 3)
+    padded = ((draw(rng, 1, 7), f), {"pad": f + draw(rng, 1, 2)})  # padding larger than the kernel
+    # remainder stride - 1 out of a stride of 3 or 4: a fraction of 2/3 or 3/4, so ceil and round both go up
+    stride, f = draw(rng, 3, 4), draw(rng, 1, 5)
+    padded_n = f + stride * draw(rng, 0, 4) + stride - 1
+    pad = draw(rng, 0, min(2, (padded_n - 1) // 2))
+    uneven = ((padded_n - 2 * pad, f), {"pad": pad, "stride": stride})
+    dilation, f = draw(rng, 2, 3), draw(rng, 2, 4)
+    dilated = ((dilation * (f - 1) + 1 + draw(rng, 0, 7), f), {"stride": draw(rng, 1, 2), "dilation": dilation})
+    return [plain, padded, uneven, dilated]
+
+
+def random_pool_sizes(rng):
+    """Default stride (n > f >= 2, where stride 1 would differ), overlap with padding, a stride that does not divide."""
+    f = draw(rng, 2, 4)
+    default = ((f + draw(rng, 1, 11), f), {})
+    f = draw(rng, 2, 4)
+    overlapping = ((draw(rng, f, 14), f), {"stride": draw(rng, 1, f - 1), "pad": draw(rng, 1, f // 2)})
+    stride, f = draw(rng, 3, 4), draw(rng, 2, 4)
+    uneven = ((f + stride * draw(rng, 0, 4) + stride - 1, f), {"stride": stride})
+    return [default, overlapping, uneven]
+
+
+def random_transpose_sizes(rng):
+    """Stride 1 with padding; a larger stride with output_padding below it."""
+    n, f = draw(rng, 1, 8), draw(rng, 1, 5)
+    plain = ((n, f), {"pad": draw(rng, 0, (n + f - 2) // 2)})
+    n, f, stride = draw(rng, 1, 6), draw(rng, 1, 5), draw(rng, 2, 4)
+    strided = ((n, f), {"pad": draw(rng, 0, ((n - 1) * stride + f - 1) // 2), "stride": stride, "output_padding": draw(rng, 1, stride - 1)})
+    return [plain, strided]
+
+
+def random_params(rng):
+    return [((draw(rng, 1, 64), draw(rng, 1, 64), draw(rng, 1, 7)), {"bias": bias}) for bias in (True, False)]
+
+
+# -- 2.5, 2.6 convolution --------------------------------------------------------------------
+
+def uneven_size(rng, kernel, pad, stride):
+    """An input size whose windows leave stride - 1 >= 1 positions over: floor and ceil differ."""
+    return kernel - 2 * pad + stride * draw(rng, 1, 3) + stride - 1
+
+
+def random_conv_shape(rng):
+    """N in {2, 3}, a stride of 2 or 3 that divides neither H nor W, pad 1 or 2, non-square."""
+    stride, pad = draw(rng, 2, 3), draw(rng, 1, 2)
+    hh, ww = rng.choice(range(2, 5), size=2, replace=False)
+    height, width = uneven_size(rng, int(hh), pad, stride), uneven_size(rng, int(ww), pad, stride)
+    return (draw(rng, 2, 3), draw(rng, 1, 3), height, width), (draw(rng, 2, 4), int(hh), int(ww)), stride, pad
+
+
+def batch_of_one_shape(rng):
+    """N = 1, stride 1, pad 0 (slicing [pad:-pad] is empty there), H != W, a kernel that is not 1 x 1."""
+    height, width = rng.choice(range(3, 8), size=2, replace=False)
+    hh, ww = draw(rng, 1, 3), draw(rng, 2, 3)
+    return (1, draw(rng, 1, 3), int(height), int(width)), (draw(rng, 1, 3), hh, ww), 1, 0
+
+
+def fixed_conv(shape, kernel, stride, pad):
+    return lambda rng: (shape, kernel, stride, pad)
+
+
+def conv_inputs(rng, shape, kernel):
+    (n, c, h, w), (f, hh, ww) = shape, kernel
+    return normal(rng, n, c, h, w), normal(rng, f, c, hh, ww), normal(rng, f)
+
+
+def conv_forward_plan(configuration):
+    def build(rng):
+        shape, kernel, stride, pad = configuration(rng)
+        call = Call("conv_forward", *conv_inputs(rng, shape, kernel), stride=stride, pad=pad)
+        return Plan([call], {"out": call.out[0]})
+    return build
+
+
+def conv_backward_plan(configuration):
+    def build(rng):
+        shape, kernel, stride, pad = configuration(rng)
+        (n, _, h, w), (f, hh, ww) = shape, kernel
+        forward = Call("conv_forward", *conv_inputs(rng, shape, kernel), stride=stride, pad=pad)
+        dout = normal(rng, n, f, (h + 2 * pad - hh) // stride + 1, (w + 2 * pad - ww) // stride + 1)
+        backward = Call("conv_backward", dout, forward.out[1])
+        return Plan([forward, backward], {"dx": backward.out[0], "dw": backward.out[1], "db": backward.out[2]})
+    return build
+
+
+# -- 2.7, 2.8 max pooling --------------------------------------------------------------------
+
+def tied(rng, shape, pool):
+    """Integers in {0, 1, 2}; the first window of the first plane holds its maximum (3) twice."""
+    x = rng.integers(0, 3, size=shape).astype(np.float64)
+    x[0, 0, 0, :2] = 3.0  # pool >= 2: both in the first window, and 3 is above everything else
+    return x
+
+
+def random_pool_shape(rng):
+    """N in 1..3, a pool of 2 or 3, any stride up to 3 (overlapping or not), H != W, often uneven."""
+    pool, stride = draw(rng, 2, 3), draw(rng, 1, 3)
+    height = pool + stride * draw(rng, 1, 3) + draw(rng, 0, stride - 1)
+    width = pool + stride * draw(rng, 1, 3) + draw(rng, 0, stride - 1)
+    if width == height:
+        width += 1
+    return (draw(rng, 1, 3), draw(rng, 1, 3), height, width), pool, stride
+
+
+def fixed_pool(shape, pool, stride):
+    return lambda rng: (shape, pool, stride)
+
+
+def pool_call(rng, shape, pool, stride):
+    """max_pool_forward on tied inputs; pool 2 and stride 2 are left to the defaults."""
+    x = tied(rng, shape, pool)
+    options = {} if (pool, stride) == (2, 2) else {"pool": pool, "stride": stride}
+    return Call("max_pool_forward", x, **options)
+
+
+def max_pool_forward_plan(configuration):
+    def build(rng):
+        call = pool_call(rng, *configuration(rng))
+        return Plan([call], {"out": call.out[0]})
+    return build
+
+
+def max_pool_backward_plan(configuration):
+    def build(rng):
+        shape, pool, stride = configuration(rng)
+        forward = pool_call(rng, shape, pool, stride)
+        (n, c, h, w) = shape
+        backward = Call("max_pool_backward", normal(rng, n, c, (h - pool) // stride + 1, (w - pool) // stride + 1), forward.out[1])
+        return Plan([forward, backward], {"dx": backward.out})
+    return build
+
+
+# -- misconceptions ----------------------------------------------------------------------
+# Each is a wrong variant of the expected result; a hint is offered only when the student's
+# answer matches it and it differs from the right one (see autograder/hints.py).
+
+def size_variant(formula):
+    """A ``wrong`` for size cases: every call's output recomputed by ``formula(function, n, f, options)``."""
+    def wrong(expected, plan):
+        return {label(call): formula(call.function, *call.args, dict(call.kwargs)) for call in plan.calls}
+    return wrong
+
+
+def window(function, f, options):
+    """(span, pad, stride) of a conv or pool call, with the contract's defaults."""
+    span = options.get("dilation", 1) * (f - 1) + 1
+    stride = options.get("stride") or (f if function == "pool_output_size" else 1)
+    return span, options.get("pad", 0), stride
+
+
+def ceil_size(function, n, f, options):
+    span, pad, stride = window(function, f, options)
+    return math.ceil((n + 2 * pad - span) / stride) + 1
+
+
+def pad_once_size(function, n, f, options):
+    span, pad, stride = window(function, f, options)
+    return (n + pad - span) // stride + 1
+
+
+def without_plus_one_size(function, n, f, options):
+    span, pad, stride = window(function, f, options)
+    return (n + 2 * pad - span) // stride
+
+
+def no_dilation_size(function, n, f, options):
+    span, pad, stride = window(function, f, {**options, "dilation": 1})
+    return (n + 2 * pad - span) // stride + 1
+
+
+def stride_one_size(function, n, f, options):
+    span, pad, _ = window(function, f, options)
+    return (n + 2 * pad - span) // options.get("stride", 1) + 1
+
+
+def flipped_conv_forward(x, w, b, stride=1, pad=0):
+    """A true convolution: the kernel flipped in both spatial axes."""
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    view = np.lib.stride_tricks.sliding_window_view(x_pad, w.shape[2:], axis=(2, 3))[:, :, ::stride, ::stride]
+    out = np.einsum("nchwij,fcij->nfhw", view, w[:, :, ::-1, ::-1]) + b[None, :, None, None]
+    return out, None
+
+
+def tied_pool_forward(x, pool=2, stride=2):
+    """Max pooling whose cache keeps what a tie-spreading backward needs."""
+    view = np.lib.stride_tricks.sliding_window_view(x, (pool, pool), axis=(2, 3))[:, :, ::stride, ::stride]
+    out = view.max(axis=(4, 5))
+    return out, (x, pool, stride, out)
+
+
+def tied_pool_backward(share):
+    """Every maximum of a window gets ``share(number of maxima)`` of its gradient."""
+    def backward(dout, cache):
+        x, pool, stride, out = cache
+        dx = np.zeros_like(x)
+        for i in range(out.shape[2]):
+            for j in range(out.shape[3]):
+                patch = x[:, :, i * stride : i * stride + pool, j * stride : j * stride + pool]
+                top = patch == out[:, :, i, j][:, :, None, None]
+                dx[:, :, i * stride : i * stride + pool, j * stride : j * stride + pool] += top * (dout[:, :, i, j] * share(top.sum(axis=(2, 3))))[:, :, None, None]
+        return dx
+    return backward
+
+
+def batch_size(plan) -> int:
+    """N of conv_forward's x, the plan's first call."""
+    return plan.calls[0].args[0].shape[0]
+
+
+CEIL = Hint(
+    "ceil instead of floor", "Your sizes are rounded up where the stride does not divide: a window that would hang "
+    "over the (padded) edge is not computed, so the size is floor((n + 2 pad - f) / stride) + 1: use //.",
+    wrong=size_variant(ceil_size))
+PAD_ONCE = Hint(
+    "padding counted once", "Your sizes add the padding once; pad zeros go on each side, so the padded input has "
+    "n + 2 pad entries.", wrong=size_variant(pad_once_size))
+WITHOUT_PLUS_ONE = Hint(
+    "off by one", "Your sizes are one too small: (n + 2 pad - f) // stride counts the steps between windows; the "
+    "first window is one more, so add 1.", wrong=size_variant(without_plus_one_size))
+NO_DILATION = Hint(
+    "dilation ignored", "Your sizes ignore the dilation: a kernel of size f with dilation d spans d (f - 1) + 1 inputs.",
+    wrong=size_variant(no_dilation_size))
+POOL_STRIDE_ONE = Hint(
+    "pooling stride defaults to 1", "Your sizes take stride 1 when no stride is given; pooling windows do not overlap "
+    "by default: stride = f, as in torch.nn.MaxPool2d.", wrong=size_variant(stride_one_size))
+FLIPPED_KERNEL = Hint(
+    "kernel flipped", "Your out is a true convolution (the kernel flipped); a convolutional layer computes a "
+    "cross-correlation: out[i, j] uses w[di, dj] at x_pad[i * stride + di, j * stride + dj], nothing reversed.",
+    replace={"conv_forward": flipped_conv_forward})
+CONV_DB_MEAN = Hint(
+    "bias gradient averaged", "Your db equals the mean of the right one over the batch; b[f] is added at every "
+    "position of every example, so db[f] is the sum of dout[:, f] over the batch and positions.",
+    wrong=lambda e, plan: {"db": e["db"] / batch_size(plan)})
+POOL_SPREAD = Hint(
+    "gradient to every tied maximum", "Your dx gives a window's gradient to each of its tied maxima; the max "
+    "passes it to one input only, the first maximum in row-major order (as np.argmax and PyTorch).",
+    replace={"max_pool_forward": tied_pool_forward, "max_pool_backward": tied_pool_backward(lambda ties: 1.0)})
+POOL_SPLIT = Hint(
+    "gradient split among tied maxima", "Your dx splits a window's gradient equally among its tied maxima; the "
+    "max passes all of it to the first maximum in row-major order (as np.argmax and PyTorch).",
+    replace={"max_pool_forward": tied_pool_forward, "max_pool_backward": tied_pool_backward(lambda ties: 1.0 / ties)})
+
+SIZE_HINTS = (WITHOUT_PLUS_ONE, CEIL, PAD_ONCE, NO_DILATION)
+POOL_HINTS = (WITHOUT_PLUS_ONE, CEIL, PAD_ONCE, POOL_STRIDE_ONE)
+TIES = (POOL_SPREAD, POOL_SPLIT)
+
+CONV = "conv_output_size"
+POOL = "pool_output_size"
+TRANSPOSE = "conv_transpose_output_size"
+CONV_FIXED = fixed_conv((2, 3, 5, 7), (4, 3, 2), 1, 1)
+CONV_UNEVEN = fixed_conv((2, 2, 8, 7), (3, 3, 2), 2, 0)  # H: 5 / 2 and W: 5 / 2 do not divide; pad 0
+POOL_FIXED = fixed_pool((2, 3, 4, 6), 2, 2)
+POOL_OVERLAP = fixed_pool((1, 2, 7, 6), 3, 2)  # windows overlap; W: 3 / 2 does not divide
+BACKWARD_POINTS = {"dx": 2, "dw": 2, "db": 1}
+
+SUITE = Suite("conv", (
+    Case("conv_output_size, no padding, stride 1", 1, sizes_plan(CONV, fixed(((5, 3), {}), ((8, 2), {}), ((4, 4), {}), ((9, 1), {}))),
+         about="floor((n + 2 pad - f) / stride) + 1", hints=SIZE_HINTS),
+    Case("conv_output_size, padding", 1, sizes_plan(CONV, fixed(((5, 3), {"pad": 1}), ((7, 5), {"pad": 2}), ((4, 3), {"pad": 0}), ((1, 2), {"pad": 3}), ((6, 1), {"pad": 2}))),
+         about="'same' padding, pad 0, padding larger than the kernel", hints=SIZE_HINTS),
+    Case("conv_output_size, a stride that does not divide", 1, sizes_plan(CONV, fixed(((8, 3), {"stride": 2}), ((7, 2), {"stride": 3}), ((11, 3), {"pad": 1, "stride": 3}), ((224, 7), {"pad": 3, "stride": 2}))),
+         about="floor, not ceil or round", hints=SIZE_HINTS),
+    Case("conv_output_size, dilation", 1, sizes_plan(CONV, fixed(((7, 3), {"dilation": 2}), ((10, 3), {"pad": 2, "dilation": 2}), ((9, 3), {"stride": 2, "dilation": 3}), ((5, 2), {"dilation": 4}))),
+         about="a dilated kernel spans dilation (f - 1) + 1 inputs", hints=SIZE_HINTS),
+    Case("conv_output_size, random arguments", 2, sizes_plan(CONV, random_conv_sizes), visibility="hidden", hints=SIZE_HINTS),
+    Case("conv_output_size raises ValueError when the kernel is larger than the input", 0.5, raises_plan(CONV, 4, 5, stride=2), Raises(ValueError),
+         about="(4 - 5) / 2 truncates to 0: floor it"),
+    Case("conv_output_size raises ValueError when the dilated kernel does not fit", 0.5, raises_plan(CONV, 6, 3, dilation=3), Raises(ValueError)),
+    Case("conv_output_size raises ValueError for stride 0", 0.5, raises_plan(CONV, 5, 3, stride=0), Raises(ValueError)),
+    Case("conv_output_size raises ValueError for a negative pad", 0.5, raises_plan(CONV, 5, 3, pad=-1), Raises(ValueError)),
+    Case("conv_output_size raises ValueError for a kernel size that is not an integer", 0.5, raises_plan(CONV, 5, 2.5), Raises(ValueError)),
+    Case("pool_output_size, default stride", 1, sizes_plan(POOL, fixed(((4, 2), {}), ((7, 2), {}), ((9, 3), {}), ((5, 5), {}), ((10, 3), {}))),
+         about="stride = f by default: windows do not overlap", hints=POOL_HINTS),
+    Case("pool_output_size, stride and padding", 1, sizes_plan(POOL, fixed(((7, 3), {"stride": 2}), ((8, 3), {"stride": 2, "pad": 1}), ((6, 2), {"stride": 1}), ((5, 4), {"stride": 3, "pad": 2}), ((11, 3), {"stride": 3, "pad": 1}))),
+         hints=POOL_HINTS),
+    Case("pool_output_size, random arguments", 1, sizes_plan(POOL, random_pool_sizes), visibility="hidden", hints=POOL_HINTS),
+    Case("pool_output_size raises ValueError for pad > f // 2", 0.5, raises_plan(POOL, 5, 3, pad=2), Raises(ValueError)),
+    Case("pool_output_size raises ValueError when the window is larger than the input", 0.5, raises_plan(POOL, 3, 4), Raises(ValueError)),
+    Case("conv_transpose_output_size, stride 1", 1, sizes_plan(TRANSPOSE, fixed(((3, 3), {}), ((5, 2), {"pad": 1}), ((1, 4), {}), ((4, 3), {"pad": 1})))),
+    Case("conv_transpose_output_size, stride, padding and output_padding", 1, sizes_plan(TRANSPOSE, fixed(((3, 3), {"stride": 2}), ((3, 3), {"pad": 1, "stride": 2, "output_padding": 1}), ((7, 4), {"pad": 1, "stride": 2}), ((4, 5), {"pad": 3, "stride": 3, "output_padding": 2}), ((2, 1), {"stride": 4})))),
+    Case("conv_transpose_output_size, random arguments", 1, sizes_plan(TRANSPOSE, random_transpose_sizes), visibility="hidden"),
+    Case("conv_transpose_output_size raises ValueError for output_padding >= stride", 0.5, raises_plan(TRANSPOSE, 3, 3, stride=2, output_padding=2), Raises(ValueError)),
+    Case("conv_transpose_output_size raises ValueError when the output size is below 1", 0.5, raises_plan(TRANSPOSE, 2, 2, pad=3), Raises(ValueError)),
+    Case("conv_params", 1, sizes_plan("conv_params", fixed(((3, 8, 3), {}), ((1, 1, 1), {"bias": False}), ((16, 4, 5), {"bias": False}), ((64, 128, 3), {"bias": True})))),
+    Case("conv_params, random layers", 1, sizes_plan("conv_params", random_params), visibility="hidden"),
+    Case("conv_forward", 2, conv_forward_plan(CONV_FIXED), about="stride 1, pad 1, a 3 x 2 kernel", hints=(FLIPPED_KERNEL,)),
+    Case("conv_forward, stride 2 that does not divide, pad 0", 2, conv_forward_plan(CONV_UNEVEN), hints=(FLIPPED_KERNEL,)),
+    Case("conv_forward, random shapes", 2, conv_forward_plan(random_conv_shape), visibility="hidden", hints=(FLIPPED_KERNEL,)),
+    Case("conv_forward, batch of 1, pad 0", 2, conv_forward_plan(batch_of_one_shape), visibility="hidden", hints=(FLIPPED_KERNEL,)),
+    *per_output(conv_backward_plan(CONV_FIXED), "conv_backward", BACKWARD_POINTS, hints=(CONV_DB_MEAN,)),
+    *per_output(conv_backward_plan(CONV_UNEVEN), "conv_backward, stride 2 that does not divide, pad 0", BACKWARD_POINTS, hints=(CONV_DB_MEAN,)),
+    *per_output(conv_backward_plan(random_conv_shape), "conv_backward, random shapes", BACKWARD_POINTS, visibility="hidden", hints=(CONV_DB_MEAN,)),
+    *per_output(conv_backward_plan(batch_of_one_shape), "conv_backward, batch of 1, pad 0", BACKWARD_POINTS, visibility="hidden", hints=(CONV_DB_MEAN,)),
+    Case("max_pool_forward, default pool and stride", 1, max_pool_forward_plan(POOL_FIXED), about="pool 2, stride 2, tied integer inputs"),
+    Case("max_pool_forward, overlapping windows", 1, max_pool_forward_plan(POOL_OVERLAP)),
+    Case("max_pool_forward, random shapes", 1, max_pool_forward_plan(random_pool_shape), visibility="hidden"),
+    Case("max_pool_backward, tied maxima", 2, max_pool_backward_plan(POOL_FIXED), about="the gradient goes to the first maximum only", hints=TIES),
+    Case("max_pool_backward, overlapping windows", 2, max_pool_backward_plan(POOL_OVERLAP), about="gradients of overlapping windows add up", hints=TIES),
+    Case("max_pool_backward, random shapes", 2, max_pool_backward_plan(random_pool_shape), visibility="hidden", hints=TIES),
+))

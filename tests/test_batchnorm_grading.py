@@ -1,0 +1,282 @@
+"""The batchnorm suite grades fairly: right answers score everything, each wrong one loses exactly its points.
+
+Every submission is graded end to end by ``autograder.grade.grade`` in the sandbox. The wrong
+ones are one-mistake edits of solutions/batchnorm.py (each replaced text must occur exactly
+once, so a change to the reference breaks these tests loudly); each must fail exactly the
+cases that see its mistake, on two secret seeds, and keep every other point. A correct
+submission written another way (the backward pass through the computational graph, step by
+step) scores full marks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from autograder import wire
+from autograder.grade import grade
+from autograder.suites.batchnorm import SUITE
+from submissions import ROOT, reference_source, replaced, swap
+
+pytestmark = pytest.mark.batchnorm
+
+REFERENCE = reference_source("batchnorm")
+SEEDS = (1, 2)
+ALL_CASES = {case.name for case in SUITE.cases}
+
+
+def cases(*prefixes: str, outputs=("",)) -> set:
+    """Case names that start with one of ``prefixes`` and end with one of ``outputs``."""
+    return {name for name in ALL_CASES if name.startswith(prefixes) and name.endswith(outputs)}
+
+
+RUNNING = {
+    "batchnorm_forward updates running_mean and running_var in bn_param",
+    "batchnorm_forward, running statistics after 5 training steps",
+    "batchnorm_forward, running statistics after 5 steps, random data",
+    "spatial_batchnorm_forward updates the running statistics per channel",
+}
+TEST_MODE = cases("batchnorm_forward, test mode", "spatial_batchnorm_forward, test mode")
+TRAIN_OUT = cases("batchnorm_forward, train mode", "batchnorm_forward, a feature", "spatial_batchnorm_forward, train mode")
+BACKWARD = cases("batchnorm_backward", "spatial_batchnorm_backward")
+DX = {name for name in BACKWARD if name.endswith(": dx") or ":" not in name}
+DGAMMA = cases("batchnorm_backward", "spatial_batchnorm_backward", outputs=(": dgamma",))
+DBETA = cases("batchnorm_backward", "spatial_batchnorm_backward", outputs=(": dbeta",))
+SPATIAL = cases("spatial_batchnorm")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """grade(source, seed) -> the graded batchnorm assignment; cached per module."""
+    cache = {}
+
+    def grade_source(source: str, seed: int):
+        if (source, seed) not in cache:
+            folder = tmp_path_factory.getbasetemp() / f"batchnorm-{hashlib.sha256(source.encode()).hexdigest()[:16]}"
+            if not folder.exists():
+                folder.mkdir()
+                (folder / "batchnorm.py").write_text(source)
+            (cache[source, seed],) = grade(folder, ["batchnorm"], seed=seed).assignments
+        return cache[source, seed]
+
+    return grade_source
+
+
+def failing(assignment) -> dict:
+    return {case.name: case.message for case in assignment.cases if not case.passed}
+
+
+def assert_fails_exactly(graded, source: str, expected: set) -> dict:
+    """On each seed, ``source`` fails exactly ``expected`` and keeps every other point; the messages of seed 1."""
+    assert expected <= ALL_CASES, expected - ALL_CASES
+    for seed in SEEDS:
+        assignment = graded(source, seed)
+        assert set(failing(assignment)) == expected, f"seed {seed}"
+        lost = sum(case.max_score for case in assignment.cases if case.name in expected)
+        assert assignment.score == assignment.max_score - lost, f"seed {seed}"
+    return failing(graded(source, SEEDS[0]))
+
+
+# -- 1. the reference and the stubs ---------------------------------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda seed: f"seed{seed}")
+def test_reference_scores_full_marks(graded, seed):
+    """solutions/batchnorm.py passes every case, visible and hidden, whatever the secret seed."""
+    assignment = graded(REFERENCE, seed)
+    assert failing(assignment) == {}
+    assert assignment.score == assignment.max_score == SUITE.max_score
+
+
+def test_stubs_score_zero_with_not_implemented_messages():
+    """assignments/batchnorm.py scores 0, and every case says the function is not implemented yet."""
+    (assignment,) = grade(ROOT / "assignments", ["batchnorm"], seed=SEEDS[0]).assignments
+    assert assignment.score == 0
+    assert set(failing(assignment)) == ALL_CASES
+    for name, text in failing(assignment).items():
+        assert "not implemented yet" in text, name
+
+
+# -- 2. wrong implementations lose exactly the points of what they break --------------------
+
+NEW_DICT = swap(REFERENCE, '    mode = bn_param["mode"]\n', '    bn_param = dict(bn_param)  # the caller\'s dict is never updated\n    mode = bn_param["mode"]\n')
+
+PER_POSITION = replaced('''
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    n, c, h, w = x.shape
+    out, cache = batchnorm_forward(x.reshape(n, -1), np.repeat(gamma, h * w), np.repeat(beta, h * w), bn_param)
+    return out.reshape(x.shape), (cache, x.shape)
+
+
+def spatial_batchnorm_backward(dout, cache):
+    rows_cache, shape = cache
+    n, c, h, w = shape
+    dx, dgamma, dbeta = batchnorm_backward(dout.reshape(n, -1), rows_cache)
+    return dx.reshape(shape), dgamma.reshape(c, -1).sum(axis=1), dbeta.reshape(c, -1).sum(axis=1)
+''', REFERENCE)
+
+MUTATIONS = [
+    pytest.param(
+        swap(REFERENCE, "momentum * var * n / (n - 1)", "momentum * var"),
+        RUNNING, ("batchnorm_forward updates running_mean and running_var in bn_param", "bn_param['running_var'] is wrong in"), id="running-variance-biased",
+    ),
+    pytest.param(
+        swap(swap(REFERENCE, "(1 - momentum) * running_mean + momentum * mean", "momentum * running_mean + (1 - momentum) * mean"),
+             "(1 - momentum) * running_var + momentum * var", "momentum * running_var + (1 - momentum) * var"),
+        RUNNING, ("batchnorm_forward updates running_mean and running_var in bn_param", "bn_param['running_mean'] is wrong in"), id="momentum-backwards",
+    ),
+    # the 5-step cases start without running statistics: the caller's dict never gets them
+    pytest.param(NEW_DICT, RUNNING, ("batchnorm_forward updates running_mean and running_var in bn_param", "bn_param['running_mean'] is wrong in"), id="running-statistics-in-a-new-dict"),
+    pytest.param(
+        swap(REFERENCE, "return dx, dgamma, dbeta\n", "return dx, (dout * x_hat).sum(axis=1), dbeta\n"),
+        DGAMMA, ("batchnorm_backward: dgamma", "dgamma has shape (5,), expected (4,)."), id="dgamma-summed-over-features",
+    ),
+    pytest.param(
+        swap(REFERENCE, "(n * dout - dbeta - x_hat * dgamma)", "(n * dout - dbeta + x_hat * dgamma)"),
+        DX, ("batchnorm_backward: dx", "dx is wrong in"), id="simplified-backward-sign-error",
+    ),
+    # dbeta = sum dout does not see eps, and the running statistics do not either
+    pytest.param(
+        swap(REFERENCE, "inv_std = 1.0 / np.sqrt(var + eps)", "inv_std = 1.0 / (np.sqrt(var) + eps)"),
+        TRAIN_OUT | TEST_MODE | DX | DGAMMA, ("batchnorm_forward, train mode", "out is wrong in"), id="eps-outside-the-sqrt",
+    ),
+    pytest.param(
+        swap(REFERENCE, "mean, var = running_mean, running_var", "mean, var = x.mean(axis=0), x.var(axis=0)"),
+        TEST_MODE, ("batchnorm_forward, test mode", "out is wrong in"), id="test-mode-with-batch-statistics",
+    ),
+    # dbeta sums dout per channel whatever the statistics; everything else spatial is lost
+    pytest.param(PER_POSITION, SPATIAL - DBETA, ("spatial_batchnorm_forward, train mode", "out is wrong in"), id="spatial-statistics-per-position"),
+]
+
+
+@pytest.mark.parametrize("source, expected, message", MUTATIONS)
+def test_mutation_fails_exactly_the_cases_that_see_it(graded, source, expected, message):
+    """A one-mistake submission fails exactly the expected cases, on two secret seeds, with a message saying what."""
+    case, text = message
+    assert text in assert_fails_exactly(graded, source, expected)[case]
+
+
+def test_a_new_dict_is_told_its_running_statistics_are_missing(graded):
+    """Running statistics kept in a copy of bn_param: the student reads that bn_param has no running_mean."""
+    text = failing(graded(NEW_DICT, SEEDS[0]))["batchnorm_forward, running statistics after 5 training steps"]
+    assert text == "bn_param has no key 'running_mean'."
+
+
+def test_forward_without_eps_is_told_about_nan(graded):
+    """Without eps, a constant feature gives 0 / 0: the message names the NaN."""
+    source = swap(REFERENCE, "inv_std = 1.0 / np.sqrt(var + eps)", "inv_std = 1.0 / np.sqrt(var)")
+    text = failing(graded(source, SEEDS[0]))["batchnorm_forward, a feature of variance 0"]
+    assert text.startswith("out has 6 non-finite entries (NaN at index")
+
+
+# -- 3. correct but differently written submissions score full marks ------------------------
+
+GRAPH = '''
+"""Correct, written differently: the backward pass through the computational graph, one
+node at a time; per-channel statistics with axis=(0, 2, 3); running arrays updated in place."""
+import numpy as np
+
+
+def batchnorm_forward(x, gamma, beta, bn_param):
+    mode = bn_param["mode"]
+    if mode not in ("train", "test"):
+        raise ValueError(f"unknown mode {mode}")
+    eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.1)
+    d = x.shape[1]
+    running_mean = bn_param.setdefault("running_mean", np.zeros(d))
+    running_var = bn_param.setdefault("running_var", np.ones(d))
+    if mode == "test":
+        return gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta, None
+    n = x.shape[0]
+    mu = np.sum(x, axis=0) / n
+    xmu = x - mu
+    sq = xmu ** 2
+    var = np.sum(sq, axis=0) / n
+    sqrtvar = np.sqrt(var + eps)
+    ivar = 1.0 / sqrtvar
+    xhat = xmu * ivar
+    running_mean *= 1 - momentum
+    running_mean += momentum * mu
+    running_var *= 1 - momentum
+    running_var += momentum * np.sum(sq, axis=0) / (n - 1)
+    return gamma * xhat + beta, {"xhat": xhat, "gamma": gamma, "xmu": xmu, "ivar": ivar, "sqrtvar": sqrtvar, "var": var, "eps": eps}
+
+
+def batchnorm_backward(dout, cache):
+    n = dout.shape[0]
+    dbeta = np.sum(dout, axis=0)
+    dgamma = np.sum(dout * cache["xhat"], axis=0)
+    dxhat = dout * cache["gamma"]
+    divar = np.sum(dxhat * cache["xmu"], axis=0)
+    dxmu1 = dxhat * cache["ivar"]
+    dsqrtvar = -1.0 / cache["sqrtvar"] ** 2 * divar
+    dvar = 0.5 / np.sqrt(cache["var"] + cache["eps"]) * dsqrtvar
+    dsq = np.ones_like(dout) / n * dvar
+    dxmu2 = 2 * cache["xmu"] * dsq
+    dx1 = dxmu1 + dxmu2
+    dmu = -np.sum(dx1, axis=0)
+    dx2 = np.ones_like(dout) / n * dmu
+    return dx1 + dx2, dgamma, dbeta
+
+
+def spatial_batchnorm_forward(x, gamma, beta, bn_param):
+    mode = bn_param["mode"]
+    eps, momentum = bn_param.get("eps", 1e-5), bn_param.get("momentum", 0.1)
+    c = x.shape[1]
+    running_mean = bn_param.get("running_mean", np.zeros(c))
+    running_var = bn_param.get("running_var", np.ones(c))
+    g, b = gamma[None, :, None, None], beta[None, :, None, None]
+    if mode == "test":
+        mean, var = running_mean, running_var
+        return g * (x - mean[None, :, None, None]) / np.sqrt(var[None, :, None, None] + eps) + b, None
+    m = x.size // c
+    mean, var = x.mean(axis=(0, 2, 3)), x.var(axis=(0, 2, 3))
+    bn_param["running_mean"] = (1 - momentum) * running_mean + momentum * mean
+    bn_param["running_var"] = (1 - momentum) * running_var + momentum * var * m / (m - 1)
+    inv = 1 / np.sqrt(var + eps)
+    xhat = (x - mean[None, :, None, None]) * inv[None, :, None, None]
+    return g * xhat + b, (xhat, gamma, inv)
+
+
+def spatial_batchnorm_backward(dout, cache):
+    xhat, gamma, inv = cache
+    m = dout.size // dout.shape[1]
+    dbeta = dout.sum(axis=(0, 2, 3))
+    dgamma = (dout * xhat).sum(axis=(0, 2, 3))
+    scale = (gamma * inv / m)[None, :, None, None]
+    return scale * (m * dout - dbeta[None, :, None, None] - xhat * dgamma[None, :, None, None]), dgamma, dbeta
+'''
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda seed: f"seed{seed}")
+def test_correct_alternative_scores_full_marks(graded, seed):
+    """Backward through the computational graph, axis=(0, 2, 3) statistics, in-place running arrays: full marks."""
+    assignment = graded(GRAPH, seed)
+    assert failing(assignment) == {}
+    assert assignment.score == SUITE.max_score
+
+
+# -- 4. hidden inputs ------------------------------------------------------------------------
+
+def test_hidden_inputs_change_with_the_seed_and_visible_ones_do_not():
+    """Case.rng draws visible inputs from the public seed and hidden ones from the secret seed."""
+    for case in SUITE.cases:
+        first, second = (wire.encode(case.build(case.rng(seed))) for seed in SEEDS)
+        assert (first == second) == (case.visibility == "visible"), case.name
+
+
+def test_suite_inputs_catch_what_tame_data_lets_through():
+    """Every batch has N != D and N >= 2 in train mode; momentum is never 0.5; hidden spatial inputs have H != W."""
+    for case in SUITE.cases:
+        for seed in SEEDS:
+            plan = case.build(case.rng(seed))
+            for call in plan.calls:
+                x, bn_param = call.args[0], call.args[3] if len(call.args) > 3 else None
+                if call.function == "batchnorm_forward":
+                    assert x.shape[0] != x.shape[1], case.name
+                if isinstance(bn_param, dict):
+                    assert bn_param.get("momentum") != 0.5, case.name
+                    if bn_param["mode"] == "train":
+                        assert x.size // x.shape[1] >= 2, case.name
+                if call.function == "spatial_batchnorm_forward":
+                    assert x.shape[2] != x.shape[3], case.name
