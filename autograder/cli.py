@@ -59,6 +59,8 @@ def parser() -> argparse.ArgumentParser:
     grading.add_argument("--jobs", "-j", type=_jobs, default=os.cpu_count() or 1, help="with --class: submissions graded in parallel (default: all cores)")
     grading.add_argument("--out", type=Path, help="with --class: where grades.csv, feedback/ and the summary go (default: grading/ beside PATH)")
     grading.add_argument("--force", action="store_true", help="with --class: grade again submissions already graded")
+    releasing = commands.add_parser("release", help="build the student handout (student_template/) from assignments/")
+    releasing.add_argument("--out", type=Path, default=None, help="the handout folder (default: student_template/ in the project)")
     return main
 
 
@@ -66,6 +68,8 @@ def main(argv=None) -> int:
     """Entry point. Exit status 0 whenever grading happened, whatever the score; 2 on a usage error."""
     main_parser = parser()
     arguments = main_parser.parse_args(argv)
+    if arguments.command == "release":
+        return release_handout(arguments.out)
     if arguments.whole_class:
         if arguments.json:
             main_parser.error("--json grades one submission; with --class, results go to --out")
@@ -91,6 +95,20 @@ def main(argv=None) -> int:
         sys.stdout = None
     for line in result.staff:
         print(f"dlgrade: staff: {line}", file=sys.stderr)
+    return 0
+
+
+def release_handout(out: Path | None) -> int:
+    """``dlgrade release``: build the handout; exit status 2 with the reason when it cannot be built."""
+    from .notebooks import SourceError
+    from .release import HANDOUT, ReleaseError, release
+
+    try:
+        names = release(out or HANDOUT)
+    except (ReleaseError, SourceError) as error:
+        print(f"dlgrade: error: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {out or HANDOUT} ({', '.join(names)})")
     return 0
 
 

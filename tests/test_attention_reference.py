@@ -215,7 +215,7 @@ def large_logits(rng, batch, tq, tk, d, dv):
     """
     q, k, v = qkv(rng, batch, tq, tk, d, dv)
     q[..., 0] = rng.choice([-1000.0, 1000.0], size=(*batch, tq)) * np.sqrt(d)
-    k[..., 0] = 1.0
+    k[..., 0] = 1.0 + rng.normal(scale=2e-3, size=(*batch, tk))
     return q, k, v
 
 

@@ -63,10 +63,14 @@ def attention_inputs(rng, batch, tq, tk, d, dv):
 
 def large_scores(rng, batch, tq, tk, d, dv):
     """Scores q @ k^T / sqrt(d) of +-1000 plus a few units: exp without the max shift gives
-    inf / inf or 0 / 0, while the weights stay spread, so every score still matters."""
+    inf / inf or 0 / 0, while the weights stay spread, so every score still matters.
+
+    k[..., 0] varies a little around 1: were it constant, dq[..., 0] = sum_j dS_ij would be
+    exactly 0 analytically and only rounding noise would be compared there.
+    """
     q, k, v = attention_inputs(rng, batch, tq, tk, d, dv)
     q[..., 0] = rng.choice([-1000.0, 1000.0], size=(*batch, tq)) * np.sqrt(d)
-    k[..., 0] = 1.0
+    k[..., 0] = 1.0 + normal(rng, *batch, tk, scale=2e-3)
     return q, k, v
 
 

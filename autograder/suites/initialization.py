@@ -209,13 +209,14 @@ def uses_rng(outputs: dict, plan) -> list[str]:
 
 # -- Misconceptions ----------------------------------------------------------------------------
 
-def looks_like(wrong):
-    """A hint test: W fits the law ``wrong(plan)`` (a :class:`Law`) and not the right one."""
+def looks_like(wrong, others=()):
+    """A hint test: W fits the law ``wrong(plan)`` and neither the right law nor any of the
+    ``others`` (the case's other wrong laws): where two mistakes give the same law, no hint."""
     def test(outputs: dict, plan) -> bool:
         W = outputs.get("W")
         if not isinstance(W, np.ndarray) or W.dtype != np.float64 or W.shape != tuple(plan.calls[0].args[0]):
             return False
-        return not problems(W, wrong(plan)) and bool(problems(W, right_law(plan)))
+        return not problems(W, wrong(plan)) and all(problems(W, law(plan)) for law in (right_law, *others))
     return test
 
 
@@ -253,8 +254,11 @@ WRONG_LAWS = {
 
 
 def hints(*names: str) -> tuple:
-    """The :class:`Hint` of each named wrong law, in order."""
-    return tuple(Hint(name, WRONG_LAWS[name][1], test=looks_like(WRONG_LAWS[name][0])) for name in names)
+    """The :class:`Hint` of each named wrong law, each offered only when the others do not fit."""
+    def hint(name):
+        others = [WRONG_LAWS[other][0] for other in names if other != name]
+        return Hint(name, WRONG_LAWS[name][1], test=looks_like(WRONG_LAWS[name][0], others))
+    return tuple(hint(name) for name in names)
 
 
 SCALE = ("fans swapped", "variance passed as the standard deviation", "standard deviation used as the variance")
