@@ -69,7 +69,7 @@ def windows(sentence, window_size):
         yield center_word, outside_words
 
 
-def train(word2vec, sentences, word2ind, dim=8, window_size=2, epochs=4, lr=0.05, neg_samples=5, loss="neg_sampling", seed=0):
+def train(word2vec, sentences, word2ind, dim=8, window_size=2, epochs=2, lr=0.05, neg_samples=5, loss="neg_sampling", seed=0):
     """Skip-gram by stochastic gradient descent, one step per centre word, using ``word2vec``'s functions.
 
     Each step calls ``word2vec.skipgram`` on one window with ``loss`` ("neg_sampling":
@@ -99,13 +99,14 @@ def train(word2vec, sentences, word2ind, dim=8, window_size=2, epochs=4, lr=0.05
     center_vectors = (rng.random((len(word2ind), dim)) - 0.5) / dim  # small, so no word starts out special
     outside_vectors = np.zeros((len(word2ind), dim))
     losses = []
+    tokens = sum(len(sentence) for sentence in sentences)
     for _ in range(epochs):
         total, steps = 0.0, 0
+        negatives = iter(rng.choice(len(noise), size=(tokens, neg_samples), p=noise))  # drawn at once: faster
         for s in rng.permutation(len(sentences)):
             for center_word, outside_words in windows(sentences[s], window_size):
                 if loss == "neg_sampling":
-                    neg_indices = rng.choice(len(noise), size=neg_samples, p=noise)
-                    loss_and_gradient = functools.partial(word2vec.neg_sampling_loss_and_gradient, neg_indices=neg_indices)
+                    loss_and_gradient = functools.partial(word2vec.neg_sampling_loss_and_gradient, neg_indices=next(negatives))
                 else:
                     loss_and_gradient = word2vec.naive_softmax_loss_and_gradient
                 step_loss, grad_center, grad_outside = word2vec.skipgram(

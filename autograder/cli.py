@@ -61,6 +61,21 @@ def parser() -> argparse.ArgumentParser:
     grading.add_argument("--force", action="store_true", help="with --class: grade again submissions already graded")
     releasing = commands.add_parser("release", help="build the student handout (student_template/) from assignments/")
     releasing.add_argument("--out", type=Path, default=None, help="the handout folder (default: student_template/ in the project)")
+    gradescope = commands.add_parser("gradescope", help="the Gradescope autograder: build autograder.zip, or grade as run_autograder does")
+    gradescope_commands = gradescope.add_subparsers(dest="gradescope_command", required=True, metavar="ACTION")
+    building = gradescope_commands.add_parser("build", help="write autograder.zip (setup.sh, run_autograder, engine, references, hidden suites, secret seed)")
+    building.add_argument("--out", type=Path, default=Path("autograder.zip"), help="the zip to write (default: autograder.zip)")
+    building.add_argument("--config", type=Path, help="the settings file (default: gradescope.toml in the project)")
+    building.add_argument("--assignment", "-a", type=_assignment, action="append", help="grade only this assignment (repeatable; overrides the config)")
+    running = gradescope_commands.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json, as run_autograder does")
+    running.add_argument("--root", type=Path, default=Path(os.environ.get("DLGRADE_AUTOGRADER_ROOT") or "/autograder"),
+                         help="the unpacked autograder (default: $DLGRADE_AUTOGRADER_ROOT, else /autograder)")
+    nbgrader = commands.add_parser("nbgrader", help="nbgrader: export every assignment as an nbgrader course")
+    nbgrader_commands = nbgrader.add_subparsers(dest="nbgrader_command", required=True, metavar="ACTION")
+    exporting = nbgrader_commands.add_parser("export", help="write DIR/nbgrader_config.py and DIR/source/<assignment>/<assignment>.ipynb")
+    exporting.add_argument("folder", type=Path, metavar="DIR", help="the course folder (created if missing)")
+    exporting.add_argument("--assignment", "-a", type=_assignment, action="append", help="export only this assignment (repeatable)")
+    exporting.add_argument("--seed", type=_seed, help="seed for the hidden tests' inputs (default: $DLGRADE_SEED, else a fresh one)")
     return main
 
 
@@ -70,6 +85,10 @@ def main(argv=None) -> int:
     arguments = main_parser.parse_args(argv)
     if arguments.command == "release":
         return release_handout(arguments.out)
+    if arguments.command == "gradescope":
+        return gradescope_command(arguments)
+    if arguments.command == "nbgrader":
+        return nbgrader_export(arguments)
     if arguments.whole_class:
         if arguments.json:
             main_parser.error("--json grades one submission; with --class, results go to --out")
@@ -95,6 +114,45 @@ def main(argv=None) -> int:
         sys.stdout = None
     for line in result.staff:
         print(f"dlgrade: staff: {line}", file=sys.stderr)
+    return 0
+
+
+def gradescope_command(arguments) -> int:
+    """``dlgrade gradescope build|run``; a bad config or a missing reference is a usage error (status 2)."""
+    from . import gradescope
+    from .gradescope_config import ConfigError
+
+    if arguments.gradescope_command == "run":
+        results = gradescope.run(arguments.root)
+        print(f"wrote {arguments.root / 'results' / 'results.json'} (score {results['score']:g})")
+        return 0
+    try:
+        settings = gradescope.build(arguments.out, arguments.config, arguments.assignment)
+    except (ConfigError, FileNotFoundError) as error:
+        print(f"dlgrade: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"dlgrade: error: cannot write {arguments.out}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    print(f"wrote {arguments.out} (grades {', '.join(settings.assignments)}; upload it as the assignment's autograder on Gradescope)")
+    return 0
+
+
+def nbgrader_export(arguments) -> int:
+    """``dlgrade nbgrader export DIR``: write the nbgrader course; status 2 when it cannot be written."""
+    from .nbgrader_export import export
+
+    try:
+        seed = new_seed() if arguments.seed is None else arguments.seed
+        written = export(arguments.folder, arguments.assignment, seed)
+    except ValueError as error:
+        print(f"dlgrade: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"dlgrade: error: cannot write {arguments.folder}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    print(f"wrote {arguments.folder} ({', '.join(path.stem for path in written)}); "
+          f"next, in that folder: nbgrader generate_assignment <assignment>")
     return 0
 
 

@@ -2,7 +2,9 @@
 
 Gradescope and students nest uploads in folders of any depth, zip them twice, and save
 ``Backprop.py`` or ``backprop (1).py``. A missing file gets a message listing the expected
-names and, when one exists, the near miss to rename.
+names and, when one exists, the near miss to rename. With no ``<assignment>.py``, the
+notebook ``<assignment>.ipynb`` is graded: the module its code cells define
+(:mod:`autograder.notebook_code`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .notebook_code import NotebookError, module_source
 
 IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"}
 MAX_UNZIPPED_BYTES = 200 << 20
@@ -41,20 +45,24 @@ class Found:
 
 @contextlib.contextmanager
 def opened(path: Path):
-    """Yield a folder holding the submission: ``path`` itself, or a zip unpacked to a temporary folder.
+    """Yield a folder holding the submission: ``path`` itself, or a temporary folder that
+    :func:`locate` may write into: a zip unpacked, or a copy of a folder that holds a notebook.
 
     A single ``.py`` file is treated as a folder holding just that file.
-    Raises :class:`SubmissionError` when ``path`` is missing or an unreadable zip.
+    Raises :class:`SubmissionError` when ``path`` is missing, an unreadable zip, or a folder
+    with a notebook larger than a zip may unpack to.
     """
     path = Path(path)
     if not path.exists():
         raise SubmissionError(f"{path} does not exist")
-    if path.is_dir():
+    if path.is_dir() and not any(_notebooks(path)):
         yield path
         return
     folder = Path(tempfile.mkdtemp(prefix="dlgrade-submission-"))
     try:
-        if zipfile.is_zipfile(path):
+        if path.is_dir():
+            _copy(path, folder)
+        elif zipfile.is_zipfile(path):
             _unzip(path, folder, depth=1, budget=[MAX_UNZIPPED_BYTES])
         elif path.suffix.lower() == ".zip":
             raise SubmissionError(f"{path.name} is not a readable zip file")
@@ -65,6 +73,22 @@ def opened(path: Path):
         yield folder
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _notebooks(folder: Path):
+    """The notebooks below ``folder`` that locate would consider."""
+    return (p for p in Path(folder).rglob("*.ipynb") if p.is_file() and not _ignored(p.relative_to(folder)))
+
+
+def _copy(source: Path, folder: Path) -> None:
+    """Copy the folder ``source`` into ``folder`` (skipping ignored parts), within MAX_UNZIPPED_BYTES."""
+    files = [p for p in sorted(source.rglob("*")) if p.is_file() and not _ignored(p.relative_to(source))]
+    if sum(p.stat().st_size for p in files) > MAX_UNZIPPED_BYTES:
+        raise SubmissionError(f"{source.name} holds more than {MAX_UNZIPPED_BYTES / 2**20:g} MB")
+    for path in files:
+        target = folder / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
 
 
 def _unzip(archive: Path, folder: Path, depth: int, budget: list) -> None:
@@ -100,10 +124,12 @@ def _unzip(archive: Path, folder: Path, depth: int, budget: list) -> None:
 
 
 def locate(folder: Path, assignments: list[str]) -> Found:
-    """Find ``<assignment>.py`` for each assignment anywhere below ``folder``.
+    """Find ``<assignment>.py``, else ``<assignment>.ipynb``, for each assignment anywhere below ``folder``.
 
     Of several files with the right name the shallowest is taken (ties: alphabetical) and a
-    note says so.
+    note says so. A notebook's module (:func:`notebook_code.module_source`) is written
+    beside it as ``<assignment>.ipynb.py`` and that file is the one found: call this on a
+    folder from :func:`opened`, which is a private copy whenever it holds a notebook.
     """
     candidates = sorted(
         (p for p in Path(folder).rglob("*") if p.is_file() and not _ignored(p.relative_to(folder))),
@@ -112,21 +138,35 @@ def locate(folder: Path, assignments: list[str]) -> Found:
     found = Found()
     expected = ", ".join(f"{name}.py" for name in assignments)
     for name in assignments:
-        matches = [p for p in candidates if p.name == f"{name}.py"]
+        matches = [p for p in candidates if p.name == f"{name}.py"] or [p for p in candidates if p.name == f"{name}.ipynb"]
         if matches:
-            found.files[name] = matches[0]
-            if len(matches) > 1:
-                others = ", ".join(str(p.relative_to(folder)) for p in matches[1:])
-                found.notes[name] = f"Graded {matches[0].relative_to(folder)}; also found {others}, which was ignored."
+            notes = [f"Graded {matches[0].relative_to(folder)}; also found {', '.join(str(p.relative_to(folder)) for p in matches[1:])}, which was ignored."] if len(matches) > 1 else []
+            if matches[0].suffix == ".ipynb":
+                try:
+                    found.files[name] = _module_of(matches[0])
+                except NotebookError as error:
+                    found.problems[name] = f"No file named {name}.py in your submission, and {error}."
+                    continue
+                notes.append(f"No {name}.py: graded the functions, classes, imports and constants defined in the code cells of {matches[0].relative_to(folder)}.")
+            else:
+                found.files[name] = matches[0]
+            if notes:
+                found.notes[name] = " ".join(notes)
             continue
         message = f"No file named {name}.py in your submission (expected: {expected})."
         near = _near_miss(name, candidates)
-        if near is not None and near.suffix.lower() == ".ipynb":
-            message += f" Found the notebook {str(near.relative_to(folder))!r}: submit {name}.py, the file your notebook imports."
-        elif near is not None:
-            message += f" Found {str(near.relative_to(folder))!r}: rename it to {name}.py and submit again."
+        if near is not None:
+            right = f"{name}.ipynb" if near.suffix.lower() == ".ipynb" else f"{name}.py"
+            message += f" Found {str(near.relative_to(folder))!r}: rename it to {right} and submit again."
         found.problems[name] = message
     return found
+
+
+def _module_of(notebook: Path) -> Path:
+    """Write the module that ``notebook`` defines beside it, as ``<name>.ipynb.py``; return its path."""
+    module = notebook.with_name(notebook.name + ".py")
+    module.write_text(module_source(notebook), encoding="utf-8")
+    return module
 
 
 def _ignored(relative: Path) -> bool:

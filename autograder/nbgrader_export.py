@@ -269,6 +269,8 @@ def _checks(name: str, code: str, expected, tol: float) -> list[str]:
             line for i, item in enumerate(expected) for line in _checks(f"{name}[{i}]", f"{code}[{i}]", item, tol)]
     if isinstance(expected, dict):
         return [line for key, item in expected.items() for line in _checks(f"{name}[{key!r}]", f"{code}[{key!r}]", item, tol)]
+    if expected is None or isinstance(expected, str):
+        return [f"assert {code} == {expected!r}, {f'{name} should be {expected!r}'!r}"]
     tolerance = 'float("inf")' if math.isinf(tol) else repr(tol)
     return [f"assert_close({name!r}, {code}, {literal(expected)}, tol={tolerance})"]
 
@@ -333,7 +335,7 @@ def literal(value) -> str:
         return f"[{', '.join(literal(item) for item in value)}]"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{literal(key)}: {literal(item)}" for key, item in value.items()) + "}"
-    raise ValueError(f"cannot write a {type(value).__name__} as code in a test cell")
+    raise ValueError(f"cannot write a value of type {type(value).__name__} as code in a test cell")
 
 
 def _number(value) -> str:

@@ -8,7 +8,8 @@ order, the grader keeps what a module file would hold and leaves out everything 
 - of the rest, the top-level statements kept are ``def`` and ``class`` (with decorators);
   ``import`` of numpy and the standard library only (not matplotlib, the checks harness,
   nor the assignment's own module); and assignments whose value calls nothing but numpy
-  (``EPS = 1e-5``, ``TABLE = np.arange(4)``). Check calls, plots, prints, loops and
+  (and reads no file) and reads only names already kept (``EPS = 1e-5``,
+  ``TABLE = np.arange(4)``). Check calls, plots, prints, loops and
   examples are left out, so an unfinished experiment never costs points.
 
 A cell that does not parse is kept as it is, so the student sees their syntax error, as
@@ -27,6 +28,7 @@ SKIPPED_TAGS = {"checks", "experiment"}
 ALLOWED_IMPORTS = (set(sys.stdlib_module_names) | {"numpy"}) - {"__future__"}  # a future import must come first: not after a cell
 DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 NUMPY_NAMES = {"np", "numpy"}
+NUMPY_FILE_READERS = {"load", "loadtxt", "genfromtxt", "fromfile", "memmap"}
 BUILTINS = set(dir(builtins))
 
 
@@ -44,8 +46,8 @@ def code_cells(path: Path) -> list[tuple[int, str]]:
         cells = notebook["cells"]
         if not isinstance(cells, list):
             raise TypeError("cells is not a list")
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-        raise NotebookError(f"{Path(path).name} is not a readable Jupyter notebook ({error})") from None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):  # not JSON, not a notebook's JSON, not text
+        raise NotebookError(f"{Path(path).name} is not a readable Jupyter notebook") from None
     code = []
     for position, cell in enumerate(cells, start=1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
@@ -111,9 +113,7 @@ def _defines(statement: ast.stmt, defined: set) -> bool:
     if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
         nodes = list(ast.walk(statement.value))
         reads = {node.id for node in nodes if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
-        return (all(_numpy_call(node) for node in nodes if isinstance(node, ast.Call))
-                and reads <= defined | BUILTINS
-                and not any(isinstance(node, (ast.Lambda, ast.NamedExpr, ast.comprehension)) for node in nodes))
+        return all(_numpy_call(node) for node in nodes if isinstance(node, ast.Call)) and reads <= defined | BUILTINS
     return False
 
 
@@ -128,8 +128,10 @@ def _bound(statement: ast.stmt) -> set:
 
 
 def _numpy_call(call: ast.Call) -> bool:
-    """A call of ``np.<...>`` or ``numpy.<...>``."""
+    """A call of ``np.<...>`` or ``numpy.<...>`` that reads no file (the grader has only the notebook)."""
     function = call.func
+    if isinstance(function, ast.Attribute) and function.attr in NUMPY_FILE_READERS:
+        return False
     while isinstance(function, ast.Attribute):
         function = function.value
     return isinstance(function, ast.Name) and function.id in NUMPY_NAMES and function is not call.func

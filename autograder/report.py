@@ -54,8 +54,14 @@ def _wrapped(text: str, indent: str, width: int) -> list:
     return lines
 
 
-def gradescope(result: SubmissionResult) -> dict:
-    """Gradescope's results.json as a dict (its autograder specification's fields)."""
+def gradescope(result: SubmissionResult, visibility=None, stdout_visibility: str = "hidden") -> dict:
+    """Gradescope's results.json as a dict (its autograder specification's fields).
+
+    ``visibility(case)`` is a case's Gradescope visibility (default: visible cases
+    ``visible``, hidden ones ``after_due_date``). The summary in the top-level output counts
+    only the cases a student sees now, so it gives away nothing of the others.
+    """
+    visibility = visibility or (lambda case: GRADESCOPE_VISIBILITY[case.visibility])
     tests = []
     for number, case in enumerate(result.cases, start=1):
         tests.append({
@@ -65,20 +71,30 @@ def gradescope(result: SubmissionResult) -> dict:
             "max_score": case.max_score,
             "status": "passed" if case.passed else "failed",
             "output": case.message or (case.about and f"Checks {case.about}.") or "Passed.",
-            "visibility": GRADESCOPE_VISIBILITY[case.visibility],
+            "visibility": visibility(case),
             "tags": [case.assignment],
         })
-    summary = [f"{a.assignment}.py: {_points(a.score)} / {_points(a.max_score)}" + (f" ({a.problem or a.note})" if a.problem or a.note else "") for a in result.assignments]
+    summary = [_summary(a, visibility) for a in result.assignments]
     return {
         "score": result.score,
         "execution_time": math.ceil(result.seconds),
         "output": "\n".join(summary),
         "visibility": "visible",
-        "stdout_visibility": "hidden",
+        "stdout_visibility": stdout_visibility,
         "tests": tests,
     }
 
 
-def gradescope_json(result: SubmissionResult) -> str:
-    """results.json text: strict JSON (finite numbers only)."""
-    return json.dumps(gradescope(result), indent=2, allow_nan=False)
+def _summary(assignment, visibility) -> str:
+    """One line per assignment: the score on the cases shown now, and how many points are shown later."""
+    shown = [case for case in assignment.cases if visibility(case) == "visible"]
+    later = sum(case.max_score for case in assignment.cases if visibility(case) != "visible")
+    line = f"{assignment.assignment}.py: {_points(sum(c.score for c in shown))} / {_points(sum(c.max_score for c in shown))}"
+    if later:
+        line += f" on the cases shown now; {_points(later)} more points in cases shown later"
+    return line + (f" ({assignment.problem or assignment.note})" if assignment.problem or assignment.note else "")
+
+
+def gradescope_json(result: SubmissionResult, **options) -> str:
+    """results.json text: strict JSON (finite numbers only); ``options`` go to :func:`gradescope`."""
+    return json.dumps(gradescope(result, **options), indent=2, allow_nan=False)

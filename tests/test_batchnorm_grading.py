@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pytest
 
-from autograder import wire
-from autograder.grade import grade
+from autograder import probes, wire
+from autograder.grade import grade, reference
+from autograder.hints import diagnose
+from autograder.judge import Compare
+from autograder.plan import execute
+from autograder.suites import batchnorm as suite
 from autograder.suites.batchnorm import SUITE
 from submissions import ROOT, reference_source, replaced, swap
 
@@ -280,3 +285,67 @@ def test_suite_inputs_catch_what_tame_data_lets_through():
                         assert x.size // x.shape[1] >= 2, case.name
                 if call.function == "spatial_batchnorm_forward":
                     assert x.shape[2] != x.shape[3], case.name
+
+
+# -- 5. misconception hints -------------------------------------------------------------------
+
+AVERAGED = swap(REFERENCE, "return dx, dgamma, dbeta\n", "return dx, dgamma / n, dbeta / n\n")
+
+HINTED = [
+    pytest.param(suite.BIASED_RUNNING_VAR, MUTATIONS[0].values[0], RUNNING, id="biased-running-variance"),
+    pytest.param(suite.MOMENTUM_BACKWARDS, MUTATIONS[1].values[0], RUNNING, id="momentum-backwards"),
+    # the 5-step cases start without running statistics: "has no key 'running_mean'" says it all
+    pytest.param(suite.NOT_IN_PLACE, NEW_DICT, {"batchnorm_forward updates running_mean and running_var in bn_param"}, id="new-dict"),
+    pytest.param(suite.EPS_OUTSIDE_SQRT, MUTATIONS[5].values[0], TRAIN_OUT | TEST_MODE, id="eps-outside-the-sqrt"),
+    pytest.param(suite.TEST_WITH_BATCH_STATISTICS, MUTATIONS[6].values[0], TEST_MODE, id="test-mode-with-batch-statistics"),
+    pytest.param(suite.SUMS_AVERAGED, AVERAGED, DGAMMA | DBETA, id="dgamma-dbeta-averaged"),
+    # seed 1's hidden spatial shape has N = 1, where per-position statistics of one sample raise
+    pytest.param(suite.PER_POSITION, PER_POSITION, {"spatial_batchnorm_forward, train mode"}, id="spatial-statistics-per-position"),
+]
+
+
+def hinted(assignment) -> dict:
+    """Case name -> hint name, for the cases that carry a hint."""
+    return {case.name: case.hint for case in assignment.cases if case.hint}
+
+
+@pytest.mark.hints
+@pytest.mark.parametrize("hint, source, carrying", HINTED)
+def test_each_misconception_fires_on_its_mistake(graded, hint, source, carrying):
+    """A submission with exactly this mistake gets this hint, with its text, on the cases that see it, and no other."""
+    assignment = graded(source, SEEDS[0])
+    assert hinted(assignment) == {name: hint.name for name in carrying}
+    for case in assignment.cases:
+        if case.name in carrying:
+            assert case.message.endswith(f"\nHint: {hint.text}")
+
+
+@pytest.mark.hints
+def test_every_declared_misconception_is_exercised():
+    """Each hint declared in the batchnorm suite has a mistake above that makes it fire."""
+    declared = {hint.name for case in SUITE.cases for hint in case.hints}
+    assert declared == {param.values[0].name for param in HINTED}
+
+
+@pytest.mark.hints
+@pytest.mark.parametrize("source", [
+    pytest.param(REFERENCE, id="reference"),
+    pytest.param((ROOT / "assignments" / "batchnorm.py").read_text(), id="stubs"),
+    pytest.param(GRAPH, id="alternative"),
+    pytest.param(MUTATIONS[4].values[0], id="sign error in dx"),
+    pytest.param(MUTATIONS[3].values[0], id="dgamma over the wrong axis"),
+])
+def test_no_hint_without_a_matching_mistake(graded, source):
+    """The reference, the stubs, a correct alternative and mistakes no hint describes get no hint."""
+    assert hinted(graded(source, SEEDS[0])) == {}
+
+
+@pytest.mark.hints
+def test_a_variant_equal_to_the_truth_is_never_offered():
+    """With momentum 0 the running statistics do not move: biased or not, backwards or not, no hint."""
+    solution = reference("batchnorm")
+    for momentum, offered in ((0.0, None), (0.25, suite.BIASED_RUNNING_VAR)):
+        plan = suite.update_plan("batchnorm_forward", suite.rows, suite.FIXED(5, 3), 2, momentum=momentum, **suite.GIVEN)(np.random.default_rng(0))
+        expected, _ = execute(wire.decode(wire.encode(plan)), solution, probes)
+        student = suite.replayed(plan, ddof=0)
+        assert diagnose(suite.RUNNING, student, expected, plan, solution, Compare()) == offered

@@ -178,11 +178,19 @@ def test_near_miss_in_a_subfolder_is_named_by_its_path(tmp_path):
     assert found.problems["backprop"].endswith("Found 'hw1/Backprop.py': rename it to backprop.py and submit again.")
 
 
-def test_notebook_instead_of_module_gets_its_own_hint(tmp_path):
-    """A notebook of the same name is pointed out: submit the .py the notebook imports."""
+def test_unreadable_notebook_is_named_in_the_problem(tmp_path):
+    """A backprop.ipynb that is not notebook JSON (and no backprop.py): the problem says so."""
     write(tmp_path, {"backprop.ipynb": "{}"})
     found = locate(tmp_path, ["backprop"])
-    assert found.problems["backprop"] == f"{MISSING} Found the notebook 'backprop.ipynb': submit backprop.py, the file your notebook imports."
+    assert found.files == {}
+    assert found.problems["backprop"] == "No file named backprop.py in your submission, and backprop.ipynb is not a readable Jupyter notebook."
+
+
+def test_near_miss_notebook_gets_a_rename_to_the_notebook_name(tmp_path):
+    """A misnamed notebook is pointed out with the notebook name to rename it to."""
+    write(tmp_path, {"Backprop (1).ipynb": "{}"})
+    found = locate(tmp_path, ["backprop"])
+    assert found.problems["backprop"] == f"{MISSING} Found 'Backprop (1).ipynb': rename it to backprop.ipynb and submit again."
 
 
 @pytest.mark.parametrize("name", ["utils.py", "README.md", "layers.py", "notes.txt", "data.npz"])

@@ -12,8 +12,6 @@ from __future__ import annotations
 import ast
 import os
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from nbclient import NotebookClient
 
 from autograder import notebooks
 from autograder.notebooks import SourceError, parse
+from autograder.release import release
 
 pytestmark = pytest.mark.handout
 
@@ -33,25 +32,16 @@ NOTEBOOK_SECONDS = 120  # a whole notebook, kernel start-up included
 
 
 def make_handout(folder: Path) -> Path:
-    """A handout folder with the references as the student modules: ``<a>.py``, ``checks/``
-    with the public checks and their expected values (recorded from the references, as the
-    release does), and the data files of ``assignments/data`` if there are any."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for reference in (ROOT / "solutions").glob("*.py"):
-        shutil.copyfile(reference, folder / reference.name)
-    shutil.copytree(ROOT / "assignments" / "checks", folder / "checks", ignore=shutil.ignore_patterns("__pycache__", "expected"))
-    if (ROOT / "assignments" / "data").is_dir():
-        shutil.copytree(ROOT / "assignments" / "data", folder / "data")
-    for check_file in sorted((folder / "checks").glob("test_*.py")):
-        assignment = check_file.stem.removeprefix("test_")
-        record = f"import harness; harness.write_expected({str(check_file)!r}, {str(folder / f'{assignment}.py')!r}, {str(folder / 'checks' / 'expected' / f'{assignment}.json')!r})"
-        subprocess.run([sys.executable, "-c", record], cwd=folder / "checks", check=True, capture_output=True)
+    """The handout as ``dlgrade release`` builds it, in ``folder``, with each released
+    assignment's reference copied over its stub."""
+    for assignment in release(folder):
+        shutil.copyfile(ROOT / "solutions" / f"{assignment}.py", folder / f"{assignment}.py")
     return folder
 
 
 @pytest.fixture(scope="module")
 def handout(tmp_path_factory) -> Path:
-    return make_handout(tmp_path_factory.mktemp("handout"))
+    return make_handout(tmp_path_factory.mktemp("handout") / "student_template")
 
 
 def executed(notebook: nbformat.NotebookNode, folder: Path) -> float:

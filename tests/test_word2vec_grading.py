@@ -9,7 +9,6 @@ score full marks; the stubs score zero.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from autograder import wire
@@ -205,7 +204,6 @@ LOOPS = '''
 """Correct, written with Python loops and the math module."""
 import math
 
-import numpy as np
 
 
 def _sigmoid(value):
@@ -266,7 +264,6 @@ def skipgram(center_word, window_size, outside_words, word2ind, center_vectors, 
 
 VECTORIZED = '''
 """Correct, written differently: tanh sigmoid, one signed score vector, bincount, einsum."""
-import numpy as np
 
 
 def sigmoid(x):

@@ -18,6 +18,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autograder import probes
+
 pytestmark = pytest.mark.word2vec
 
 ROOT = Path(__file__).parents[1]
@@ -310,6 +312,17 @@ def test_skipgram_leaves_the_vectors_unchanged(rng):
     ref.skipgram("mat", 2, ["on", "the"], WORD2IND, center_vectors, outside_vectors, ref.naive_softmax_loss_and_gradient)
     np.testing.assert_array_equal(center_vectors, before[0])
     np.testing.assert_array_equal(outside_vectors, before[1])
+
+
+def test_skipgram_probe_loss_matches_autograd(rng):
+    """The fixed loss the suite passes to skipgram (probes.quadratic_pair_loss) returns autograd's gradients."""
+    center_vec, outside_vectors, weights = rng.normal(size=3), rng.normal(size=(6, 3)), rng.normal(size=6)
+    v, U = t(center_vec, True), t(outside_vectors, True)
+    scores = U @ v
+    loss = 0.5 * (t(weights) * scores**2).sum() - scores[2]
+    loss.backward()
+    got = probes.quadratic_pair_loss(center_vec, 2, outside_vectors, weights)
+    assert_matches(got, (loss.item(), v.grad.numpy(), U.grad.numpy()), EXACT)
 
 
 # --- the stub -----------------------------------------------------------------------------

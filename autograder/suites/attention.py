@@ -49,7 +49,7 @@ def unbatched(rng):
 
 
 def random_heads(rng):
-    """N, T >= 2 positions, H >= 2 heads of Dh columns, E = H * Dh != T."""
+    """N, T >= 2 positions, H >= 2 heads of Dh >= 2 columns (T != Dh)."""
     t, dh = distinct(rng, 2, 6)
     return int(rng.integers(1, 4)), t, int(rng.integers(2, 5)), dh
 

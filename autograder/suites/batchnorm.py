@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..judge import Compare, Raises
+from ..hints import Hint
+from ..judge import Raises
 from ..plan import Call, Plan
 from ..suite import Case, Suite, normal, per_output
 
@@ -129,6 +130,81 @@ def backward_plan(forward, backward, draw, shape):
     return build
 
 
+# -- misconceptions: the wrong variants, computed from the plan's own inputs ------------------
+
+def as_rows(x):
+    """x (N, D) as it is, x (N, C, H, W) as (N * H * W, C): the samples of each feature."""
+    return x if x.ndim == 2 else x.transpose(0, 2, 3, 1).reshape(-1, x.shape[1])
+
+
+def replayed(plan, ddof=1, backwards=False):
+    """bn_param's running statistics after the plan's train-mode calls, replayed with the
+    variance's ``ddof`` (0: biased) and, if ``backwards``, momentum weighting the old value."""
+    bn_param = plan.calls[0].args[3]
+    momentum, d = bn_param.get("momentum", 0.1), plan.calls[0].args[1].size
+    new, old = (1 - momentum, momentum) if backwards else (momentum, 1 - momentum)
+    mean, var = bn_param.get("running_mean", np.zeros(d)), bn_param.get("running_var", np.ones(d))
+    for call in plan.calls:
+        samples = as_rows(call.args[0])
+        mean, var = old * mean + new * samples.mean(axis=0), old * var + new * samples.var(axis=0, ddof=ddof)
+    return {"bn_param": {"running_mean": mean, "running_var": var}}
+
+
+def normalized(plan, statistics="batch", eps_outside=False, axes=None):
+    """The first call's out, normalized with the batch's or the running ``statistics``, eps
+    inside or outside the square root, or with the statistics over ``axes`` of x."""
+    x, gamma, beta, bn_param = plan.calls[0].args[:4]
+    eps = bn_param.get("eps", 1e-5)
+    if axes is not None:  # statistics per position of a spatial x, gamma and beta per channel
+        mean, var = x.mean(axis=axes), x.var(axis=axes)
+        per_channel = (slice(None), None, None)
+        return {"out": gamma[per_channel] * (x - mean) / np.sqrt(var + eps) + beta[per_channel]}
+    samples = as_rows(x)
+    if statistics == "batch":
+        mean, var = samples.mean(axis=0), samples.var(axis=0)
+    else:
+        mean, var = bn_param["running_mean"], bn_param["running_var"]
+    scale = 1 / (np.sqrt(var) + eps) if eps_outside else 1 / np.sqrt(var + eps)
+    out = gamma * (samples - mean) * scale + beta
+    return {"out": out if x.ndim == 2 else out.reshape(x.shape[0], *x.shape[2:], -1).transpose(0, 3, 1, 2)}
+
+
+def averaged(expected, plan):
+    """dgamma and dbeta divided by the number of samples per feature."""
+    dout = plan.calls[1].args[0]
+    return {name: expected[name] / (dout.size // dout.shape[1]) for name in ("dgamma", "dbeta") if name in expected}
+
+
+BIASED_RUNNING_VAR = Hint(
+    "running variance biased", "Your running_var uses the biased batch variance (divided by N); the running "
+    "statistics estimate the population's, so they take the unbiased one, var * N / (N - 1), as PyTorch does.",
+    wrong=lambda e, plan: replayed(plan, ddof=0))
+MOMENTUM_BACKWARDS = Hint(
+    "momentum backwards", "Your running statistics weight the old value by momentum and the batch by 1 - momentum; "
+    "momentum is the weight of the new batch: running = (1 - momentum) * running + momentum * batch.",
+    wrong=lambda e, plan: replayed(plan, backwards=True))
+NOT_IN_PLACE = Hint(
+    "running statistics not stored in bn_param", "bn_param still holds the running statistics it came with: "
+    "store the updated ones in the dict you were given (bn_param['running_mean'] = ...), the only state that "
+    "outlives the call, not in a copy.",
+    wrong=lambda e, plan: {"bn_param": {key: value for key, value in plan.calls[0].args[3].items() if key.startswith("running")}})
+TEST_WITH_BATCH_STATISTICS = Hint(
+    "test mode with batch statistics", "Your test-mode output is normalized with the batch's own mean and "
+    "variance; at test time the layer uses the running statistics, so that one example's output does not "
+    "depend on the others in its batch.", wrong=lambda e, plan: normalized(plan, "batch"))
+EPS_OUTSIDE_SQRT = Hint(
+    "eps outside the square root", "Your out divides by sqrt(var) + eps; eps belongs under the square root, "
+    "sqrt(var + eps), which matters wherever the variance is as small as eps.",
+    wrong=lambda e, plan: normalized(plan, "batch" if plan.calls[0].args[3]["mode"] == "train" else "running", eps_outside=True))
+SUMS_AVERAGED = Hint(
+    "dgamma and dbeta averaged", "Your gradient is the mean over the batch; gamma and beta are shared by every "
+    "example, so their gradients are sums over the batch (and over H and W in the spatial layer).", wrong=averaged)
+PER_POSITION = Hint(
+    "spatial statistics per position", "Your out normalizes every (channel, row, column) position on its own; "
+    "spatial batch normalization takes one mean and variance per channel, over N, H and W together.",
+    wrong=lambda e, plan: normalized(plan, axes=0))
+RUNNING = (BIASED_RUNNING_VAR, MOMENTUM_BACKWARDS, NOT_IN_PLACE)
+
 FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
 # a running mean and variance that are not the defaults, so that reading them matters
 GIVEN = {"running_mean": lambda rng, d: rng.uniform(-2.0, 2.0, size=d), "running_var": lambda rng, d: rng.uniform(0.5, 3.0, size=d)}
@@ -136,26 +212,26 @@ FORWARD = "batchnorm_forward"
 SPATIAL = "spatial_batchnorm_forward"
 
 SUITE = Suite("batchnorm", (
-    Case("batchnorm_forward, train mode", 2, train_plan(FORWARD, rows, FIXED(5, 4), eps=1e-3, momentum=0.25), about="out = gamma * (x - mu) / sqrt(var + eps) + beta"),
-    Case("batchnorm_forward, train mode, batch of 2", 1, train_plan(FORWARD, rows, lambda rng: (2, int(rng.integers(3, 7)))), visibility="hidden"),
-    Case("batchnorm_forward, train mode, random shapes", 1, train_plan(FORWARD, rows, random_rows), visibility="hidden"),
-    Case("batchnorm_forward, a feature of variance 0", 1, train_plan(FORWARD, rows_with_constant, FIXED(6, 4)), about="eps keeps 0 / 0 away"),
-    Case("batchnorm_forward updates running_mean and running_var in bn_param", 2, update_plan(FORWARD, rows, FIXED(6, 3), 1, momentum=0.25, **GIVEN), about="in place in the dict, unbiased variance"),
-    Case("batchnorm_forward, running statistics after 5 training steps", 1, update_plan(FORWARD, rows, FIXED(4, 3), 5), about="created as zeros and ones, default momentum 0.1"),
-    Case("batchnorm_forward, running statistics after 5 steps, random data", 1, update_plan(FORWARD, rows, random_rows, 5, momentum=0.3), visibility="hidden"),
-    Case("batchnorm_forward, test mode", 2, test_plan(FORWARD, rows, FIXED(5, 4)), about="the running statistics, bn_param left as it is"),
-    Case("batchnorm_forward, test mode on a single sample", 1, test_plan(FORWARD, rows, lambda rng: (1, int(rng.integers(3, 7)))), visibility="hidden"),
-    Case("batchnorm_forward, test mode, random shapes", 1, test_plan(FORWARD, rows, random_rows), visibility="hidden"),
+    Case("batchnorm_forward, train mode", 2, train_plan(FORWARD, rows, FIXED(5, 4), eps=1e-3, momentum=0.25), about="out = gamma * (x - mu) / sqrt(var + eps) + beta", hints=(EPS_OUTSIDE_SQRT,)),
+    Case("batchnorm_forward, train mode, batch of 2", 1, train_plan(FORWARD, rows, lambda rng: (2, int(rng.integers(3, 7)))), visibility="hidden", hints=(EPS_OUTSIDE_SQRT,)),
+    Case("batchnorm_forward, train mode, random shapes", 1, train_plan(FORWARD, rows, random_rows), visibility="hidden", hints=(EPS_OUTSIDE_SQRT,)),
+    Case("batchnorm_forward, a feature of variance 0", 1, train_plan(FORWARD, rows_with_constant, FIXED(6, 4)), about="eps keeps 0 / 0 away", hints=(EPS_OUTSIDE_SQRT,)),
+    Case("batchnorm_forward updates running_mean and running_var in bn_param", 2, update_plan(FORWARD, rows, FIXED(6, 3), 1, momentum=0.25, **GIVEN), about="in place in the dict, unbiased variance", hints=RUNNING),
+    Case("batchnorm_forward, running statistics after 5 training steps", 1, update_plan(FORWARD, rows, FIXED(4, 3), 5), about="created as zeros and ones, default momentum 0.1", hints=RUNNING),
+    Case("batchnorm_forward, running statistics after 5 steps, random data", 1, update_plan(FORWARD, rows, random_rows, 5, momentum=0.3), visibility="hidden", hints=RUNNING),
+    Case("batchnorm_forward, test mode", 2, test_plan(FORWARD, rows, FIXED(5, 4)), about="the running statistics, bn_param left as it is", hints=(TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)),
+    Case("batchnorm_forward, test mode on a single sample", 1, test_plan(FORWARD, rows, lambda rng: (1, int(rng.integers(3, 7)))), visibility="hidden", hints=(TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)),
+    Case("batchnorm_forward, test mode, random shapes", 1, test_plan(FORWARD, rows, random_rows), visibility="hidden", hints=(TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)),
     Case("batchnorm_forward raises ValueError for an unknown mode", 1, unknown_mode, Raises(ValueError)),
-    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, FIXED(5, 4)), "batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}),
-    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, random_rows), "batchnorm_backward, random shapes", {"dx": 1, "dgamma": 1, "dbeta": 1}, visibility="hidden"),
+    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, FIXED(5, 4)), "batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}, hints=(SUMS_AVERAGED,)),
+    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, random_rows), "batchnorm_backward, random shapes", {"dx": 1, "dgamma": 1, "dbeta": 1}, visibility="hidden", hints=(SUMS_AVERAGED,)),
     *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, FIXED(2, 3)), "batchnorm_backward, batch of 2", {"dx": 1}, visibility="hidden"),
     *per_output(backward_plan(FORWARD, "batchnorm_backward", rows_with_constant, FIXED(6, 4)), "batchnorm_backward, a feature of variance 0", {"dx": 1}),
-    Case("spatial_batchnorm_forward, train mode", 2, train_plan(SPATIAL, images, FIXED(2, 3, 4, 5)), about="statistics per channel over N, H and W"),
-    Case("spatial_batchnorm_forward, train mode, random shapes", 1, train_plan(SPATIAL, images, random_images), visibility="hidden"),
-    Case("spatial_batchnorm_forward updates the running statistics per channel", 1, update_plan(SPATIAL, images, FIXED(2, 3, 4, 2), 2, momentum=0.2)),
-    Case("spatial_batchnorm_forward, test mode", 1, test_plan(SPATIAL, images, FIXED(2, 3, 2, 4))),
-    Case("spatial_batchnorm_forward, test mode, random shapes", 1, test_plan(SPATIAL, images, random_images), visibility="hidden"),
-    *per_output(backward_plan(SPATIAL, "spatial_batchnorm_backward", images, FIXED(2, 3, 4, 5)), "spatial_batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}),
-    *per_output(backward_plan(SPATIAL, "spatial_batchnorm_backward", images, random_images), "spatial_batchnorm_backward, random shapes", {"dx": 1, "dgamma": 1, "dbeta": 1}, visibility="hidden"),
+    Case("spatial_batchnorm_forward, train mode", 2, train_plan(SPATIAL, images, FIXED(2, 3, 4, 5)), about="statistics per channel over N, H and W", hints=(EPS_OUTSIDE_SQRT, PER_POSITION)),
+    Case("spatial_batchnorm_forward, train mode, random shapes", 1, train_plan(SPATIAL, images, random_images), visibility="hidden", hints=(EPS_OUTSIDE_SQRT, PER_POSITION)),
+    Case("spatial_batchnorm_forward updates the running statistics per channel", 1, update_plan(SPATIAL, images, FIXED(2, 3, 4, 2), 2, momentum=0.2), hints=RUNNING),
+    Case("spatial_batchnorm_forward, test mode", 1, test_plan(SPATIAL, images, FIXED(2, 3, 2, 4)), hints=(TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)),
+    Case("spatial_batchnorm_forward, test mode, random shapes", 1, test_plan(SPATIAL, images, random_images), visibility="hidden", hints=(TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)),
+    *per_output(backward_plan(SPATIAL, "spatial_batchnorm_backward", images, FIXED(2, 3, 4, 5)), "spatial_batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}, hints=(SUMS_AVERAGED,)),
+    *per_output(backward_plan(SPATIAL, "spatial_batchnorm_backward", images, random_images), "spatial_batchnorm_backward, random shapes", {"dx": 1, "dgamma": 1, "dbeta": 1}, visibility="hidden", hints=(SUMS_AVERAGED,)),
 ))

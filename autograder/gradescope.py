@@ -1,0 +1,271 @@
+"""Gradescope: build ``autograder.zip``, and grade one submission inside Gradescope's container.
+
+**Build** (:func:`build`, ``dlgrade gradescope build``) writes a zip laid out as Gradescope's
+autograder specification asks: ``setup.sh`` and ``run_autograder`` at its root, beside the
+engine (``autograder/``, with only the graded assignments' suites), their references
+(``solutions/``), ``requirements.txt`` (numpy pinned), the checked settings
+(``settings.json``, from the instructor's TOML file) and ``secret_seed``, a random secret
+drawn at build time. Gradescope unpacks the zip into ``/autograder/source``.
+
+**Setup** (``setup.sh``, once per image, as root): installs Python >= 3.11 and the pinned
+numpy into ``/autograder/venv`` (readable by everyone: the worker runs that Python), and
+creates the worker's user. The engine is not installed into site-packages: it runs from
+``/autograder/source``, which only root may read.
+
+**Run** (:func:`run`, ``run_autograder``, once per submission, as root): locks
+``/autograder`` (everything but the venv) away from the worker's user, snapshots the
+submission (regular files only: no symlinks to the references, no FIFOs), derives the
+hidden inputs' seed from the secret and the submission's bytes (so regrading a submission
+reproduces its inputs, a changed submission gets fresh ones, and no one without the secret
+can compute them), grades it with the worker dropped to that user, kills whatever the
+worker left running, and only then writes ``results/results.json``. Whatever goes wrong,
+a valid results.json is written: a grader error gives score 0 and a message for the
+student, with the details on stdout, which Gradescope shows to staff only. The root
+``/autograder`` can be moved with ``DLGRADE_AUTOGRADER_ROOT`` (tests, staff trying a zip).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import pwd
+import secrets
+import shutil
+import stat
+import sys
+import tempfile
+import time
+import traceback
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from . import report
+from .gradescope_config import Settings, load
+from .locate import MAX_UNZIPPED_BYTES
+from .results import SubmissionResult
+from .sandbox import WorkerUser
+
+HERE = Path(__file__).resolve().parent
+FILES = HERE / "gradescope_files"
+PROJECT = HERE.parent
+DEFAULT_CONFIG = PROJECT / "gradescope.toml"
+DEFAULT_ROOT = "/autograder"
+SETTINGS, SEED = "settings.json", "secret_seed"
+NOBODY = WorkerUser(65534, 65534, dedicated=False)
+GRADER_FAILED = ("The autograder could not grade your submission because of an error in the grader itself, "
+                 "not in your code. Course staff can see the details; please let them know. Your score is 0 for now.")
+
+
+# -- build ----------------------------------------------------------------------------------
+
+def build(out: Path, config: Path | None = None, assignments=None, suites=None, solutions=None) -> Settings:
+    """Write ``autograder.zip`` to ``out`` and return the settings baked into it.
+
+    ``config`` is the instructor's TOML file (``None``: ``gradescope.toml`` at the project
+    root if it exists, else every default); ``assignments`` overrides its list of graded
+    assignments. Raises :class:`~autograder.gradescope_config.ConfigError` for a bad config
+    and ``FileNotFoundError`` when a graded assignment has no reference solution.
+    """
+    import numpy
+
+    from .grade import SOLUTIONS
+    from .suites import SUITES
+
+    suites = SUITES if suites is None else suites
+    solutions = Path(SOLUTIONS if solutions is None else solutions)
+    if config is None and DEFAULT_CONFIG.exists():
+        config = DEFAULT_CONFIG
+    settings = load(config, suites, numpy.__version__, assignments)
+    for name in settings.assignments:
+        if not (solutions / f"{name}.py").is_file():
+            raise FileNotFoundError(f"no reference solution for {name}: {solutions / f'{name}.py'} does not exist")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
+        _add(bundle, "setup.sh", (FILES / "setup.sh").read_text().replace("@WORKER_USER@", str(settings.worker_user)), executable=True)
+        _add(bundle, "run_autograder", (FILES / "run_autograder").read_text(), executable=True)
+        _add(bundle, "requirements.txt", f"numpy=={settings.numpy}\n")
+        _add(bundle, SETTINGS, settings.to_json() + "\n")
+        _add(bundle, SEED, secrets.token_hex(32) + "\n")
+        for path in _engine_files(settings.assignments):
+            _add(bundle, f"autograder/{path.relative_to(HERE).as_posix()}", path.read_bytes())
+        for name in settings.assignments:
+            _add(bundle, f"solutions/{name}.py", (solutions / f"{name}.py").read_bytes())
+    partial.replace(out)
+    return settings
+
+
+def _engine_files(assignments) -> list[Path]:
+    """The engine's sources: every module, and the suites of the graded assignments only."""
+    files = []
+    for path in sorted(HERE.rglob("*")):
+        relative = path.relative_to(HERE)
+        if not path.is_file() or "__pycache__" in relative.parts or relative.parts[0] == FILES.name:
+            continue
+        if relative.parts[0] == "suites" and path.name != "__init__.py" and path.stem not in assignments:
+            continue
+        files.append(path)
+    return files
+
+
+def _add(bundle: zipfile.ZipFile, name: str, data, executable: bool = False) -> None:
+    """Add ``data`` as ``name``, with Unix permissions (unzip keeps them: run_autograder must be executable)."""
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = ((0o755 if executable else 0o644) | stat.S_IFREG) << 16
+    bundle.writestr(info, data)
+
+
+# -- run --------------------------------------------------------------------------------------
+
+def run(root: Path) -> dict:
+    """Grade ``root/submission`` and write ``root/results/results.json``; return what was written.
+
+    Never raises: any error becomes a zero-score results.json, its details printed for staff.
+    """
+    start = time.perf_counter()
+    root = Path(root)
+    stdout_visibility = "hidden"
+    try:
+        source = root / "source"
+        settings = Settings.from_json((source / SETTINGS).read_text())
+        stdout_visibility = settings.stdout_visibility
+        secret = (source / SEED).read_text().strip()
+        user = None
+        if os.geteuid() == 0:
+            lock(root)
+            user = worker_user(settings.worker_user)
+            print(f"dlgrade: the worker runs as uid {user.uid}" + ("" if user.dedicated else f" (no user {settings.worker_user!r}: run setup.sh)"))
+        with snapshot(root / "submission") as (submission, digest):
+            seed = derive_seed(secret, digest)
+            result = grade_submission(submission, settings, seed, user, source / "solutions")
+        results = report.gradescope(result, visibility=lambda case: settings.gradescope_visibility(case.assignment, case.name, case.visibility),
+                                    stdout_visibility=stdout_visibility)
+        print(report.table(result))
+        for line in result.staff:
+            print(f"dlgrade: staff: {line}")
+    except BaseException as error:  # noqa: BLE001 (students must get a results.json, whatever happened)
+        print("dlgrade: the grader failed:\n" + "".join(traceback.format_exception(error)), flush=True)
+        results = failed_results(GRADER_FAILED, time.perf_counter() - start, stdout_visibility)
+    write_results(root / "results", results)
+    return results
+
+
+def grade_submission(submission: Path, settings: Settings, seed: int, user: WorkerUser | None, solutions: Path) -> SubmissionResult:
+    """Grade the settings' assignments; those with the same limits share one worker."""
+    from .grade import grade
+    from .suites import SUITES
+
+    suites = {name: settings.suite(SUITES[name]) for name in settings.assignments}
+    groups = {}
+    for name in settings.assignments:
+        groups.setdefault(settings.limits_for(name, user), []).append(name)
+    parts = [grade(submission, names, seed, limits, suites, solutions) for limits, names in groups.items()]
+    order = {name: index for index, name in enumerate(settings.assignments)}
+    assignments = sorted((a for part in parts for a in part.assignments), key=lambda a: order[a.assignment])
+    return SubmissionResult(tuple(assignments), seed, sum(p.seconds for p in parts), sum(p.student_seconds for p in parts),
+                            "".join(p.printed for p in parts), tuple(line for p in parts for line in p.staff))
+
+
+def worker_user(name: str | int) -> WorkerUser:
+    """The configured user (a name, or a uid with no entry), dedicated to the worker; else ``nobody``."""
+    if isinstance(name, int):
+        try:
+            return WorkerUser(name, pwd.getpwuid(name).pw_gid, dedicated=True)
+        except KeyError:
+            return WorkerUser(name, name, dedicated=True)
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return NOBODY
+    return WorkerUser(entry.pw_uid, entry.pw_gid, dedicated=entry.pw_uid != 0)
+
+
+def lock(root: Path) -> None:
+    """Make everything under ``root`` but the venv private to root: sources, references, the
+    seed, the submission, Gradescope's metadata. ``root`` itself stays traversable, for the venv."""
+    (root / "results").mkdir(exist_ok=True)
+    for entry in root.iterdir():
+        if entry.name == "venv" or entry.is_symlink():
+            continue
+        os.chown(entry, 0, 0)
+        os.chmod(entry, 0o700 if entry.is_dir() else stat.S_IMODE(entry.stat().st_mode) & 0o700)
+    for folder, _, files in os.walk(root / "source"):  # a second guard, should the folder be opened up
+        for name in files:
+            path = Path(folder) / name
+            if not path.is_symlink():
+                os.chmod(path, stat.S_IMODE(path.stat().st_mode) & 0o700)
+
+
+@contextmanager
+def snapshot(submission: Path):
+    """Yield ``(zip, digest)``: the submission's regular files packed into a private zip, and
+    a hash of their names and bytes.
+
+    Symlinks, FIFOs and devices are left out (a symlink named ``backprop.py`` could point at
+    the reference). Packing as a zip lets :func:`~autograder.locate.opened` unpack zips inside
+    it (a zip of a zip) and enforce its size budget; files past that budget are not copied.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="dlgrade-gradescope-"))
+    packed, digest, budget = folder / "submission.zip", hashlib.sha256(), MAX_UNZIPPED_BYTES
+    try:
+        with zipfile.ZipFile(packed, "w", zipfile.ZIP_STORED) as bundle:
+            for path in _regular_files(Path(submission)):
+                if budget < 0:
+                    break
+                name = path.relative_to(submission).as_posix()
+                data = path.read_bytes()
+                budget -= len(data)
+                digest.update(f"{name}\0{len(data)}\0".encode())
+                digest.update(data)
+                bundle.writestr(name, data)
+        yield packed, digest.hexdigest()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _regular_files(folder: Path) -> list[Path]:
+    """Regular files below ``folder`` (not following symlinks), shallowest first."""
+    found = []
+    for parent, folders, files in os.walk(folder):
+        folders.sort()
+        for name in sorted(files):
+            path = Path(parent) / name
+            if stat.S_ISREG(path.lstat().st_mode):
+                found.append(path)
+    return sorted(found, key=lambda path: (len(path.relative_to(folder).parts), str(path)))
+
+
+def derive_seed(secret: str, digest: str) -> int:
+    """The hidden inputs' seed of one submission: a hash of the build's secret and the submission."""
+    return int.from_bytes(hashlib.sha256(f"{secret}:{digest}".encode()).digest()[:4], "big")
+
+
+def failed_results(message: str, seconds: float, stdout_visibility: str = "hidden") -> dict:
+    """A results.json for a submission the grader could not grade: score 0 and ``message``."""
+    return {"score": 0.0, "execution_time": int(seconds) + 1, "output": message, "visibility": "visible",
+            "stdout_visibility": stdout_visibility, "tests": []}
+
+
+def write_results(folder: Path, results: dict) -> None:
+    """Write results.json in one step (a temporary file renamed), so it is never half written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / "results.json.partial"
+    partial.write_text(json.dumps(results, indent=2, allow_nan=False))
+    partial.replace(folder / "results.json")
+
+
+def main(argv=None) -> int:
+    """``python -m autograder.gradescope [--root DIR]``: what run_autograder runs. Always exit status 0."""
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=run.__doc__)
+    parser.add_argument("--root", type=Path, default=Path(os.environ.get("DLGRADE_AUTOGRADER_ROOT") or DEFAULT_ROOT))
+    run(parser.parse_args(argv).root)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,448 @@
+"""The Gradescope autograder, as Gradescope runs it: `dlgrade gradescope build` writes the zip,
+the zip is unpacked into a temporary root laid out like Gradescope's /autograder, and its own
+`run_autograder` grades a submission there (DLGRADE_AUTOGRADER_ROOT points it at the root).
+
+setup.sh's downloads are played by the test: the root's venv is made from an interpreter of
+this Python's version that every user may run, with this machine's numpy linked into it.
+Under root (CI, Gradescope) the worker drops to an unprivileged user; the tests that show it
+are skipped, saying so, when the tests do not run as root.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import jsonschema
+import numpy as np
+import pytest
+
+from autograder import gradescope
+from autograder.gradescope_config import ConfigError, load
+from autograder.suites import SUITES
+from submissions import ROOT, calling, reference_source, stub_source, swap
+
+pytestmark = pytest.mark.gradescope
+
+SCHEMA = json.loads((ROOT / "autograder" / "gradescope_files" / "results.schema.json").read_text())
+AS_ROOT = os.geteuid() == 0
+ROOT_ONLY = pytest.mark.skipif(not AS_ROOT, reason="dropping the worker to another user needs root (CI and Gradescope run as root)")
+# small limits, so that hostile and broken submissions are cut short
+FAST = """
+[limits]
+call_seconds = 1
+import_seconds = 5
+memory_mb = 512
+"""
+
+
+# -- the fake Gradescope machine -------------------------------------------------------------
+
+def _everyone_can_run(path: Path) -> bool:
+    """Whether any user may run ``path``: every folder on the way searchable, the file readable."""
+    for candidate in {path, path.resolve()}:
+        if not all(os.stat(folder).st_mode & 0o001 for folder in candidate.parents):
+            return False
+        if os.stat(candidate).st_mode & 0o005 != 0o005:
+            return False
+    return True
+
+
+def shared_python() -> str | None:
+    """An interpreter of this Python's version that the worker's user can run, or ``None``."""
+    if not AS_ROOT:
+        return sys.executable
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for candidate in (sys.executable, getattr(sys, "_base_executable", ""), f"/usr/bin/{version}", f"/usr/local/bin/{version}"):
+        if candidate and Path(candidate).exists() and _everyone_can_run(Path(candidate)):
+            return candidate
+    return None
+
+
+PYTHON = shared_python()
+NEEDS_PYTHON = pytest.mark.skipif(PYTHON is None, reason="no Python of this version that an unprivileged user can run (setup.sh installs one on Gradescope)")
+
+
+def make_venv(folder: Path) -> None:
+    """setup.sh's venv, offline: this machine's numpy linked into it (hard links where possible,
+    since the worker's user may not be able to reach the original)."""
+    subprocess.run([PYTHON, "-m", "venv", "--without-pip", str(folder)], check=True)
+    site = next((folder / "lib").glob("python3*")) / "site-packages"
+    numpy_site = Path(np.__file__).resolve().parent.parent
+    for name in ("numpy", "numpy.libs"):
+        if (numpy_site / name).exists():
+            if AS_ROOT:
+                shutil.copytree(numpy_site / name, site / name, copy_function=_link_or_copy)
+            else:
+                (site / name).symlink_to(numpy_site / name)
+
+
+def _link_or_copy(source, target):
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+class Autograder:
+    """An unpacked autograder.zip in a root laid out like Gradescope's /autograder."""
+
+    def __init__(self, zip_path: Path):
+        # a folder every user can enter, as /autograder is: the venv must be reachable, so that
+        # only the permissions run_autograder sets keep the worker out of the rest
+        self.root = Path(tempfile.mkdtemp(prefix="dlgrade-autograder-"))
+        os.chmod(self.root, 0o755)
+        with zipfile.ZipFile(zip_path) as bundle:
+            bundle.extractall(self.root / "source")
+            for info in bundle.infolist():  # unzip keeps the permissions; zipfile does not
+                os.chmod(self.root / "source" / info.filename, (info.external_attr >> 16) & 0o777)
+        shutil.copy2(self.root / "source" / "run_autograder", self.root / "run_autograder")
+        make_venv(self.root / "venv")
+        (self.root / "submission").mkdir()
+
+    def submit(self, files: dict) -> None:
+        """Replace the submission with ``files`` (name -> text or bytes)."""
+        shutil.rmtree(self.root / "submission")
+        (self.root / "submission").mkdir()
+        for name, content in files.items():
+            path = self.root / "submission" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content if isinstance(content, bytes) else content.encode())
+
+    def run(self, timeout: float = 120) -> tuple[dict, str]:
+        """Run ``run_autograder`` as Gradescope does; results.json (checked against the schema) and stdout."""
+        finished = subprocess.run(["bash", str(self.root / "run_autograder")], capture_output=True, text=True, timeout=timeout,
+                                  env={**os.environ, "DLGRADE_AUTOGRADER_ROOT": str(self.root)}, cwd=self.root)
+        assert finished.returncode == 0, finished.stderr
+        results = json.loads((self.root / "results" / "results.json").read_text())
+        jsonschema.validate(results, SCHEMA)
+        return results, finished.stdout + finished.stderr
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def built(tmp_path_factory, config: str = "", assignments=("backprop",)) -> Path:
+    """Build autograder.zip with ``config`` (TOML text) for ``assignments``; its path."""
+    folder = tmp_path_factory.mktemp("build")
+    (folder / "gradescope.toml").write_text(config)
+    gradescope.build(folder / "autograder.zip", folder / "gradescope.toml", list(assignments) if assignments else None)
+    return folder / "autograder.zip"
+
+
+@pytest.fixture(scope="module")
+def backprop(tmp_path_factory):
+    """An installed autograder for backprop alone, with small limits."""
+    if PYTHON is None:
+        pytest.skip(NEEDS_PYTHON.kwargs["reason"])
+    autograder = Autograder(built(tmp_path_factory, FAST))
+    yield autograder
+    autograder.remove()
+
+
+def scores(results: dict) -> dict:
+    """Test name -> score."""
+    return {test["name"]: test["score"] for test in results["tests"]}
+
+
+BACKPROP_MAX = SUITES["backprop"].max_score
+
+
+# -- the zip ----------------------------------------------------------------------------------
+
+def test_zip_is_laid_out_as_gradescope_expects(tmp_path_factory):
+    """setup.sh and run_autograder (executable) at the root; engine, graded suites only, references, pinned numpy, seed."""
+    with zipfile.ZipFile(built(tmp_path_factory)) as bundle:
+        names = set(bundle.namelist())
+        modes = {info.filename: (info.external_attr >> 16) & 0o777 for info in bundle.infolist()}
+        requirements = bundle.read("requirements.txt").decode()
+        secret = bundle.read("secret_seed").decode().strip()
+        settings = json.loads(bundle.read("settings.json"))
+        setup = bundle.read("setup.sh").decode()
+    assert modes["setup.sh"] == modes["run_autograder"] == 0o755
+    assert {"autograder/grade.py", "autograder/worker.py", "autograder/gradescope.py", "autograder/suites/backprop.py", "solutions/backprop.py"} <= names
+    assert not {name for name in names if "__pycache__" in name or name.startswith(("autograder/gradescope_files", "tests/"))}
+    assert {name for name in names if name.startswith("solutions/")} == {"solutions/backprop.py"}
+    assert {name for name in names if name.startswith("autograder/suites/")} == {"autograder/suites/__init__.py", "autograder/suites/backprop.py"}
+    assert requirements == f"numpy=={np.__version__}\n" == "numpy==2.4.6\n"
+    assert re.fullmatch(r"[0-9a-f]{64}", secret)
+    assert settings["assignments"] == ["backprop"]
+    assert 'user="dlgrade-worker"' in setup and "useradd" in setup and "requirements.txt" in setup
+
+
+def test_every_build_draws_a_fresh_secret(tmp_path_factory):
+    """Two builds of the same config have different secret seeds."""
+    secrets = {zipfile.ZipFile(built(tmp_path_factory)).read("secret_seed") for _ in range(2)}
+    assert len(secrets) == 2
+
+
+def test_build_command_writes_the_zip_and_rejects_a_bad_config(tmp_path):
+    """`dlgrade gradescope build` writes --out; a bad --config is one error line and status 2, and no zip."""
+    good = subprocess.run([sys.executable, "-m", "autograder.cli", "gradescope", "build", "--out", str(tmp_path / "a.zip"), "-a", "backprop"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert good.returncode == 0, good.stderr
+    assert zipfile.is_zipfile(tmp_path / "a.zip") and "wrote" in good.stdout
+    (tmp_path / "bad.toml").write_text("[limits]\nmemory_mb = -1\n")
+    bad = subprocess.run([sys.executable, "-m", "autograder.cli", "gradescope", "build", "--out", str(tmp_path / "b.zip"), "--config", str(tmp_path / "bad.toml")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == f"dlgrade: error: {tmp_path / 'bad.toml'}: [limits] memory_mb must be a positive number, not -1"
+    assert not (tmp_path / "b.zip").exists()
+
+
+# -- the settings file ------------------------------------------------------------------------
+
+def test_documented_default_config_is_the_default():
+    """gradescope.toml in the project states the defaults: reading it changes nothing."""
+    assert load(ROOT / "gradescope.toml", SUITES, np.__version__) == load(None, SUITES, np.__version__)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[limits]\ncall_second = 3\n", r"unknown key 'call_second' in \[limits\] \(did you mean 'call_seconds'\?\)"),
+    ("[limits]\nmemory_mb = 0\n", r"\[limits\] memory_mb must be a positive number, not 0"),
+    ("[visibility]\nhidden = 'later'\n", r"\[visibility\] hidden must be one of hidden, after_due_date, after_published, visible, not 'later'"),
+    ("[autograder]\nassignments = ['backprob']\n", r"'backprob' is not a known assignment \(did you mean 'backprop'\?\)"),
+    ("[assignment.backprop.case.'sigmoid, random value']\npoints = 2\n", r"'sigmoid, random value' is not a known case of backprop \(did you mean 'sigmoid, random values'\?\)"),
+    ("[assignment.backprop.case.sigmoid]\npoints = -1\n", r'\[assignment.backprop.case."sigmoid"\] points must be a non-negative number, not -1'),
+    ("[assignment.backprop.case.sigmoid]\ntimeout = 'long'\n", r"timeout must be a positive number, not 'long'"),
+    ("[assignment.backprop]\nlimits = { memory = 100 }\n", r"unknown key 'memory' in \[assignment.backprop\] limits"),
+    ("[autograder]\nworker_user = 0\n", r"worker_user must be a user name or a uid > 0 \(never root\), not 0"),
+    ("[autograder]\nnumpy = '>=2'\n", r"numpy must be a version like"),
+    ("[limits\n", r"is not valid TOML"),
+])
+def test_bad_config_is_a_clear_error(tmp_path, text, message):
+    """Each kind of mistake in the settings file is a ConfigError naming the file, the place and what is expected."""
+    path = tmp_path / "gradescope.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(str(path)) + ".*" + message):
+        load(path, SUITES, np.__version__)
+
+
+# -- grading ----------------------------------------------------------------------------------
+
+@NEEDS_PYTHON
+def test_reference_scores_full_marks_and_stubs_zero(tmp_path_factory):
+    """Every assignment: the references score the suites' total, every test passed; the stubs score 0, every test failed."""
+    autograder = Autograder(built(tmp_path_factory, assignments=None))
+    try:
+        autograder.submit({f"{name}.py": reference_source(name) for name in SUITES})
+        results, stdout = autograder.run()
+        autograder.submit({f"{name}.py": stub_source(name) for name in SUITES})
+        stubs, _ = autograder.run()
+    finally:
+        autograder.remove()
+    total = sum(suite.max_score for suite in SUITES.values())
+    assert results["score"] == pytest.approx(total) and len(results["tests"]) == sum(len(s.cases) for s in SUITES.values())
+    assert {test["status"] for test in results["tests"]} == {"passed"}
+    assert stubs["score"] == 0 and {test["status"] for test in stubs["tests"]} == {"failed"}
+    assert all("not implemented yet" in test["output"] for test in stubs["tests"])
+    hidden = {f"{name}: {case.name}" for name, suite in SUITES.items() for case in suite.cases if case.visibility == "hidden"}
+    assert {test["name"] for test in results["tests"] if test["visibility"] == "after_due_date"} == hidden
+    assert {test["visibility"] for test in results["tests"]} == {"visible", "after_due_date"}
+    if AS_ROOT:
+        assert "the worker runs as uid 65534 (no user 'dlgrade-worker': run setup.sh)" in stdout
+
+
+@NEEDS_PYTHON
+def test_summary_gives_away_no_hidden_result(backprop):
+    """The top-level output counts only the cases shown now, and says how many points are shown later."""
+    backprop.submit({"backprop.py": reference_source("backprop")})
+    results, _ = backprop.run()
+    shown = sum(case.points for case in SUITES["backprop"].cases if case.visibility == "visible")
+    assert results["output"] == f"backprop.py: {shown:g} / {shown:g} on the cases shown now; {BACKPROP_MAX - shown:g} more points in cases shown later"
+    assert results["stdout_visibility"] == "hidden" and results["visibility"] == "visible"
+
+
+def nested_zip(files: dict) -> bytes:
+    """A zip holding a zip holding ``files``."""
+    inner, outer = io.BytesIO(), io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as bundle:
+        for name, text in files.items():
+            bundle.writestr(f"hw/{name}", text)
+    with zipfile.ZipFile(outer, "w") as bundle:
+        bundle.writestr("inner.zip", inner.getvalue())
+    return outer.getvalue()
+
+
+@NEEDS_PYTHON
+@pytest.mark.parametrize("files, score, message", [
+    ({}, 0, "No file named backprop.py in your submission"),
+    ({"notes.txt": "hello", "Backprop (1).py": "x = 1\n"}, 0, "Found 'Backprop (1).py': rename it to backprop.py"),
+    ({"hw.zip": b"PK\x03\x04 not really a zip"}, 0, "No file named backprop.py"),
+    ({"submission.zip": nested_zip({"backprop.py": reference_source("backprop")})}, BACKPROP_MAX, None),
+    ({"deep/er/backprop.py": reference_source("backprop")}, BACKPROP_MAX, None),
+])
+def test_every_submission_gets_a_valid_results_json(backprop, files, score, message):
+    """Empty, wrong files, a broken zip, a zip of a zip, a nested folder: a valid results.json with the right score."""
+    backprop.submit(files)
+    results, _ = backprop.run()
+    assert results["score"] == score
+    if message:
+        assert all(message in test["output"] for test in results["tests"])
+
+
+@NEEDS_PYTHON
+def test_symlink_to_the_reference_is_not_graded(backprop):
+    """A submitted symlink named backprop.py (pointing at the reference) is ignored: nothing to grade."""
+    backprop.submit({})
+    (backprop.root / "submission" / "backprop.py").symlink_to(backprop.root / "source" / "solutions" / "backprop.py")
+    results, _ = backprop.run()
+    assert results["score"] == 0
+    assert all("No file named backprop.py" in test["output"] for test in results["tests"])
+
+
+@NEEDS_PYTHON
+def test_grader_error_gives_zero_a_message_and_details_for_staff_only(tmp_path_factory):
+    """A grader that fails (settings missing) still writes results.json: score 0, a clear message; the traceback on stdout only."""
+    autograder = Autograder(built(tmp_path_factory))
+    try:
+        (autograder.root / "source" / "settings.json").unlink()
+        autograder.submit({"backprop.py": reference_source("backprop")})
+        results, stdout = autograder.run()
+    finally:
+        autograder.remove()
+    assert results["score"] == 0 and results["tests"] == []
+    assert results["output"] == gradescope.GRADER_FAILED
+    assert "Traceback" in stdout and "settings.json" in stdout
+    assert "Traceback" not in json.dumps(results)
+
+
+@NEEDS_PYTHON
+def test_grader_that_cannot_start_still_writes_results_json(tmp_path_factory):
+    """With no Python in the venv, run_autograder itself writes a zero-score results.json with a message."""
+    autograder = Autograder(built(tmp_path_factory))
+    try:
+        shutil.rmtree(autograder.root / "venv")
+        autograder.submit({"backprop.py": reference_source("backprop")})
+        results, stdout = autograder.run()
+    finally:
+        autograder.remove()
+    assert results["score"] == 0 and results["tests"] == []
+    assert results["output"].startswith("The autograder could not start")
+    assert "without writing results.json" in stdout
+
+
+@NEEDS_PYTHON
+def test_broken_reference_costs_its_cases_with_details_for_staff_only(tmp_path_factory):
+    """A reference that fails to import: its cases say "Grader error", the traceback is on stdout, not in results.json."""
+    autograder = Autograder(built(tmp_path_factory))
+    try:
+        (autograder.root / "source" / "solutions" / "backprop.py").write_text("raise RuntimeError('staff typo')\n")
+        autograder.submit({"backprop.py": reference_source("backprop")})
+        results, stdout = autograder.run()
+    finally:
+        autograder.remove()
+    assert results["score"] == 0
+    assert all(test["output"].startswith("Grader error") for test in results["tests"])
+    assert "RuntimeError: staff typo" in stdout and "staff typo" not in json.dumps(results)
+
+
+CONFIGURED = FAST + """
+[assignment.backprop]
+visibility = { hidden = "after_published" }
+
+[assignment.backprop.case.sigmoid]
+points = 7
+visibility = "hidden"
+
+[assignment.backprop.case."relu_forward, exact zeros"]
+timeout = 3
+"""
+
+
+@NEEDS_PYTHON
+def test_config_sets_points_visibility_and_timeouts(tmp_path_factory):
+    """Points, per-assignment and per-case visibility and a case's timeout come from the config file."""
+    autograder = Autograder(built(tmp_path_factory, CONFIGURED))
+    slow = swap(reference_source("backprop"), "def relu_forward(x):\n", "def relu_forward(x):\n    import time; time.sleep(2)\n")
+    try:
+        autograder.submit({"backprop.py": slow})
+        results, _ = autograder.run()
+    finally:
+        autograder.remove()
+    tests = {test["name"]: test for test in results["tests"]}
+    assert tests["backprop: sigmoid"]["max_score"] == tests["backprop: sigmoid"]["score"] == 7
+    assert tests["backprop: sigmoid"]["visibility"] == "hidden"
+    hidden = {f"backprop: {case.name}" for case in SUITES["backprop"].cases if case.visibility == "hidden"}
+    assert {name for name, test in tests.items() if test["visibility"] == "after_published"} == hidden
+    # 2 s of sleep: within the case's own 3 s, past the 1 s of every other relu_forward case
+    assert tests["backprop: relu_forward, exact zeros"]["status"] == "passed"
+    assert tests["backprop: relu_forward, random shapes"]["output"].startswith("Timed out: relu_forward did not finish within 1 s")
+    lost = calling("relu_forward") - {"relu_forward, exact zeros"}
+    assert {name for name, test in tests.items() if test["status"] == "failed"} == {f"backprop: {name}" for name in lost}
+    assert results["score"] == BACKPROP_MAX - 1 + 7 - sum(case.points for case in SUITES["backprop"].cases if case.name in lost)
+
+
+@NEEDS_PYTHON
+def test_config_memory_limit_reaches_the_worker(tmp_path_factory):
+    """A 600 MB array fits in 1024 MB of worker memory but not in the 512 MB the config allows."""
+    big = swap(reference_source("backprop"), "def chain_rule(J_L_f, J_f_W):\n", "def chain_rule(J_L_f, J_f_W):\n    np.empty(75_000_000)\n")
+    got = {}
+    for name, config in (("default", ""), ("small", FAST)):
+        autograder = Autograder(built(tmp_path_factory, config))
+        try:
+            autograder.submit({"backprop.py": big})
+            got[name], _ = autograder.run()
+        finally:
+            autograder.remove()
+    assert scores(got["default"])["backprop: chain_rule"] == 1
+    assert scores(got["small"])["backprop: chain_rule"] == 0
+    assert "memory" in {t["name"]: t for t in got["small"]["tests"]}["backprop: chain_rule"]["output"].lower()
+
+
+# -- the secret seed --------------------------------------------------------------------------
+
+def test_seed_derives_from_the_secret_and_the_submission():
+    """The same secret and submission give the same seed; a change in either gives another."""
+    seeds = {gradescope.derive_seed(secret, digest) for secret in ("a", "b") for digest in ("x", "y")}
+    assert len(seeds) == 4
+    assert gradescope.derive_seed("a", "x") == gradescope.derive_seed("a", "x")
+
+
+@NEEDS_PYTHON
+def test_hidden_inputs_repeat_for_a_submission_and_change_with_it(backprop):
+    """Regrading a submission draws the same hidden inputs; a changed submission (a comment added) draws others."""
+    seen = []
+    for source in (reference_source("backprop"), reference_source("backprop"), reference_source("backprop") + "# v2\n"):
+        backprop.submit({"backprop.py": source})
+        _, stdout = backprop.run()
+        seen.append(re.search(r"hidden inputs drawn with seed (\d+)", stdout).group(1))
+    assert seen[0] == seen[1] != seen[2]
+
+
+# -- isolation --------------------------------------------------------------------------------
+
+@ROOT_ONLY
+@NEEDS_PYTHON
+def test_run_locks_the_autograder_away_from_the_worker(backprop):
+    """After a run: source, submission and results belong to root alone; only the venv is open to others."""
+    backprop.submit({"backprop.py": reference_source("backprop")})
+    backprop.run()
+    for name in ("source", "submission", "results", "run_autograder"):
+        status = os.stat(backprop.root / name)
+        assert status.st_uid == 0 and status.st_mode & 0o077 == 0, name
+    assert os.stat(backprop.root / "venv").st_mode & 0o005 == 0o005
+
+
+@ROOT_ONLY
+@NEEDS_PYTHON
+def test_unreachable_python_is_a_grader_error_not_a_worker_as_root(tmp_path_factory):
+    """If the worker's user cannot run the grader's Python, nothing runs as root: a grader error, explained to staff."""
+    autograder = Autograder(built(tmp_path_factory))
+    try:
+        os.chmod(autograder.root / "venv", 0o700)
+        os.chmod(autograder.root / "venv" / "bin", 0o700)
+        autograder.submit({"backprop.py": reference_source("backprop")})
+        results, stdout = autograder.run()
+    finally:
+        autograder.remove()
+    assert results["score"] == 0 and results["output"] == gradescope.GRADER_FAILED
+    assert "PermissionError: the worker runs as uid 65534, which cannot enter" in stdout

@@ -1,0 +1,287 @@
+"""The student handout (student_template/): leak-free, in sync, installable, submittable.
+
+- Leak: no reference function body appears anywhere in the handout's Python or notebook
+  code (compared as ASTs, docstrings removed), and no reference file is there.
+- Sync: `dlgrade release` into a fresh folder gives student_template/ byte for byte.
+- Fresh environment: a new virtual environment with only the handout's requirements runs
+  the public checks: they pass on the references and fail on the stubs.
+- make_submission.py warns about stubs (without running the code) and makes a zip that
+  `dlgrade grade` grades.
+"""
+
+from __future__ import annotations
+
+import ast
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.grade import grade
+from autograder.release import HANDOUT, ReleaseError, release, released
+from submissions import ROOT, reference_source
+
+pytestmark = pytest.mark.handout
+
+SOLUTIONS = ROOT / "solutions"
+ASSIGNMENTS = released()
+MIN_NODES = 4  # a reference body smaller than this (`return x`) says nothing about the solution
+
+
+# -- leak ---------------------------------------------------------------------------------
+
+def body_without_docstring(body: list) -> list:
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        return body[1:]
+    return body
+
+
+def dump(statements: list) -> str:
+    return ast.dump(ast.Module(body=statements, type_ignores=[]))
+
+
+def reference_bodies() -> dict:
+    """{dump of a reference function's body: ('solutions/x.py: f', its number of statements)}."""
+    bodies = {}
+    for path in sorted(SOLUTIONS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body = body_without_docstring(node.body)
+                if body and sum(1 for _ in ast.walk(ast.Module(body=body, type_ignores=[]))) >= MIN_NODES:
+                    bodies[dump(body)] = (f"solutions/{path.name}: {node.name}", len(body))
+    return bodies
+
+
+def handout_code(root: Path) -> dict:
+    """{where: source} for every .py file and every notebook code cell under ``root`` (magics commented out)."""
+    code = {}
+    for path in sorted(root.rglob("*.py")):
+        code[str(path.relative_to(root))] = path.read_text()
+    for path in sorted(root.rglob("*.ipynb")):
+        for number, cell in enumerate(json.loads(path.read_text())["cells"], start=1):
+            if cell["cell_type"] == "code":
+                lines = "".join(cell["source"]).splitlines()
+                code[f"{path.relative_to(root)} cell {number}"] = "\n".join("#" + l if l.lstrip().startswith(("%", "!")) else l for l in lines)
+    return code
+
+
+def fragments(source: str, lengths: set) -> set:
+    """Dumps of every run of ``lengths`` consecutive statements in any block of ``source``
+    (function bodies without their docstring), and of every expression statement as a ``return``."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                block = body_without_docstring(block) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)) else block
+                for n in lengths:
+                    found |= {dump(block[i:i + n]) for i in range(len(block) - n + 1)}
+        if isinstance(node, ast.Expr):  # a notebook cell showing the value a reference returns
+            found.add(dump([ast.Return(value=node.value)]))
+    return found
+
+
+def leaks(root: Path) -> list:
+    """'where: reference function' for every reference body found in the handout at ``root``."""
+    bodies = reference_bodies()
+    lengths = {length for _, length in bodies.values()}
+    problems = []
+    for where, source in handout_code(root).items():
+        for shared in fragments(source, lengths) & bodies.keys():
+            problems.append(f"{where}: the body of {bodies[shared][0]}")
+    return sorted(problems)
+
+
+def test_handout_holds_no_reference_code():
+    """No function body of solutions/*.py appears in any .py or notebook cell of student_template/."""
+    assert leaks(HANDOUT) == []
+
+
+def test_handout_holds_no_reference_file():
+    """No file of the handout has a reference file's bytes, and there is no solutions folder."""
+    references = {path.read_bytes() for path in SOLUTIONS.glob("*.py")}
+    assert [p for p in HANDOUT.rglob("*") if p.is_file() and p.read_bytes() in references] == []
+    assert not any(p.name == "solutions" for p in HANDOUT.rglob("*"))
+
+
+def test_leak_test_finds_a_reference_body(tmp_path):
+    """The leak test is not vacuous: a reference function pasted into a stub, or its body into a cell, is found."""
+    shutil.copytree(HANDOUT, tmp_path / "handout")
+    stub = tmp_path / "handout" / "backprop.py"
+    tree = ast.parse(reference_source("backprop"))
+    relu_backward = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "relu_backward")
+    stub.write_text(stub.read_text() + "\n\n" + ast.unparse(relu_backward) + "\n")
+    notebook = tmp_path / "handout" / "backprop.ipynb"
+    book = json.loads(notebook.read_text())
+    softmax = next(node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "softmax")
+    book["cells"].append({"cell_type": "code", "execution_count": None, "id": "leak", "metadata": {}, "outputs": [],
+                          "source": ast.unparse(ast.Module(body=body_without_docstring(softmax.body), type_ignores=[]))})
+    notebook.write_text(json.dumps(book))
+    assert leaks(tmp_path / "handout") == [
+        f"backprop.ipynb cell {len(book['cells'])}: the body of solutions/backprop.py: softmax",
+        "backprop.py: the body of solutions/backprop.py: relu_backward",
+    ]
+
+
+# -- sync -----------------------------------------------------------------------------------
+
+def differences(left: Path, right: Path) -> list:
+    """Relative paths that differ between two folders: missing on one side or with other bytes."""
+    def files(root):
+        return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and ".pytest_cache" not in p.parts}
+    ours, theirs = files(left), files(right)
+    changed = {name for name in ours & theirs if not filecmp.cmp(left / name, right / name, shallow=False)}
+    return sorted((ours ^ theirs) | changed)
+
+
+def test_student_template_is_up_to_date(tmp_path):
+    """Regenerating the handout gives student_template/ byte for byte (CI fails when assignments/ changed without a release)."""
+    release(tmp_path / "handout")
+    stale = differences(tmp_path / "handout", HANDOUT)
+    assert stale == [], f"student_template/ is out of date with assignments/ ({', '.join(stale)}): run `dlgrade release`"
+
+
+def test_release_is_deterministic(tmp_path):
+    """Two releases are byte-identical, and releasing over a handout replaces it."""
+    release(tmp_path / "one")
+    (tmp_path / "one" / "stale.txt").write_text("left over from an older release")
+    release(tmp_path / "one")
+    release(tmp_path / "two")
+    assert differences(tmp_path / "one", tmp_path / "two") == []
+
+
+def test_release_refuses_to_replace_a_folder_that_is_not_a_handout(tmp_path):
+    """`dlgrade release --out` a folder of other files stops with a message and deletes nothing."""
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(ReleaseError, match="exists and is not a handout"):
+        release(tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_handout_contents():
+    """Each released assignment has its stub and, where there are sources, its notebook and checks; README and requirements are set up."""
+    for name in ASSIGNMENTS:
+        assert (HANDOUT / f"{name}.py").read_bytes() == (ROOT / "assignments" / f"{name}.py").read_bytes()
+        assert (HANDOUT / f"{name}.ipynb").exists() == (ROOT / "assignments" / "notebooks" / f"{name}.py").exists()
+        has_checks = (ROOT / "assignments" / "checks" / f"test_{name}.py").exists()
+        assert (HANDOUT / "checks" / f"test_{name}.py").exists() == (HANDOUT / "checks" / "expected" / f"{name}.json").exists() == has_checks
+    assert "numpy==2.4.6" in (HANDOUT / "requirements.txt").read_text().splitlines()
+    readme = (HANDOUT / "README.md").read_text()
+    assert "pytest checks/test_backprop.py" in readme and "python make_submission.py" in readme
+    assert not (HANDOUT / "autograder").exists()
+
+
+# -- make_submission.py -----------------------------------------------------------------------
+
+def handout_copy(tmp_path: Path, references: bool) -> Path:
+    """A copy of the handout, with the references in place of the stubs if ``references``."""
+    folder = tmp_path / "handout"
+    shutil.copytree(HANDOUT, folder)
+    if references:
+        for name in ASSIGNMENTS:
+            shutil.copyfile(SOLUTIONS / f"{name}.py", folder / f"{name}.py")
+    return folder
+
+
+def make_submission(folder: Path, *arguments: str, python: str = sys.executable) -> subprocess.CompletedProcess:
+    return subprocess.run([python, "make_submission.py", *arguments], cwd=folder, capture_output=True, text=True, timeout=60)
+
+
+def test_make_submission_warns_about_every_stub_without_running_it(tmp_path):
+    """On the stubs: one warning per function still raising NotImplementedError; nothing is imported."""
+    folder = handout_copy(tmp_path, references=False)
+    stub = folder / "backprop.py"
+    stub.write_text("raise SystemExit('imported!')\n" + stub.read_text())
+    done = make_submission(folder, "backprop")
+    assert done.returncode == 0, done.stderr
+    functions = [node for node in ast.parse(stub.read_text()).body if isinstance(node, ast.FunctionDef)]
+    assert [line for line in done.stdout.splitlines() if line.startswith("warning: ")] == [
+        f"warning: backprop.py: {node.name} (line {node.lineno}) still raises NotImplementedError" for node in functions]
+    assert len(functions) == 12 and "with 12 warnings" in done.stdout
+
+
+def test_make_submission_zip_is_graded_and_deterministic(tmp_path):
+    """On the references: no warnings, a zip of the assignment files that `dlgrade grade` scores in full, the same bytes twice."""
+    folder = handout_copy(tmp_path, references=True)
+    done = make_submission(folder)
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stdout
+    archive = folder / "submission.zip"
+    first = archive.read_bytes()
+    assert zipfile.ZipFile(archive).namelist() == [f"{name}.py" for name in ASSIGNMENTS]
+    result = grade(archive, ASSIGNMENTS, seed=5)
+    assert result.score == result.max_score
+    make_submission(folder)
+    assert archive.read_bytes() == first
+
+
+def test_make_submission_reports_a_syntax_error_and_a_missing_file(tmp_path):
+    """A file that does not parse is named with its line; a missing assignment file is an error, exit 1."""
+    folder = handout_copy(tmp_path, references=True)
+    (folder / "backprop.py").write_text("def affine_forward(x, w, b)\n    return x\n")
+    done = make_submission(folder, "backprop")
+    assert "warning: backprop.py has a syntax error (line 1): expected ':'. As it is, nothing in it can be graded." in done.stdout
+    (folder / "backprop.py").unlink()
+    done = make_submission(folder, "backprop")
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: backprop.py not found in")
+
+
+def test_make_submission_of_a_notebook(tmp_path):
+    """--notebook zips <assignment>.ipynb (the handout's, the reference pasted in: no warnings), and the grader grades it in full."""
+    folder = handout_copy(tmp_path, references=False)
+    book = json.loads((folder / "backprop.ipynb").read_text())
+    book["cells"].insert(2, {"cell_type": "code", "execution_count": None, "id": "mine", "metadata": {}, "outputs": [],
+                             "source": reference_source("backprop")})
+    (folder / "backprop.ipynb").write_text(json.dumps(book))
+    done = make_submission(folder, "--notebook", "backprop")
+    assert done.returncode == 0 and "warning" not in done.stdout, done.stdout
+    assert zipfile.ZipFile(folder / "submission.zip").namelist() == ["backprop.ipynb"]
+    result = grade(folder / "submission.zip", ["backprop"], seed=5)
+    assert result.score == result.max_score
+
+
+# -- a fresh environment ------------------------------------------------------------------------
+
+def test_fresh_environment_runs_the_public_checks(tmp_path):
+    """A new venv with only requirements.txt: the public checks pass on the references and fail on the stubs."""
+    subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True, timeout=120)
+    python = str(tmp_path / "venv" / "bin" / "python")
+    environment = {**os.environ, "PIP_CACHE_DIR": str(tmp_path / "pip-cache"), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    environment.pop("PYTHONPATH", None)
+    install = subprocess.run([python, "-m", "pip", "install", "-q", "-r", str(HANDOUT / "requirements.txt")],
+                             env=environment, capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-2000:]
+    check_files = sorted(p.name for p in (HANDOUT / "checks").glob("test_*.py"))
+
+    def run_checks(folder):
+        return subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider"], cwd=folder, env=environment, capture_output=True, text=True, timeout=600)
+
+    stubs = run_checks(handout_copy(tmp_path / "stubs", references=False))
+    assert stubs.returncode == 1, stubs.stdout[-2000:]
+    assert " passed" not in stubs.stdout.splitlines()[-1] and " failed" in stubs.stdout.splitlines()[-1]
+    references = run_checks(handout_copy(tmp_path / "references", references=True))
+    assert references.returncode == 0, references.stdout[-3000:]
+    assert len(check_files) >= 1
+    probe = subprocess.run([python, "-c", "import numpy, autograder"], cwd=tmp_path, env=environment, capture_output=True, text=True)
+    assert "No module named 'autograder'" in probe.stderr  # the checks ran without the project's code
+    submission = make_submission(tmp_path / "references" / "handout", python=python)
+    assert submission.returncode == 0 and "warning" not in submission.stdout
+
+
+def test_release_command(tmp_path, capsys):
+    """`dlgrade release --out DIR` writes the handout and names the assignments; a folder that is not a handout is exit 2."""
+    from autograder.cli import main
+
+    assert main(["release", "--out", str(tmp_path / "handout")]) == 0
+    assert capsys.readouterr().out == f"wrote {tmp_path / 'handout'} ({', '.join(ASSIGNMENTS)})\n"
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    assert main(["release", "--out", str(tmp_path / "other")]) == 2
+    assert "is not a handout (no make_submission.py): refusing to replace it" in capsys.readouterr().err

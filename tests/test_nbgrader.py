@@ -1,0 +1,173 @@
+"""The nbgrader course written by ``dlgrade nbgrader export``, round-tripped through the real nbgrader.
+
+One export of every assignment, one ``nbgrader generate_assignment`` and one ``nbgrader
+autograde`` for all of them (the expensive part, shared by the tests): per assignment, the
+released notebook with the reference filled in must get full points, the released notebook
+as it is (the stubs) zero, and for backprop one wrong function must cost exactly its own
+test cell. The scores are read from nbgrader's gradebook. The other tests look at the
+exported notebooks without running nbgrader.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder import cli
+from autograder.nbgrader_export import export, literal
+from autograder.suites import SUITES
+
+pytestmark = pytest.mark.handout
+
+SEED = 20261125
+MUTANT = ("affine_backward", "dout.sum(axis=0)", "dout.mean(axis=0)")  # a wrong db: loses the affine_backward cell
+
+
+def nbgrader(folder: Path, *arguments: str) -> None:
+    """Run the real nbgrader command line in the course ``folder``; fail with its output if it fails."""
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *arguments], cwd=folder, capture_output=True, text=True)
+    assert done.returncode == 0, f"nbgrader {' '.join(arguments)} failed:\n{done.stderr[-3000:]}"
+
+
+def cells(notebook) -> dict:
+    """nbgrader cells by grade_id."""
+    return {cell.metadata.nbgrader.grade_id: cell for cell in notebook.cells if "nbgrader" in cell.metadata}
+
+
+def filled(release: nbformat.NotebookNode, source: nbformat.NotebookNode, change=None) -> nbformat.NotebookNode:
+    """The released notebook with each solution cell answered by the source's reference (the
+    region markers dropped), as a student who wrote the reference would submit it;
+    ``change`` (grade_id, old, new) edits one answer."""
+    answers = cells(source)
+    for grade_id, cell in cells(release).items():
+        if cell.metadata.nbgrader.solution:
+            cell.source = "\n".join(line for line in answers[grade_id].source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+            if change and change[0] == grade_id:
+                assert cell.source.count(change[1]) == 1
+                cell.source = cell.source.replace(change[1], change[2])
+    return release
+
+
+def submit(course: Path, student: str, assignment: str, notebook: nbformat.NotebookNode) -> None:
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True)
+    nbformat.write(notebook, folder / f"{assignment}.ipynb")
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """The round trip: export, generate_assignment, three students, autograde; the course
+    folder and {(assignment, student): (score, max_score, {grade_id: score})}."""
+    course = tmp_path_factory.mktemp("course")
+    start = time.perf_counter()
+    export(course, seed=SEED)
+    nbgrader(course, "generate_assignment", "*", "--force")
+    for assignment in SUITES:
+        source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+        release = course / "release" / assignment / f"{assignment}.ipynb"
+        submit(course, "stubs", assignment, nbformat.read(release, as_version=4))
+        submit(course, "reference", assignment, filled(nbformat.read(release, as_version=4), source))
+        if assignment == "backprop":
+            submit(course, "mutant", assignment, filled(nbformat.read(release, as_version=4), source, MUTANT))
+    nbgrader(course, "autograde", "*", "--force")
+    print(f"nbgrader round trip of {len(SUITES)} assignments: {time.perf_counter() - start:.1f} s")
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        for assignment in SUITES:
+            for student in ("stubs", "reference", "mutant"):
+                if student == "mutant" and assignment != "backprop":
+                    continue
+                submission = gradebook.find_submission(assignment, student)
+                grades = {grade.name: grade.score for notebook in submission.notebooks for grade in notebook.grades}
+                scores[assignment, student] = (submission.score, submission.max_score, grades)
+    return course, scores
+
+
+@pytest.mark.parametrize("assignment", sorted(SUITES))
+def test_reference_gets_full_points_and_stubs_zero(course, assignment):
+    """nbgrader autograde gives the reference every point of the suite, the stubs none."""
+    _, scores = course
+    score, max_score, grades = scores[assignment, "reference"]
+    assert max_score == pytest.approx(SUITES[assignment].max_score)
+    assert score == pytest.approx(max_score), f"the reference lost points in {sorted(name for name, value in grades.items() if not value)}"
+    stubs_score, _, stubs_grades = scores[assignment, "stubs"]
+    assert stubs_score == 0, f"the stubs scored in {sorted(name for name, value in stubs_grades.items() if value)}"
+
+
+def test_one_wrong_function_loses_its_cell_only(course):
+    """A wrong db in affine_backward costs the affine_backward test cell, nothing else."""
+    folder, scores = course
+    source = nbformat.read(folder / "source" / "backprop" / "backprop.ipynb", as_version=4)
+    worth = cells(source)["test_affine_backward"].metadata.nbgrader.points
+    score, max_score, grades = scores["backprop", "mutant"]
+    assert {name for name, value in grades.items() if value == 0} == {"test_affine_backward"}
+    assert score == pytest.approx(max_score - worth)
+
+
+@pytest.mark.parametrize("assignment", sorted(SUITES))
+def test_release_keeps_stubs_and_no_hidden_tests(course, assignment):
+    """The released notebook has the stub's body in every solution cell, no reference code
+    and no hidden test; the source's test cells carry hidden tests and all the suite's points."""
+    folder, _ = course
+    source = nbformat.read(folder / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    release = nbformat.read(folder / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    for grade_id, cell in cells(release).items():
+        if cell.metadata.nbgrader.solution:
+            (function,) = ast.parse(cell.source).body
+            body = [node for node in function.body if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Constant)]
+            assert [ast.unparse(node) for node in body] == ["raise NotImplementedError('not implemented yet')"], grade_id
+        assert "HIDDEN TESTS" not in cell.source and "SOLUTION" not in cell.source
+    tests = [cell for cell in source.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+    assert sum(cell.metadata.nbgrader.points for cell in tests) == pytest.approx(SUITES[assignment].max_score)
+    hidden = [case.name for case in SUITES[assignment].cases if case.visibility == "hidden"]
+    released = "\n".join(cell.source for cell in release.cells)
+    assert not [name for name in hidden if f"# {name} (" in released]
+
+
+def test_export_is_deterministic_and_hidden_inputs_follow_the_seed(tmp_path):
+    """The same seed writes the same bytes; another seed changes the hidden tests only."""
+    notebooks = [export(tmp_path / name, ["backprop"], seed)[0].read_text() for name, seed in (("a", 1), ("b", 1), ("c", 2))]
+    assert notebooks[0] == notebooks[1]
+    assert notebooks[0] != notebooks[2]
+
+    def visible(text):
+        return [cell.source.split("### BEGIN HIDDEN TESTS")[0] for cell in nbformat.reads(text, as_version=4).cells]
+
+    assert visible(notebooks[0]) == visible(notebooks[2])
+
+
+@pytest.mark.parametrize("value", [
+    np.array([[0.1, -2.5e-300], [np.inf, -np.inf]]), np.array(np.nan), np.zeros((0, 3)), np.arange(6, dtype=np.int64).reshape(2, 3),
+    np.array([True, False]), np.int32(7), np.float64(1e-5), (1, [2.0, None], {"mode": "train"}), ("one",), -0.0,
+])
+def test_literal_rebuilds_the_value(value):
+    """Test-cell literals rebuild values exactly: dtype, shape, every bit of every float."""
+    rebuilt = eval(literal(value), {"np": np})  # noqa: S307 - our own generated code
+    assert type(rebuilt) is type(value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        assert rebuilt.dtype == value.dtype and rebuilt.shape == value.shape
+        assert np.array_equal(rebuilt, value, equal_nan=True) and np.array_equal(np.signbit(rebuilt), np.signbit(value))
+    else:
+        assert repr(rebuilt) == repr(value)
+
+
+def test_literal_refuses_what_it_cannot_write():
+    """An object that cannot be written as code is a ValueError naming its type."""
+    with pytest.raises(ValueError, match="cannot write a value of type object as code"):
+        literal(object())
+
+
+def test_cli_exports_a_course(tmp_path, capsys):
+    """`dlgrade nbgrader export DIR -a backprop --seed 3` writes the config and the source notebook."""
+    assert cli.main(["nbgrader", "export", str(tmp_path / "course"), "-a", "backprop", "--seed", "3"]) == 0
+    assert (tmp_path / "course" / "nbgrader_config.py").exists()
+    nbformat.validate(nbformat.read(tmp_path / "course" / "source" / "backprop" / "backprop.ipynb", as_version=4))
+    assert "wrote" in capsys.readouterr().out
