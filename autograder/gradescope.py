@@ -259,6 +259,74 @@ def write_results(folder: Path, results: dict) -> None:
     partial.replace(folder / "results.json")
 
 
+# -- trying a zip locally ----------------------------------------------------------------------
+
+def install(zip_path: Path, root: Path) -> None:
+    """Lay ``zip_path`` out in ``root`` as Gradescope would, with an offline stand-in for setup.sh.
+
+    ``root/source`` gets the zip's contents (permissions kept), ``root/run_autograder`` its
+    copy, ``root/submission`` is made empty, and ``root/venv`` is a venv of an interpreter of
+    this Python's version with this machine's numpy linked in, instead of downloads. Under
+    root, the worker's user must be able to run that interpreter: ``root`` is made
+    searchable by everyone, and ``RuntimeError`` is raised if no such interpreter exists.
+    Then ``DLGRADE_AUTOGRADER_ROOT=root bash root/run_autograder`` grades ``root/submission``.
+    """
+    import subprocess
+
+    import numpy
+
+    python = shared_python()
+    if python is None:
+        raise RuntimeError(f"no python{sys.version_info.major}.{sys.version_info.minor} that other users may run: "
+                           "under root the worker could not start (Gradescope's setup.sh installs one)")
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o755)
+    with zipfile.ZipFile(zip_path) as bundle:
+        bundle.extractall(root / "source")
+        for info in bundle.infolist():  # unzip keeps the permissions; zipfile does not
+            os.chmod(root / "source" / info.filename, (info.external_attr >> 16) & 0o777 or 0o644)
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir(exist_ok=True)
+    subprocess.run([python, "-m", "venv", "--without-pip", str(root / "venv")], check=True)
+    site = next((root / "venv" / "lib").glob("python3*")) / "site-packages"
+    numpy_site = Path(numpy.__file__).resolve().parent.parent
+    for name in ("numpy", "numpy.libs"):
+        if (numpy_site / name).exists():
+            if os.geteuid() == 0:  # the worker's user may not reach the original: hard links (or copies)
+                shutil.copytree(numpy_site / name, site / name, copy_function=_link_or_copy)
+            else:
+                (site / name).symlink_to(numpy_site / name)
+
+
+def shared_python() -> str | None:
+    """An interpreter of this Python's version that the worker's user can run (any, when not root)."""
+    if os.geteuid() != 0:
+        return sys.executable
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    for candidate in (sys.executable, getattr(sys, "_base_executable", ""), f"/usr/bin/{version}", f"/usr/local/bin/{version}"):
+        if candidate and Path(candidate).exists() and _everyone_can_run(Path(candidate)):
+            return candidate
+    return None
+
+
+def _everyone_can_run(path: Path) -> bool:
+    """Whether any user may run ``path``: every folder on the way searchable, the file readable."""
+    for candidate in {path, path.resolve()}:
+        if not all(os.stat(folder).st_mode & 0o001 for folder in candidate.parents):
+            return False
+        if os.stat(candidate).st_mode & 0o005 != 0o005:
+            return False
+    return True
+
+
+def _link_or_copy(source, target):
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def main(argv=None) -> int:
     """``python -m autograder.gradescope [--root DIR]``: what run_autograder runs. Always exit status 0."""
     parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=run.__doc__)

@@ -25,6 +25,8 @@ function's score is coarser than ``dlgrade grade``'s, case by case.
 from __future__ import annotations
 
 import ast
+import base64
+import inspect
 import math
 import shutil
 import textwrap
@@ -53,9 +55,12 @@ c.ClearSolutions.code_stub = {{"python": {CODE_STUB!r}}}
 '''
 HELPERS = '''"""Helpers of the test cells: assert_close judges like the grader (exact shape, dtype,
 finite values, relative error max|a - e| / max(1e-8, |a| + |e|) within tol)."""
+import base64
 import contextlib
 import functools
 import warnings
+
+import numpy as np
 
 from harness import assert_close
 import probes
@@ -78,6 +83,13 @@ def raises(error, function):
         return
     raise AssertionError(f"{function} returned for these arguments; it should raise {error.__name__}")
 '''
+PACKED_ENTRIES = 100  # larger arrays are written packed: IPython reads a 2 MB cell of numbers slowly
+
+
+def packed(text, shape, dtype):
+    """The array written as ``packed(...)``: base64 of its little-endian bytes, exact to the bit."""
+    flat = np.frombuffer(base64.b64decode(text), dtype=np.dtype(dtype).newbyteorder("<"))
+    return flat.astype(dtype).reshape(shape)  # a writable copy in the machine's byte order
 
 
 def export(folder: Path, assignments=None, seed: int | None = None, suites: dict = SUITES,
@@ -127,7 +139,7 @@ def notebook(suite, stub: str, solution: str, module, seed: int) -> nbformat.Not
     imports = [ast.get_source_segment(solution, node) for node in solution_tree.body
                if not isinstance(node, ast.FunctionDef) and not _is_docstring(node)]
     cells.append(_cell("code", "\n".join(imports), "imports", locked=True))
-    cells.append(_cell("code", HELPERS.strip(), "test_helpers", locked=True))
+    cells.append(_cell("code", f"{HELPERS.strip()}\n\n\n{inspect.getsource(packed).strip()}", "test_helpers", locked=True))
     for name in graded:
         cells.append(nbformat.v4.new_markdown_cell(f"## {name}\n\n{ast.get_docstring(functions[name]).partition(chr(10))[0]}"))
         cells.append(_cell("code", _solution_cell(solution, functions[name], helpers), name, solution=True))
@@ -346,12 +358,16 @@ def _number(value) -> str:
 
 
 def _array(array: np.ndarray) -> str:
-    """``np.array(...)`` with the exact values; one row per line for matrices and beyond."""
+    """``np.array(...)`` with the exact values, one row per line for matrices and beyond;
+    ``packed(...)`` beyond ``PACKED_ENTRIES`` entries."""
     if array.dtype.kind not in "biuf":
         raise ValueError(f"cannot write a numpy array of dtype {array.dtype} as code in a test cell")
     dtype = "" if array.dtype == np.float64 else f", dtype=np.{array.dtype.name}"
     if array.size == 0:
         return f"np.zeros({array.shape}{dtype or ', dtype=np.float64'})"
+    if array.size > PACKED_ENTRIES:
+        data = base64.b64encode(array.astype(array.dtype.newbyteorder("<")).tobytes()).decode()
+        return f"packed({data!r}, {array.shape}, {array.dtype.name!r})"
 
     def nested(items) -> str:
         return f"[{', '.join(nested(item) for item in items)}]" if isinstance(items, list) else _number(items)

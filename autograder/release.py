@@ -87,25 +87,31 @@ def _checks(target: Path, names: list[str], checks: Path, solutions: Path) -> No
     target.mkdir()
     for helper in ("harness.py", "conftest.py"):
         shutil.copyfile(checks / helper, target / helper)
+    recordings = []
     for name in names:
         check_file = checks / f"test_{name}.py"
         if check_file.exists():
             shutil.copyfile(check_file, target / check_file.name)
-            record(target, check_file.name, solutions / f"{name}.py", target / "expected" / f"{name}.json")
+            recordings.append((check_file.name, solutions / f"{name}.py", target / "expected" / f"{name}.json"))
+    record(target, recordings)
 
 
-def record(checks: Path, check_file: str, reference: Path, out: Path) -> None:
-    """Run a check file's examples on ``reference`` and write their outputs to ``out``.
+def record(checks: Path, recordings: list) -> None:
+    """For each ``(check file name, reference, out)``: run the check file's examples on the
+    reference and write their outputs to ``out``.
 
-    In a fresh interpreter (``-I``: nothing of this process, the check file imports only the
+    In one fresh interpreter (``-I``: nothing of this process; a check file imports only the
     handout's harness and the module under its own name). Raises :class:`ReleaseError` with
-    the interpreter's error when an example fails on the reference.
+    the interpreter's error when an example fails on its reference.
     """
-    code = "import sys; sys.path.insert(0, sys.argv[1]); import harness; harness.write_expected(*sys.argv[2:])"
-    done = subprocess.run([sys.executable, "-I", "-B", "-c", code, str(checks), str(checks / check_file), str(reference), str(out)],
-                          capture_output=True, text=True, timeout=300)
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import harness\n"
+            "for check_file, reference, out in zip(*[iter(sys.argv[2:])] * 3):\n"
+            "    print(check_file, flush=True); harness.write_expected(check_file, reference, out)")
+    arguments = [str(item) for check_file, reference, out in recordings for item in (checks / check_file, reference, out)]
+    done = subprocess.run([sys.executable, "-I", "-B", "-c", code, str(checks), *arguments], capture_output=True, text=True, timeout=600)
     if done.returncode != 0:
-        raise ReleaseError(f"the examples of {check_file} failed on the reference {reference}:\n{done.stderr.strip()}")
+        failing = Path(done.stdout.split()[-1]).name if done.stdout.split() else "a check file"
+        raise ReleaseError(f"the examples of {failing} failed on the reference:\n{done.stderr.strip()}")
 
 
 def _scaffold(target: Path, names: list[str], assignments: Path) -> None:

@@ -45,6 +45,7 @@ CONV_FORWARD = cases("conv_forward")
 POOL_FORWARD = cases("max_pool_forward")
 POOL_BACKWARD = cases("max_pool_backward")
 UNEVEN = ("conv_forward, stride 2 that does not divide, pad 0", "conv_forward, random shapes")
+STRIDE_0 = "conv_output_size(5, 3, stride=0) raises ValueError: the stride must be positive"
 
 
 def mutate(*replacements) -> str:
@@ -149,7 +150,7 @@ MUTATIONS = [
     ),
     pytest.param(
         [("span = dilation * (f - 1) + 1", "span = f")],
-        {"conv_output_size, dilation", "conv_output_size, random arguments", "conv_output_size raises ValueError when the dilated kernel does not fit"},
+        {"conv_output_size, dilation", "conv_output_size, random arguments", "conv_output_size(6, 3, dilation=3) raises ValueError: the dilated kernel does not fit"},
         id="dilation-ignored",
     ),
     pytest.param(
@@ -233,6 +234,25 @@ SPREAD = replaced(POOL_SPREAD.replace("SHARE", "dout[:, :, i, j][:, :, None, Non
 SPLIT = replaced(POOL_SPREAD.replace("SHARE", "(dout[:, :, i, j] / mask.sum(axis=(2, 3)))[:, :, None, None]"), REFERENCE)
 
 
+TRUNCATED = replaced('''
+def conv_output_size(n, f, pad=0, stride=1, dilation=1):
+    n, f = _integer("n", n, 1), _integer("f", f, 1)
+    pad, stride, dilation = _integer("pad", pad, 0), _integer("stride", stride, 1), _integer("dilation", dilation, 1)
+    size = int((n + 2 * pad - dilation * (f - 1) - 1) / stride) + 1
+    if size < 1:
+        raise ValueError("the window does not fit")
+    return size
+''', REFERENCE)
+
+
+def test_truncating_instead_of_flooring_misses_a_window_that_does_not_fit(graded):
+    """int() rounds -1/2 up to 0: a kernel one larger than the input gets size 1 at stride 2 instead of a ValueError
+    (and pool_output_size(3, 4), stride 4, through it: -1/4)."""
+    name = "conv_output_size(4, 5, stride=2) raises ValueError: the kernel is larger than the input"
+    assert_fails_exactly(graded, TRUNCATED, {name, "pool_output_size(3, 4) raises ValueError: the window is larger than the input"})
+    assert message(graded(TRUNCATED, SEEDS[0]), name) == "conv_output_size returned the int 1 for these arguments; it should raise ValueError."
+
+
 @pytest.mark.parametrize("source", [SPREAD, SPLIT], ids=["spread-to-every-tied-maximum", "split-among-tied-maxima"])
 def test_tied_maxima_sharing_the_gradient_lose_every_max_pool_backward_case(graded, source):
     """Every max_pool_backward case has a window with a tied maximum: spreading or splitting the gradient fails them all."""
@@ -252,8 +272,8 @@ def test_a_missing_validation_is_named_in_the_raises_message(graded):
     source = mutate(('pad, stride, dilation = _integer("pad", pad, 0), _integer("stride", stride, 1), _integer("dilation", dilation, 1)',
                      'pad, dilation = _integer("pad", pad, 0), _integer("dilation", dilation, 1)'))
     result = graded(source, SEEDS[0])
-    assert failing(result) == {"conv_output_size raises ValueError for stride 0"}
-    text = message(result, "conv_output_size raises ValueError for stride 0")
+    assert failing(result) == {STRIDE_0}
+    text = message(result, STRIDE_0)
     assert text.startswith("conv_output_size raised ZeroDivisionError: integer division or modulo by zero; it should raise ValueError.")
 
 

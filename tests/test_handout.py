@@ -140,20 +140,44 @@ def differences(left: Path, right: Path) -> list:
     return sorted((ours ^ theirs) | changed)
 
 
-def test_student_template_is_up_to_date(tmp_path):
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory) -> Path:
+    """A handout released now, into a temporary folder."""
+    folder = tmp_path_factory.mktemp("release") / "handout"
+    release(folder)
+    return folder
+
+
+def test_student_template_is_up_to_date(fresh):
     """Regenerating the handout gives student_template/ byte for byte (CI fails when assignments/ changed without a release)."""
-    release(tmp_path / "handout")
-    stale = differences(tmp_path / "handout", HANDOUT)
+    stale = differences(fresh, HANDOUT)
     assert stale == [], f"student_template/ is out of date with assignments/ ({', '.join(stale)}): run `dlgrade release`"
 
 
-def test_release_is_deterministic(tmp_path):
-    """Two releases are byte-identical, and releasing over a handout replaces it."""
-    release(tmp_path / "one")
-    (tmp_path / "one" / "stale.txt").write_text("left over from an older release")
-    release(tmp_path / "one")
-    release(tmp_path / "two")
-    assert differences(tmp_path / "one", tmp_path / "two") == []
+def test_release_replaces_a_handout_with_the_same_bytes(fresh, tmp_path):
+    """Releasing over an older handout removes what is no longer there and gives the same bytes again."""
+    shutil.copytree(fresh, tmp_path / "handout")
+    (tmp_path / "handout" / "stale.txt").write_text("left over from an older release")
+    (tmp_path / "handout" / "backprop.py").write_text("edited")
+    release(tmp_path / "handout")
+    assert differences(tmp_path / "handout", fresh) == []
+
+
+def test_release_stops_when_an_example_fails_on_the_reference(tmp_path):
+    """A check file whose example raises on the reference stops the release, naming the file and the error."""
+    source = ROOT / "assignments"
+    assignments = tmp_path / "assignments"
+    shutil.copytree(source / "scaffold", assignments / "scaffold")
+    (assignments / "checks").mkdir()
+    for name in ("harness.py", "conftest.py"):
+        shutil.copyfile(source / "checks" / name, assignments / "checks" / name)
+    shutil.copyfile(source / "backprop.py", assignments / "backprop.py")
+    (assignments / "checks" / "test_backprop.py").write_text(
+        "import backprop\nfrom harness import Examples\nexamples = Examples('backprop')\n\n\n"
+        "@examples.register\ndef broken(bp):\n    return {'out': bp.no_such_function()}\n")
+    with pytest.raises(ReleaseError, match=r"(?s)the examples of test_backprop.py failed on the reference:.*AttributeError: .*no_such_function"):
+        release(tmp_path / "handout", assignments, SOLUTIONS, {"backprop": None})
+    assert not (tmp_path / "handout").exists()
 
 
 def test_release_refuses_to_replace_a_folder_that_is_not_a_handout(tmp_path):

@@ -22,7 +22,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder import cli
-from autograder.nbgrader_export import export, literal
+from autograder.nbgrader_export import export, literal, packed
 from autograder.suites import SUITES
 
 pytestmark = pytest.mark.handout
@@ -146,11 +146,11 @@ def test_export_is_deterministic_and_hidden_inputs_follow_the_seed(tmp_path):
 
 @pytest.mark.parametrize("value", [
     np.array([[0.1, -2.5e-300], [np.inf, -np.inf]]), np.array(np.nan), np.zeros((0, 3)), np.arange(6, dtype=np.int64).reshape(2, 3),
-    np.array([True, False]), np.int32(7), np.float64(1e-5), (1, [2.0, None], {"mode": "train"}), ("one",), -0.0,
+    np.array([True, False]), np.linspace(-1, 1, 120).reshape(4, 30) ** 3, np.arange(200, dtype=np.uint8), np.int32(7), np.float64(1e-5), (1, [2.0, None], {"mode": "train"}), ("one",), -0.0,
 ])
 def test_literal_rebuilds_the_value(value):
     """Test-cell literals rebuild values exactly: dtype, shape, every bit of every float."""
-    rebuilt = eval(literal(value), {"np": np})  # noqa: S307 - our own generated code
+    rebuilt = eval(literal(value), {"np": np, "packed": packed})  # noqa: S307 - our own generated code
     assert type(rebuilt) is type(value)
     if isinstance(value, (np.ndarray, np.generic)):
         assert rebuilt.dtype == value.dtype and rebuilt.shape == value.shape

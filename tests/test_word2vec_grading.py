@@ -59,6 +59,7 @@ REPEATED = {f"{NEG}, repeated negatives", f"{NEG}, random negatives"}  # the gra
 
 
 def of(prefixes, *outputs) -> set:
+    """The per-output cases of each of ``prefixes`` (case names before the ': output'), restricted to ``outputs`` if given."""
     return set().union(*(cases(prefix + ":", *outputs) for prefix in prefixes))
 
 
@@ -82,6 +83,10 @@ SKIPGRAM_SWAPPED = swap(
 SIGMOID_NAIVE = swap(
     REFERENCE, "z = np.exp(-np.abs(x))  # in (0, 1]: safe in both branches of the where\n"
     "    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))", "return 1.0 / (1.0 + np.exp(-x))")
+NAIVE_GRADIENTS_NEGATED = swap(
+    REFERENCE, "return float(-log_probs[outside_idx]), outside_vectors.T @ dscores, np.outer(dscores, center_vec)",
+    "return float(-log_probs[outside_idx]), -(outside_vectors.T @ dscores), -np.outer(dscores, center_vec)")
+NEG_GRADIENTS_NEGATED = swap(REFERENCE, "ds_o, ds_neg = sigmoid(s_o) - 1.0, sigmoid(s_neg)", "ds_o, ds_neg = 1.0 - sigmoid(s_o), -sigmoid(s_neg)")
 NAIVE_NO_SHIFT = swap(REFERENCE, "shifted = scores - scores.max()", "shifted = scores")
 NEG_LOG_SIGMOID = swap(
     REFERENCE, "loss = np.logaddexp(0.0, -s_o) + np.logaddexp(0.0, s_neg).sum()",
@@ -111,6 +116,10 @@ MUTATIONS = [
                  | {NAIVE_LARGE, WITH_OWN_NAIVE}, id="naive-softmax-without-one-hot"),
     pytest.param(NAIVE_OUTER_TRANSPOSED, of([NAIVE, f"{NAIVE}, random sizes"], "grad_outside_vectors")
                  | {NAIVE_LARGE, WITH_OWN_NAIVE}, id="naive-softmax-outer-product-transposed"),
+    pytest.param(NAIVE_GRADIENTS_NEGATED, of([NAIVE, f"{NAIVE}, random sizes"], "grad_center_vec", "grad_outside_vectors")
+                 | {NAIVE_LARGE, WITH_OWN_NAIVE}, id="naive-softmax-gradients-negated"),
+    pytest.param(NEG_GRADIENTS_NEGATED, of([NEG, *REPEATED, f"{NEG}, negatives include the outside word"], "grad_center_vec", "grad_outside_vectors")
+                 | {NEG_LARGE, WITH_OWN_NEG}, id="neg-sampling-gradients-negated"),
     pytest.param(SKIPGRAM_AVERAGED, SKIPGRAM_ALL - {ONE_WORD}, id="skipgram-averaged-not-summed"),
     pytest.param(SKIPGRAM_SWAPPED, SKIPGRAM_ALL, id="skipgram-outside-word-as-centre"),
     pytest.param(SKIPGRAM_CENTRE_OVERWRITTEN, of(["skipgram, window at a sentence's start", "skipgram, random windows"], "grad_center_vectors")
@@ -170,6 +179,8 @@ HINTED = [
     pytest.param(NEG_FANCY_ADD, suite.FANCY_INDEX_ADD, (suite.FANCY_INDEX_ADD,), id="fancy-index-add"),
     pytest.param(NAIVE_NO_ONE_HOT, suite.NO_ONE_HOT, (suite.NO_ONE_HOT,), id="no-one-hot"),
     pytest.param(NAIVE_OUTER_TRANSPOSED, suite.OUTER_TRANSPOSED, (suite.OUTER_TRANSPOSED,), id="outer-transposed"),
+    pytest.param(NAIVE_GRADIENTS_NEGATED, suite.GRADIENTS_NEGATED, (suite.GRADIENTS_NEGATED,), id="naive-negated"),
+    pytest.param(NEG_GRADIENTS_NEGATED, suite.GRADIENTS_NEGATED, (suite.GRADIENTS_NEGATED,), id="neg-negated"),
     pytest.param(SKIPGRAM_AVERAGED, suite.SKIPGRAM_AVERAGED, (suite.SKIPGRAM_AVERAGED,), id="skipgram-averaged"),
     pytest.param(SKIPGRAM_SWAPPED, suite.SKIPGRAM_SWAPPED, (suite.SKIPGRAM_SWAPPED,), id="skipgram-swapped"),
 ]
@@ -203,6 +214,8 @@ def test_every_declared_misconception_is_exercised():
 LOOPS = '''
 """Correct, written with Python loops and the math module."""
 import math
+
+import numpy as np
 
 
 
@@ -264,6 +277,7 @@ def skipgram(center_word, window_size, outside_words, word2ind, center_vectors, 
 
 VECTORIZED = '''
 """Correct, written differently: tanh sigmoid, one signed score vector, bincount, einsum."""
+import numpy as np
 
 
 def sigmoid(x):

@@ -55,13 +55,15 @@ run_checks("conv", "conv_output_size", "pool_output_size", "conv_transpose_outpu
 # The plot shows the formula at work: the output size as the input grows, for a 3-wide
 # kernel with "same" padding. With stride 1 it grows by one per input; with stride 2 or 3 it
 # climbs in steps, one more window each time $s$ more inputs arrive: that staircase is the
-# floor.
+# floor. The dotted line rounds up instead, and counts a window that does not fit whenever
+# the stride does not divide.
 
 # %% tags=["experiment"]
 sizes = np.arange(3, 25)
 plt.figure(figsize=(5, 3.5))
 for stride in (1, 2, 3):
     plt.step(sizes, [conv.conv_output_size(int(n), 3, pad=1, stride=stride) for n in sizes], where="post", label=f"stride {stride}")
+plt.step(sizes, -(-(sizes + 2 - 3) // 2) + 1, ":", where="post", color="black", label="stride 2, rounded up (wrong)")
 plt.xlabel("input size n")
 plt.ylabel("output size")
 plt.title("conv_output_size(n, 3, pad=1, stride)")
@@ -176,11 +178,11 @@ out3, cache3 = conv.max_pool_forward(x, pool=3, stride=2)
 dx3 = conv.max_pool_backward(np.ones_like(out3), cache3)
 
 figure, axes = plt.subplots(1, 3, figsize=(13, 4))
-for axis, values, title in ((axes[0], x[0, 0], "input (ties in most windows)"), (axes[1], dx[0, 0], "dx, pool 2 stride 2"),
+for axis, values, title in ((axes[0], x[0, 0], "input (many windows hold a tie)"), (axes[1], dx[0, 0], "dx, pool 2 stride 2"),
                             (axes[2], dx3[0, 0], "dx, pool 3 stride 2 (overlapping)")):
     axis.imshow(values, cmap="Blues", vmin=0, vmax=max(3, values.max()))
     for (i, j), value in np.ndenumerate(values):
-        axis.text(j, i, f"{value:g}", ha="center", va="center", fontsize=9)
+        axis.text(j, i, f"{value:g}", ha="center", va="center", fontsize=9, color="white" if value >= 3 else "black")
     axis.set_title(title)
     axis.set_xticks([])
     axis.set_yticks([])

@@ -47,16 +47,17 @@ def sizes_plan(function, draw):
 
 
 def fixed(*sets):
-    """Argument sets that do not depend on the draw; an int alone is short for (n, f)."""
+    """Argument sets, each (args, kwargs), that do not depend on the draw."""
     return lambda rng: list(sets)
 
 
-def raises_plan(function, *args, **kwargs):
-    """One call that the contract says must raise ValueError."""
+def raising(why, function, *args, **kwargs) -> Case:
+    """A case worth 0.5 whose one call the contract says must raise ValueError; its name shows
+    the call, so that a student told it returned instead knows which arguments to try."""
     def build(rng):
         call = Call(function, *args, **kwargs)
         return Plan([call], {label(call): call.out})
-    return build
+    return Case(f"{label(Call(function, *args, **kwargs))} raises ValueError: {why}", 0.5, build, Raises(ValueError))
 
 
 def draw(rng, low, high) -> int:
@@ -102,6 +103,7 @@ def random_transpose_sizes(rng):
 
 
 def random_params(rng):
+    """One layer with biases and one without."""
     return [((draw(rng, 1, 64), draw(rng, 1, 64), draw(rng, 1, 7)), {"bias": bias}) for bias in (True, False)]
 
 
@@ -163,10 +165,11 @@ def conv_backward_plan(configuration):
 
 # -- 2.7, 2.8 max pooling --------------------------------------------------------------------
 
-def tied(rng, shape, pool):
-    """Integers in {0, 1, 2}; the first window of the first plane holds its maximum (3) twice."""
+def tied(rng, shape):
+    """Integers in {0, 1, 2}, and the first window of the first plane holds its maximum twice:
+    a 3 at (0, 0) and (0, 1), both in it since pool >= 2, above everything else."""
     x = rng.integers(0, 3, size=shape).astype(np.float64)
-    x[0, 0, 0, :2] = 3.0  # pool >= 2: both in the first window, and 3 is above everything else
+    x[0, 0, 0, :2] = 3.0
     return x
 
 
@@ -186,7 +189,7 @@ def fixed_pool(shape, pool, stride):
 
 def pool_call(rng, shape, pool, stride):
     """max_pool_forward on tied inputs; pool 2 and stride 2 are left to the defaults."""
-    x = tied(rng, shape, pool)
+    x = tied(rng, shape)
     options = {} if (pool, stride) == (2, 2) else {"pool": pool, "stride": stride}
     return Call("max_pool_forward", x, **options)
 
@@ -341,24 +344,23 @@ SUITE = Suite("conv", (
     Case("conv_output_size, dilation", 1, sizes_plan(CONV, fixed(((7, 3), {"dilation": 2}), ((10, 3), {"pad": 2, "dilation": 2}), ((9, 3), {"stride": 2, "dilation": 3}), ((5, 2), {"dilation": 4}))),
          about="a dilated kernel spans dilation (f - 1) + 1 inputs", hints=SIZE_HINTS),
     Case("conv_output_size, random arguments", 2, sizes_plan(CONV, random_conv_sizes), visibility="hidden", hints=SIZE_HINTS),
-    Case("conv_output_size raises ValueError when the kernel is larger than the input", 0.5, raises_plan(CONV, 4, 5, stride=2), Raises(ValueError),
-         about="(4 - 5) / 2 truncates to 0: floor it"),
-    Case("conv_output_size raises ValueError when the dilated kernel does not fit", 0.5, raises_plan(CONV, 6, 3, dilation=3), Raises(ValueError)),
-    Case("conv_output_size raises ValueError for stride 0", 0.5, raises_plan(CONV, 5, 3, stride=0), Raises(ValueError)),
-    Case("conv_output_size raises ValueError for a negative pad", 0.5, raises_plan(CONV, 5, 3, pad=-1), Raises(ValueError)),
-    Case("conv_output_size raises ValueError for a kernel size that is not an integer", 0.5, raises_plan(CONV, 5, 2.5), Raises(ValueError)),
+    raising("the kernel is larger than the input", CONV, 4, 5, stride=2),  # int((4 - 5) / 2) + 1 = 1: floor, do not truncate
+    raising("the dilated kernel does not fit", CONV, 6, 3, dilation=3),
+    raising("the stride must be positive", CONV, 5, 3, stride=0),
+    raising("pad must not be negative", CONV, 5, 3, pad=-1),
+    raising("the kernel size must be an integer", CONV, 5, 2.5),
     Case("pool_output_size, default stride", 1, sizes_plan(POOL, fixed(((4, 2), {}), ((9, 2), {}), ((9, 3), {}), ((5, 5), {}), ((10, 3), {}))),
          about="stride = f by default: windows do not overlap", hints=POOL_HINTS),
     Case("pool_output_size, stride and padding", 1, sizes_plan(POOL, fixed(((7, 3), {"stride": 2}), ((8, 3), {"stride": 2, "pad": 1}), ((9, 4), {"stride": 2, "pad": 2}), ((6, 3), {"stride": 1, "pad": 1}), ((11, 3), {"stride": 3, "pad": 1}))),
          hints=POOL_HINTS),
     Case("pool_output_size, random arguments", 1, sizes_plan(POOL, random_pool_sizes), visibility="hidden", hints=POOL_HINTS),
-    Case("pool_output_size raises ValueError for pad > f // 2", 0.5, raises_plan(POOL, 5, 3, pad=2), Raises(ValueError)),
-    Case("pool_output_size raises ValueError when the window is larger than the input", 0.5, raises_plan(POOL, 3, 4), Raises(ValueError)),
+    raising("pad must be at most f // 2", POOL, 5, 3, pad=2),
+    raising("the window is larger than the input", POOL, 3, 4),
     Case("conv_transpose_output_size, stride 1", 1, sizes_plan(TRANSPOSE, fixed(((3, 3), {}), ((5, 2), {"pad": 1}), ((1, 4), {}), ((4, 3), {"pad": 1})))),
     Case("conv_transpose_output_size, stride, padding and output_padding", 1, sizes_plan(TRANSPOSE, fixed(((3, 3), {"stride": 2}), ((3, 3), {"pad": 1, "stride": 2, "output_padding": 1}), ((7, 4), {"pad": 1, "stride": 2}), ((4, 5), {"pad": 3, "stride": 3, "output_padding": 2}), ((2, 1), {"stride": 4})))),
     Case("conv_transpose_output_size, random arguments", 1, sizes_plan(TRANSPOSE, random_transpose_sizes), visibility="hidden"),
-    Case("conv_transpose_output_size raises ValueError for output_padding >= stride", 0.5, raises_plan(TRANSPOSE, 3, 3, stride=2, output_padding=2), Raises(ValueError)),
-    Case("conv_transpose_output_size raises ValueError when the output size is below 1", 0.5, raises_plan(TRANSPOSE, 2, 2, pad=3), Raises(ValueError)),
+    raising("output_padding must be below the stride", TRANSPOSE, 3, 3, stride=2, output_padding=2),
+    raising("the output size is below 1", TRANSPOSE, 2, 2, pad=3),
     Case("conv_params", 1, sizes_plan("conv_params", fixed(((3, 8, 3), {}), ((1, 1, 1), {"bias": False}), ((16, 4, 5), {"bias": False}), ((64, 128, 3), {"bias": True})))),
     Case("conv_params, random layers", 1, sizes_plan("conv_params", random_params), visibility="hidden"),
     Case("conv_forward", 2, conv_forward_plan(CONV_FIXED), about="stride 1, pad 1, a 3 x 2 kernel", hints=(FLIPPED_KERNEL,)),

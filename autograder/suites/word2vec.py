@@ -183,7 +183,7 @@ def own_naive_softmax(rng, v):
 
 
 def own_neg_sampling(rng, v):
-    """The student's neg_sampling_loss_and_gradient with neg_indices bound: 5 draws and one repeat."""
+    """The student's neg_sampling_loss_and_gradient with neg_indices bound: six draws, the last repeating the first."""
     neg = rng.integers(0, v, size=6)
     neg[-1] = neg[0]
     return Func("module", "neg_sampling_loss_and_gradient", (("neg_indices", neg),))
@@ -232,6 +232,10 @@ def skipgram_outside_as_centre(center_word, window_size, outside_words, word2ind
     return loss, grad_center, grad_outside
 
 
+GRADIENTS_NEGATED = Hint(
+    "gradients negated", "Your gradients are the negatives of the right ones, the gradients of the log-likelihood; "
+    "the loss is minus the log-likelihood, and gradient descent steps against the loss's gradient.",
+    wrong=lambda e, plan: {name: -value for name, value in e.items() if name != "loss"})
 NEG_SIGN = Hint(
     "negative-sample gradient sign", "Your gradients have the negative samples' terms with the wrong sign: "
     "d/ds [-log sigmoid(-s)] = +sigmoid(s), the chain rule through the minus in -u_k . v_c.",
@@ -262,8 +266,8 @@ SKIPGRAM_SWAPPED = Hint(
     "uses the centre word's v_c (center_vectors[word2ind[center_word]]), and only that row gets a gradient.",
     replace={"skipgram": skipgram_outside_as_centre})
 
-NAIVE_HINTS = (NO_ONE_HOT, OUTER_TRANSPOSED)
-NEG_HINTS = (NEG_SIGN, REPEATS_ONCE, FANCY_INDEX_ADD)
+NAIVE_HINTS = (NO_ONE_HOT, OUTER_TRANSPOSED, GRADIENTS_NEGATED)
+NEG_HINTS = (NEG_SIGN, REPEATS_ONCE, FANCY_INDEX_ADD, GRADIENTS_NEGATED)
 SKIPGRAM_HINTS = (SKIPGRAM_AVERAGED, SKIPGRAM_SWAPPED)
 ONE_EACH = dict.fromkeys(LOSS_OUTPUTS, 1)
 ONE_EACH_SKIPGRAM = dict.fromkeys(SKIPGRAM_OUTPUTS, 1)
