@@ -127,6 +127,7 @@ def notebook(suite, stub: str, solution: str, module, seed: int) -> nbformat.Not
     """
     stub_tree, solution_tree = ast.parse(stub), ast.parse(solution)
     functions = {node.name: node for node in solution_tree.body if isinstance(node, ast.FunctionDef)}
+    given = {node.name: node for node in stub_tree.body if isinstance(node, ast.FunctionDef) and not _is_task(node)}
     graded = [node.name for node in stub_tree.body if isinstance(node, ast.FunctionDef)]
     missing = [name for name in graded if name not in functions]
     if missing:
@@ -135,14 +136,17 @@ def notebook(suite, stub: str, solution: str, module, seed: int) -> nbformat.Not
     tests = _tests_by_function(suite, module, seed)
 
     title, _, rest = (ast.get_docstring(stub_tree) or suite.assignment).partition("\n")
-    cells = [nbformat.v4.new_markdown_cell(f"# {title}\n\n{textwrap.indent(rest.strip(), '    ')}")]
+    cells = [nbformat.v4.new_markdown_cell(f"# {title.rstrip('.')}\n\n{textwrap.indent(rest.strip(), '    ')}")]
     imports = [ast.get_source_segment(solution, node) for node in solution_tree.body
                if not isinstance(node, ast.FunctionDef) and not _is_docstring(node)]
     cells.append(_cell("code", "\n".join(imports), "imports", locked=True))
     cells.append(_cell("code", f"{HELPERS.strip()}\n\n\n{inspect.getsource(packed).strip()}", "test_helpers", locked=True))
     for name in graded:
         cells.append(nbformat.v4.new_markdown_cell(f"## {name}\n\n{ast.get_docstring(functions[name]).partition(chr(10))[0]}"))
-        cells.append(_cell("code", _solution_cell(solution, functions[name], helpers), name, solution=True))
+        if name in given:  # the stub's own code, not a task: students get it as it is
+            cells.append(_cell("code", ast.get_source_segment(stub, given[name]), name, locked=True))
+        else:
+            cells.append(_cell("code", _solution_cell(solution, functions[name], helpers), name, solution=True))
         visible, hidden, points = tests.pop(name, ([], [], 0))
         if visible or hidden:
             cells.append(_cell("code", _test_cell(name, visible, hidden, points), f"test_{name}", points=points))
@@ -152,6 +156,11 @@ def notebook(suite, stub: str, solution: str, module, seed: int) -> nbformat.Not
     for position, cell in enumerate(book.cells):
         cell.id = f"cell-{position}"
     return book
+
+
+def _is_task(function: ast.FunctionDef) -> bool:
+    """Whether a stub's function is a task: its body raises NotImplementedError."""
+    return any(isinstance(node, ast.Raise) and "NotImplementedError" in ast.unparse(node) for node in ast.walk(function))
 
 
 def _is_docstring(node) -> bool:
@@ -220,6 +229,8 @@ def _test_cell(function: str, visible: list, hidden: list, points) -> str:
     parts = [f"# Tests of {function}: {_points(points)} in all; the cell scores all or nothing."]
     parts += visible
     if hidden:
+        if any("property_problems(" in block for block in hidden):  # judged by the suite: needs dlgrade at autograde time
+            hidden = ["from autograder.nbgrader_export import property_problems", *hidden]
         parts += ["### BEGIN HIDDEN TESTS", *hidden, "### END HIDDEN TESTS"]
     return "\n\n".join(parts)
 
@@ -243,8 +254,7 @@ def _case_code(case, plan, module, seed: int, assignment: str) -> str:
     lines = [header, f"with numpy_warnings({action!r}):", textwrap.indent("\n".join(calls), "    ")]
     if isinstance(judge, Property):
         outputs = ", ".join(f"{name!r}: {_ref_code(ref)}" for name, ref in plan.outputs.items())
-        lines += ["from autograder.nbgrader_export import property_problems",
-                  f"problems = property_problems({assignment!r}, {case.name!r}, {seed}, {{{outputs}}})",
+        lines += [f"problems = property_problems({assignment!r}, {case.name!r}, {seed}, {{{outputs}}})",
                   'assert not problems, " ".join(problems)']
         return "\n".join(lines)
     expected, _ = execute(wire.decode(wire.encode(plan)), module, probes)

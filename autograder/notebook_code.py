@@ -111,9 +111,11 @@ def _defines(statement: ast.stmt, defined: set) -> bool:
     if isinstance(statement, ast.ImportFrom):
         return statement.level == 0 and statement.module.split(".")[0] in ALLOWED_IMPORTS
     if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        to_names = all(isinstance(node, (ast.Name, ast.Tuple, ast.List, ast.Starred, ast.Store)) for target in targets for node in ast.walk(target))
         nodes = list(ast.walk(statement.value))
         reads = {node.id for node in nodes if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
-        return all(_numpy_call(node) for node in nodes if isinstance(node, ast.Call)) and reads <= defined | BUILTINS
+        return to_names and all(_numpy_call(node) for node in nodes if isinstance(node, ast.Call)) and reads <= defined | BUILTINS
     return False
 
 

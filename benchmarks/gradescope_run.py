@@ -16,12 +16,13 @@ Run from the repository root (as root, the worker drops to ``nobody``, as it wou
 Gradescope without setup.sh's user)::
 
     python benchmarks/gradescope_run.py            # 7 runs
-    python benchmarks/gradescope_run.py --runs 15
+    python benchmarks/gradescope_run.py --runs 15 -a backprop
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shlex
@@ -59,10 +60,12 @@ def median_of(runs: int, command: list[str], **options) -> tuple[float, float, f
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--assignment", "-a", action="append", help="grade only this assignment (repeatable; default: all)")
     arguments = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="dlgrade-benchmark-"))
+    os.chmod(folder, 0o755)  # the worker's user must reach the venv inside, as on Gradescope
     try:
-        settings = gradescope.build(folder / "autograder.zip")
+        settings = gradescope.build(folder / "autograder.zip", assignments=arguments.assignment)
         root = folder / "autograder"
         gradescope.install(folder / "autograder.zip", root)
         for name in settings.assignments:
@@ -70,6 +73,10 @@ def main(argv=None) -> None:
         env = {**os.environ, "DLGRADE_AUTOGRADER_ROOT": str(root)}
         python = str(root / "venv" / "bin" / "python")
         total = median_of(arguments.runs, ["bash", str(root / "run_autograder")], env=env, cwd=root)
+        results = json.loads((root / "results" / "results.json").read_text())
+        full = sum(SUITES[name].max_score for name in settings.assignments)
+        if results["score"] != full:  # timing a failure would say nothing
+            sys.exit(f"run_autograder scored {results['score']:g} / {full:g} on the references: {results['output']}")
         grader = median_of(arguments.runs, ["bash", "-c", f"cd {shlex.quote(str(root / 'source'))} && {shlex.quote(python)} -E -c "
                                            "'import autograder.gradescope, autograder.grade, autograder.suites'"])
         worker = median_of(arguments.runs, [python, "-I", "-S", "-c", f"import sys; sys.path.insert(0, {str(Path(np.__file__).parent.parent)!r}); import numpy"],
@@ -81,7 +88,7 @@ def main(argv=None) -> None:
     start_up = grader[0] + groups * worker[0]
     print(f"# {platform.node()}: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}, numpy {np.__version__}, {'root' if os.geteuid() == 0 else 'not root'}")
-    print(f"# python benchmarks/gradescope_run.py --runs {arguments.runs}")
+    print("# python benchmarks/gradescope_run.py " + shlex.join(argv if argv is not None else sys.argv[1:]))
     print(f"run_autograder on the references ({', '.join(settings.assignments)}: {cases} cases), {arguments.runs} runs:")
     print(f"  wall time           median {total[0]:.3f} s   (min {total[1]:.3f}, max {total[2]:.3f})")
     print(f"  grader start-up     median {grader[0]:.3f} s   (bash, the venv's Python, importing the engine and numpy)")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 
-import numpy as np
 import pytest
 
 from autograder import wire
@@ -281,7 +280,6 @@ def test_a_missing_validation_is_named_in_the_raises_message(graded):
 
 LOOPS = '''
 """Correct and deliberately slow: plain Python loops over n, f, i, j and the window."""
-import numpy as np
 
 
 def _require(name, value, low):
@@ -402,7 +400,6 @@ IM2COL = '''
 import math
 import operator
 
-import numpy as np
 
 
 def _count(value, name, positive=True):

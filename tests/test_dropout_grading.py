@@ -6,6 +6,7 @@ its mistake, on two secret seeds, and keep every other point. Correct submission
 another way (the mask from rng.binomial, or from rng.uniform >= p) score full marks. The
 statistical bounds are checked against exact binomial tails: a correct submission fails them
 with probability below 1e-7 each, and the wrong ones pass them with probability below 1e-9.
+Each misconception hint fires on exactly its mistake, and on nothing right or unrecognised.
 """
 
 from __future__ import annotations

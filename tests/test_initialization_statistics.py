@@ -211,3 +211,17 @@ def test_mode_confusion_coincides_nowhere_but_fans_swapped_does_in_mode_average(
         if plan.calls[0].function != "he_normal":
             assert differs(WRONG_LAWS["modes confused"][0](plan), right)
             assert differs(WRONG_LAWS["fans swapped"][0](plan), right) == (mode == "fan_in")
+
+
+def test_figures_stated_in_the_suite_at_ten_thousand_draws():
+    """The thresholds and exact tails quoted in the comments of problems() at n = 10^4 are right."""
+    n = 10_000
+    low, high = mean_square_band("normal", n)
+    assert (round(low, 3), round(high, 3)) == (0.085, 0.090)
+    assert (round(chi2_below(n, n * (1 - low)), 11), round(chi2_above(n, n * (1 + high)), 11)) == (3.2e-10, 3.1e-10)
+    assert round(mean_square_band("uniform", n)[0], 3) == 0.093
+    assert (round(mean_limit("normal", n), 3), round(mean_limit("uniform", n), 3)) == (0.057, 0.107)
+    assert round(mean_limit("normal", 1), 2) == 5.73
+    assert round(tail_share_floor(n), 4) == 0.0670
+    assert round(binomial_below(n, TAIL, math.ceil(tail_share_floor(n) * n)), 11) == 7.1e-10
+    assert n * math.log10(1 - TAIL) < -377

@@ -16,7 +16,8 @@ import nbformat
 import pytest
 
 from autograder.grade import grade
-from autograder.locate import locate, opened
+from autograder import locate as locate_module
+from autograder.locate import SubmissionError, locate, opened
 from autograder.notebook_code import module_source
 from autograder.release import released
 from submissions import ROOT, reference_source, stub_source
@@ -140,7 +141,7 @@ def test_the_rule_keeps_definitions_and_drops_what_runs(tmp_path):
     """module_source keeps defs (with decorators), numpy/stdlib imports and constants reading kept names; drops the rest."""
     cells = [
         ("%matplotlib inline\nimport numpy as np\nimport math, functools\nimport matplotlib.pyplot as plt\nimport backprop\nfrom checks.harness import run_checks", []),
-        ("EPS = 1e-5\nTABLE = np.arange(4) * EPS\nrng = np.random.default_rng(0)\nx = rng.normal(size=3)\nY = x + 1\nW = np.load('w.npy')", []),
+        ("EPS = 1e-5\nTABLE = np.arange(4) * EPS\nrng = np.random.default_rng(0)\nx = rng.normal(size=3)\nY = x + 1\nW = np.load('w.npy')\nconfig.lr = 0.1\nlog[0] = 1", []),
         ("@functools.lru_cache\ndef cached(n):\n    return math.factorial(n)\n\nclass Layer:\n    scale = 2\nprint(cached(3)); plt.plot(TABLE)", []),
         ("def hidden_in_an_experiment():\n    return 1", ["experiment"]),
         ("for k in range(3):\n    print(k)\nif __name__ == '__main__':\n    cached(2)", []),
@@ -152,6 +153,15 @@ def test_the_rule_keeps_definitions_and_drops_what_runs(tmp_path):
         "# cell 4 of backprop.ipynb\n@functools.lru_cache\ndef cached(n):\n    return math.factorial(n)\n"
         "class Layer:\n    scale = 2\n"
     )
+
+
+def test_oversized_folder_with_a_notebook_is_refused(tmp_path, monkeypatch):
+    """A folder with a notebook is copied before grading, within the same size limit as a zip."""
+    monkeypatch.setattr(locate_module, "MAX_UNZIPPED_BYTES", 1000)
+    write_notebook(as_notebook(reference_source("backprop"), "backprop"), tmp_path / "backprop.ipynb")
+    with pytest.raises(SubmissionError, match=f"{tmp_path.name} holds more than"):
+        with opened(tmp_path):
+            pass
 
 
 @pytest.mark.parametrize("text", ["not json", '{"cells": 3}', "[]"])

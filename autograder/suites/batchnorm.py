@@ -64,6 +64,11 @@ def rows_with_constant(rng, n, d):
     return rows(rng, n, d, constant=True)
 
 
+def given_statistics(rng, d):
+    """Running statistics that are not the defaults, so that reading them matters."""
+    return {"running_mean": rng.uniform(-2.0, 2.0, size=d), "running_var": rng.uniform(0.5, 3.0, size=d)}
+
+
 def random_rows(rng):
     """N in [2, 9], D in [3, 7], N != D."""
     d = int(rng.integers(3, 8))
@@ -88,13 +93,14 @@ def train_plan(forward, draw, shape, **options):
     return build
 
 
-def update_plan(forward, draw, shape, steps, **options):
+def update_plan(forward, draw, shape, steps, start=None, **options):
     """``steps`` train-mode forwards sharing one bn_param (the student's own, as it is after
-    each call); judged: bn_param after the last call. ``options`` go into bn_param."""
+    each call); judged: bn_param after the last call. ``options`` go into bn_param, and the
+    running statistics ``start(rng, D)`` if given (else the student creates them)."""
     def build(rng):
         dims = shape(rng)
         gamma, beta = signed(rng, dims[1]), normal(rng, dims[1])
-        bn_param = {"mode": "train", **{key: value(rng, dims[1]) if callable(value) else value for key, value in options.items()}}
+        bn_param = {"mode": "train", **options, **(start(rng, dims[1]) if start else {})}
         calls = []
         for _ in range(steps):
             calls.append(Call(forward, draw(rng, *dims), gamma, beta, calls[-1].arg(3) if calls else bn_param))
@@ -102,7 +108,7 @@ def update_plan(forward, draw, shape, steps, **options):
     return build
 
 
-def test_plan(forward, draw, shape):
+def test_mode_plan(forward, draw, shape):
     """One test-mode forward with running statistics as after training; judged: out, and
     bn_param after the call (test mode leaves it as it is)."""
     def build(rng):
@@ -204,10 +210,9 @@ PER_POSITION = Hint(
     "spatial batch normalization takes one mean and variance per channel, over N, H and W together.",
     wrong=lambda e, plan: normalized(plan, axes=0))
 RUNNING = (BIASED_RUNNING_VAR, MOMENTUM_BACKWARDS, NOT_IN_PLACE)
+TEST_MODE = (TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)
 
 FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
-# a running mean and variance that are not the defaults, so that reading them matters
-GIVEN = {"running_mean": lambda rng, d: rng.uniform(-2.0, 2.0, size=d), "running_var": lambda rng, d: rng.uniform(0.5, 3.0, size=d)}
 FORWARD = "batchnorm_forward"
 SPATIAL = "spatial_batchnorm_forward"
 
@@ -216,12 +221,12 @@ SUITE = Suite("batchnorm", (
     Case("batchnorm_forward, train mode, batch of 2", 1, train_plan(FORWARD, rows, lambda rng: (2, int(rng.integers(3, 7)))), visibility="hidden", hints=(EPS_OUTSIDE_SQRT,)),
     Case("batchnorm_forward, train mode, random shapes", 1, train_plan(FORWARD, rows, random_rows), visibility="hidden", hints=(EPS_OUTSIDE_SQRT,)),
     Case("batchnorm_forward, a feature of variance 0", 1, train_plan(FORWARD, rows_with_constant, FIXED(6, 4)), about="eps keeps 0 / 0 away", hints=(EPS_OUTSIDE_SQRT,)),
-    Case("batchnorm_forward updates running_mean and running_var in bn_param", 2, update_plan(FORWARD, rows, FIXED(6, 3), 1, momentum=0.25, **GIVEN), about="in place in the dict, unbiased variance", hints=RUNNING),
+    Case("batchnorm_forward updates running_mean and running_var in bn_param", 2, update_plan(FORWARD, rows, FIXED(6, 3), 1, start=given_statistics, momentum=0.25), about="in place in the dict, unbiased variance", hints=RUNNING),
     Case("batchnorm_forward, running statistics after 5 training steps", 1, update_plan(FORWARD, rows, FIXED(4, 3), 5), about="created as zeros and ones, default momentum 0.1", hints=RUNNING),
     Case("batchnorm_forward, running statistics after 5 steps, random data", 1, update_plan(FORWARD, rows, random_rows, 5, momentum=0.3), visibility="hidden", hints=RUNNING),
-    Case("batchnorm_forward, test mode", 2, test_plan(FORWARD, rows, FIXED(5, 4)), about="the running statistics, bn_param left as it is", hints=(TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)),
-    Case("batchnorm_forward, test mode on a single sample", 1, test_plan(FORWARD, rows, lambda rng: (1, int(rng.integers(3, 7)))), visibility="hidden", hints=(TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)),
-    Case("batchnorm_forward, test mode, random shapes", 1, test_plan(FORWARD, rows, random_rows), visibility="hidden", hints=(TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)),
+    Case("batchnorm_forward, test mode", 2, test_mode_plan(FORWARD, rows, FIXED(5, 4)), about="the running statistics, bn_param left as it is", hints=TEST_MODE),
+    Case("batchnorm_forward, test mode on a single sample", 1, test_mode_plan(FORWARD, rows, lambda rng: (1, int(rng.integers(3, 7)))), visibility="hidden", hints=TEST_MODE),
+    Case("batchnorm_forward, test mode, random shapes", 1, test_mode_plan(FORWARD, rows, random_rows), visibility="hidden", hints=TEST_MODE),
     Case("batchnorm_forward raises ValueError for an unknown mode", 1, unknown_mode, Raises(ValueError)),
     *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, FIXED(5, 4)), "batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}, hints=(SUMS_AVERAGED,)),
     *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, random_rows), "batchnorm_backward, random shapes", {"dx": 1, "dgamma": 1, "dbeta": 1}, visibility="hidden", hints=(SUMS_AVERAGED,)),
@@ -230,8 +235,8 @@ SUITE = Suite("batchnorm", (
     Case("spatial_batchnorm_forward, train mode", 2, train_plan(SPATIAL, images, FIXED(2, 3, 4, 5)), about="statistics per channel over N, H and W", hints=(EPS_OUTSIDE_SQRT, PER_POSITION)),
     Case("spatial_batchnorm_forward, train mode, random shapes", 1, train_plan(SPATIAL, images, random_images), visibility="hidden", hints=(EPS_OUTSIDE_SQRT, PER_POSITION)),
     Case("spatial_batchnorm_forward updates the running statistics per channel", 1, update_plan(SPATIAL, images, FIXED(2, 3, 4, 2), 2, momentum=0.2), hints=RUNNING),
-    Case("spatial_batchnorm_forward, test mode", 1, test_plan(SPATIAL, images, FIXED(2, 3, 2, 4)), hints=(TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)),
-    Case("spatial_batchnorm_forward, test mode, random shapes", 1, test_plan(SPATIAL, images, random_images), visibility="hidden", hints=(TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)),
+    Case("spatial_batchnorm_forward, test mode", 1, test_mode_plan(SPATIAL, images, FIXED(2, 3, 2, 4)), hints=TEST_MODE),
+    Case("spatial_batchnorm_forward, test mode, random shapes", 1, test_mode_plan(SPATIAL, images, random_images), visibility="hidden", hints=TEST_MODE),
     *per_output(backward_plan(SPATIAL, "spatial_batchnorm_backward", images, FIXED(2, 3, 4, 5)), "spatial_batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}, hints=(SUMS_AVERAGED,)),
     *per_output(backward_plan(SPATIAL, "spatial_batchnorm_backward", images, random_images), "spatial_batchnorm_backward, random shapes", {"dx": 1, "dgamma": 1, "dbeta": 1}, visibility="hidden", hints=(SUMS_AVERAGED,)),
 ))

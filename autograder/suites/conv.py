@@ -278,7 +278,8 @@ def tied_pool_backward(share):
             for j in range(out.shape[3]):
                 patch = x[:, :, i * stride : i * stride + pool, j * stride : j * stride + pool]
                 top = patch == out[:, :, i, j][:, :, None, None]
-                dx[:, :, i * stride : i * stride + pool, j * stride : j * stride + pool] += top * (dout[:, :, i, j] * share(top.sum(axis=(2, 3))))[:, :, None, None]
+                gradient = dout[:, :, i, j] * share(top.sum(axis=(2, 3)))
+                dx[:, :, i * stride : i * stride + pool, j * stride : j * stride + pool] += top * gradient[:, :, None, None]
         return dx
     return backward
 
@@ -334,14 +335,29 @@ POOL_FIXED = fixed_pool((2, 3, 4, 6), 2, 2)
 POOL_OVERLAP = fixed_pool((1, 2, 7, 6), 3, 2)  # windows overlap; W: 3 / 2 does not divide
 BACKWARD_POINTS = {"dx": 2, "dw": 2, "db": 1}
 
+# Argument sets (args, kwargs) of the visible size cases, one group per feature.
+NO_PADDING = (((5, 3), {}), ((8, 2), {}), ((4, 4), {}), ((9, 1), {}))
+PADDING = (((5, 3), {"pad": 1}), ((7, 5), {"pad": 2}), ((4, 3), {"pad": 0}), ((1, 2), {"pad": 3}), ((6, 1), {"pad": 2}))
+# all but the last leave a remainder (ResNet's stem: 224 -> 112); round goes up on 7 / 2 and 5 / 3
+UNEVEN_STRIDES = (((8, 3), {"stride": 2}), ((7, 2), {"stride": 3}), ((11, 3), {"pad": 1, "stride": 3}),
+                  ((224, 7), {"pad": 3, "stride": 2}), ((9, 3), {"stride": 2}))
+DILATION = (((7, 3), {"dilation": 2}), ((10, 3), {"pad": 2, "dilation": 2}), ((9, 3), {"stride": 2, "dilation": 3}), ((5, 2), {"dilation": 4}))
+POOL_DEFAULT = (((4, 2), {}), ((9, 2), {}), ((9, 3), {}), ((5, 5), {}), ((10, 3), {}))
+POOL_STRIDES = (((7, 3), {"stride": 2}), ((8, 3), {"stride": 2, "pad": 1}), ((9, 4), {"stride": 2, "pad": 2}),
+                ((6, 3), {"stride": 1, "pad": 1}), ((11, 3), {"stride": 3, "pad": 1}))
+TRANSPOSE_PLAIN = (((3, 3), {}), ((5, 2), {"pad": 1}), ((1, 4), {}), ((4, 3), {"pad": 1}))
+TRANSPOSE_STRIDES = (((3, 3), {"stride": 2}), ((3, 3), {"pad": 1, "stride": 2, "output_padding": 1}), ((7, 4), {"pad": 1, "stride": 2}),
+                     ((4, 5), {"pad": 3, "stride": 3, "output_padding": 2}), ((2, 1), {"stride": 4}))
+LAYERS = (((3, 8, 3), {}), ((1, 1, 1), {"bias": False}), ((16, 4, 5), {"bias": False}), ((64, 128, 3), {"bias": True}))
+
 SUITE = Suite("conv", (
-    Case("conv_output_size, no padding, stride 1", 1, sizes_plan(CONV, fixed(((5, 3), {}), ((8, 2), {}), ((4, 4), {}), ((9, 1), {}))),
+    Case("conv_output_size, no padding, stride 1", 1, sizes_plan(CONV, fixed(*NO_PADDING)),
          about="floor((n + 2 pad - f) / stride) + 1", hints=SIZE_HINTS),
-    Case("conv_output_size, padding", 1, sizes_plan(CONV, fixed(((5, 3), {"pad": 1}), ((7, 5), {"pad": 2}), ((4, 3), {"pad": 0}), ((1, 2), {"pad": 3}), ((6, 1), {"pad": 2}))),
+    Case("conv_output_size, padding", 1, sizes_plan(CONV, fixed(*PADDING)),
          about="'same' padding, pad 0, padding larger than the kernel", hints=SIZE_HINTS),
-    Case("conv_output_size, a stride that does not divide", 1, sizes_plan(CONV, fixed(((8, 3), {"stride": 2}), ((7, 2), {"stride": 3}), ((11, 3), {"pad": 1, "stride": 3}), ((224, 7), {"pad": 3, "stride": 2}), ((9, 3), {"stride": 2}))),
+    Case("conv_output_size, a stride that does not divide", 1, sizes_plan(CONV, fixed(*UNEVEN_STRIDES)),
          about="floor, not ceil or round (and one stride that divides)", hints=SIZE_HINTS),
-    Case("conv_output_size, dilation", 1, sizes_plan(CONV, fixed(((7, 3), {"dilation": 2}), ((10, 3), {"pad": 2, "dilation": 2}), ((9, 3), {"stride": 2, "dilation": 3}), ((5, 2), {"dilation": 4}))),
+    Case("conv_output_size, dilation", 1, sizes_plan(CONV, fixed(*DILATION)),
          about="a dilated kernel spans dilation (f - 1) + 1 inputs", hints=SIZE_HINTS),
     Case("conv_output_size, random arguments", 2, sizes_plan(CONV, random_conv_sizes), visibility="hidden", hints=SIZE_HINTS),
     raising("the kernel is larger than the input", CONV, 4, 5, stride=2),  # int((4 - 5) / 2) + 1 = 1: floor, do not truncate
@@ -349,19 +365,19 @@ SUITE = Suite("conv", (
     raising("the stride must be positive", CONV, 5, 3, stride=0),
     raising("pad must not be negative", CONV, 5, 3, pad=-1),
     raising("the kernel size must be an integer", CONV, 5, 2.5),
-    Case("pool_output_size, default stride", 1, sizes_plan(POOL, fixed(((4, 2), {}), ((9, 2), {}), ((9, 3), {}), ((5, 5), {}), ((10, 3), {}))),
+    Case("pool_output_size, default stride", 1, sizes_plan(POOL, fixed(*POOL_DEFAULT)),
          about="stride = f by default: windows do not overlap", hints=POOL_HINTS),
-    Case("pool_output_size, stride and padding", 1, sizes_plan(POOL, fixed(((7, 3), {"stride": 2}), ((8, 3), {"stride": 2, "pad": 1}), ((9, 4), {"stride": 2, "pad": 2}), ((6, 3), {"stride": 1, "pad": 1}), ((11, 3), {"stride": 3, "pad": 1}))),
+    Case("pool_output_size, stride and padding", 1, sizes_plan(POOL, fixed(*POOL_STRIDES)),
          hints=POOL_HINTS),
     Case("pool_output_size, random arguments", 1, sizes_plan(POOL, random_pool_sizes), visibility="hidden", hints=POOL_HINTS),
     raising("pad must be at most f // 2", POOL, 5, 3, pad=2),
     raising("the window is larger than the input", POOL, 3, 4),
-    Case("conv_transpose_output_size, stride 1", 1, sizes_plan(TRANSPOSE, fixed(((3, 3), {}), ((5, 2), {"pad": 1}), ((1, 4), {}), ((4, 3), {"pad": 1})))),
-    Case("conv_transpose_output_size, stride, padding and output_padding", 1, sizes_plan(TRANSPOSE, fixed(((3, 3), {"stride": 2}), ((3, 3), {"pad": 1, "stride": 2, "output_padding": 1}), ((7, 4), {"pad": 1, "stride": 2}), ((4, 5), {"pad": 3, "stride": 3, "output_padding": 2}), ((2, 1), {"stride": 4})))),
+    Case("conv_transpose_output_size, stride 1", 1, sizes_plan(TRANSPOSE, fixed(*TRANSPOSE_PLAIN))),
+    Case("conv_transpose_output_size, stride, padding and output_padding", 1, sizes_plan(TRANSPOSE, fixed(*TRANSPOSE_STRIDES))),
     Case("conv_transpose_output_size, random arguments", 1, sizes_plan(TRANSPOSE, random_transpose_sizes), visibility="hidden"),
     raising("output_padding must be below the stride", TRANSPOSE, 3, 3, stride=2, output_padding=2),
     raising("the output size is below 1", TRANSPOSE, 2, 2, pad=3),
-    Case("conv_params", 1, sizes_plan("conv_params", fixed(((3, 8, 3), {}), ((1, 1, 1), {"bias": False}), ((16, 4, 5), {"bias": False}), ((64, 128, 3), {"bias": True})))),
+    Case("conv_params", 1, sizes_plan("conv_params", fixed(*LAYERS))),
     Case("conv_params, random layers", 1, sizes_plan("conv_params", random_params), visibility="hidden"),
     Case("conv_forward", 2, conv_forward_plan(CONV_FIXED), about="stride 1, pad 1, a 3 x 2 kernel", hints=(FLIPPED_KERNEL,)),
     Case("conv_forward, stride 2 that does not divide, pad 0", 2, conv_forward_plan(CONV_UNEVEN), hints=(FLIPPED_KERNEL,)),
