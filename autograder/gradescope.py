@@ -208,18 +208,18 @@ def snapshot(submission: Path):
 
     Symlinks, FIFOs and devices are left out (a symlink named ``backprop.py`` could point at
     the reference). Packing as a zip lets :func:`~autograder.locate.opened` unpack zips inside
-    it (a zip of a zip) and enforce its size budget; files past that budget are not copied.
+    it (a zip of a zip); files past its size budget are left out.
     """
     folder = Path(tempfile.mkdtemp(prefix="dlgrade-gradescope-"))
     packed, digest, budget = folder / "submission.zip", hashlib.sha256(), MAX_UNZIPPED_BYTES
     try:
         with zipfile.ZipFile(packed, "w", zipfile.ZIP_STORED) as bundle:
             for path in _regular_files(Path(submission)):
-                if budget < 0:
+                budget -= path.lstat().st_size
+                if budget < 0:  # never read a huge file into memory; what fits is graded
                     break
                 name = path.relative_to(submission).as_posix()
                 data = path.read_bytes()
-                budget -= len(data)
                 digest.update(f"{name}\0{len(data)}\0".encode())
                 digest.update(data)
                 bundle.writestr(name, data)

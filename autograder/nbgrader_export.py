@@ -67,10 +67,13 @@ import probes
 
 
 @contextlib.contextmanager
-def numpy_warnings(action):
-    """numpy's RuntimeWarnings inside: "ignore"d, or raised as an "error" (the case forbids them)."""
+def graded_calls(no_runtime_warnings=False):
+    """Around a case's calls: warnings are not shown (nbgrader scores a cell that writes to
+    stderr 0), except that with ``no_runtime_warnings`` numpy's RuntimeWarnings are errors."""
     with warnings.catch_warnings():
-        warnings.simplefilter(action, RuntimeWarning)
+        warnings.simplefilter("ignore")
+        if no_runtime_warnings:
+            warnings.simplefilter("error", RuntimeWarning)
         yield
 
 
@@ -249,9 +252,9 @@ def _case_code(case, plan, module, seed: int, assignment: str) -> str:
     if isinstance(judge, Raises):
         *before, last = calls
         lines = before + [f"with raises({_error_name(judge.error)}, {plan.calls[-1].function!r}):", textwrap.indent(last, "    ")]
-        return "\n".join([header, "with numpy_warnings(\"ignore\"):", textwrap.indent("\n".join(lines), "    ")])
-    action = "error" if isinstance(judge, Compare) and judge.no_warnings else "ignore"
-    lines = [header, f"with numpy_warnings({action!r}):", textwrap.indent("\n".join(calls), "    ")]
+        return "\n".join([header, "with graded_calls():", textwrap.indent("\n".join(lines), "    ")])
+    strict = "no_runtime_warnings=True" if isinstance(judge, Compare) and judge.no_warnings else ""
+    lines = [header, f"with graded_calls({strict}):", textwrap.indent("\n".join(calls), "    ")]
     if isinstance(judge, Property):
         outputs = ", ".join(f"{name!r}: {_ref_code(ref)}" for name, ref in plan.outputs.items())
         lines += [f"problems = property_problems({assignment!r}, {case.name!r}, {seed}, {{{outputs}}})",

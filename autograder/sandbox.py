@@ -333,7 +333,8 @@ def _check_reachable(user: WorkerUser) -> None:
     """
     import numpy
 
-    needed = [Path(sys.executable), Path(sys.executable).resolve(), Path(numpy.__file__).resolve().parent]
+    site = Path(numpy.__file__).resolve().parent.parent
+    needed = [Path(sys.executable), Path(sys.executable).resolve(), *(site / name for name in ("numpy", "numpy.libs") if (site / name).exists())]
     for path in needed:
         for folder in reversed(path.parents):
             if not _allowed(folder, user, 1):

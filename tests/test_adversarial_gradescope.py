@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import random
 import shutil
 import tempfile
 import time
@@ -37,7 +38,8 @@ def free_uid() -> int:
     """A uid with no user and no process: dedicated to the worker, as setup.sh's user is."""
     used = {entry.pw_uid for entry in pwd.getpwall()}
     running = {os.stat(f"/proc/{pid}").st_uid for pid in os.listdir("/proc") if pid.isdigit() and os.path.exists(f"/proc/{pid}")}
-    return next(uid for uid in range(61000, 65000) if uid not in used and uid not in running)
+    # drawn at random: two test runs at once must not sweep each other's workers
+    return next(uid for uid in random.sample(range(61000, 65000), 4000) if uid not in used and uid not in running)
 
 
 def processes_of(uid: int) -> list[int]:

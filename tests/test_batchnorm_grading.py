@@ -150,6 +150,12 @@ MUTATIONS = [
         swap(REFERENCE, "mean, var = running_mean, running_var", "mean, var = x.mean(axis=0), x.var(axis=0)"),
         TEST_MODE, ("batchnorm_forward, test mode", "out is wrong in"), id="test-mode-with-batch-statistics",
     ),
+    # out and the running statistics stay right: only the caller's x is spoiled
+    pytest.param(
+        swap(REFERENCE, "x_hat = (x - mean) * inv_std", "x -= mean\n    x_hat = x * inv_std"),
+        {"batchnorm_forward leaves x unchanged"}, ("batchnorm_forward leaves x unchanged", "x after batchnorm_forward is wrong in"),
+        id="x-centred-in-place",
+    ),
     # dbeta sums dout per channel whatever the statistics; everything else spatial is lost
     pytest.param(PER_POSITION, SPATIAL - DBETA, ("spatial_batchnorm_forward, train mode", "out is wrong in"), id="spatial-statistics-per-position"),
 ]

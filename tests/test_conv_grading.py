@@ -280,6 +280,7 @@ def test_a_missing_validation_is_named_in_the_raises_message(graded):
 
 LOOPS = '''
 """Correct and deliberately slow: plain Python loops over n, f, i, j and the window."""
+import numpy as np
 
 
 def _require(name, value, low):
@@ -400,6 +401,7 @@ IM2COL = '''
 import math
 import operator
 
+import numpy as np
 
 
 def _count(value, name, positive=True):

@@ -154,6 +154,11 @@ MUTATIONS = [
         TEST_TIME, ("dropout_forward at test time returns x unchanged", "out is wrong in"), id="dropout-at-test-time-too",
     ),
     pytest.param(
+        swap(REFERENCE, "return x * mask, mask", "x *= mask\n    return x, mask"),
+        {"dropout_forward leaves x unchanged"}, ("dropout_forward leaves x unchanged", "x after dropout_forward is wrong in"),
+        id="x-masked-in-place",
+    ),
+    pytest.param(
         swap(REFERENCE, 'raise ValueError(f"dropout_forward: p must be in [0, 1), got {p}")', "pass"),
         RAISES, ("dropout_forward raises ValueError for p = 1", "it should raise ValueError"), id="p-not-checked",
     ),

@@ -392,3 +392,43 @@ def test_unreachable_python_is_a_grader_error_not_a_worker_as_root(tmp_path_fact
         autograder.remove()
     assert results["score"] == 0 and results["output"] == gradescope.GRADER_FAILED
     assert "PermissionError: the worker runs as uid 65534, which cannot enter" in stdout
+
+
+# -- setup.sh, with the network played by stand-ins -------------------------------------------
+
+FAKE_PYTHON = """#!/bin/bash
+echo "$(basename "$0") $*" >> "$SETUP_LOG"
+case "$1" in
+    -c) exit "$PYTHON_TOO_OLD" ;;
+    -m) mkdir -p "$3/bin"; printf '#!/bin/bash\\necho "venv python $*" >> "$SETUP_LOG"\\n' > "$3/bin/python"; chmod +x "$3/bin/python" ;;
+esac
+"""
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("too_old, python", [(0, "python3"), (1, "python3.11")])
+def test_setup_installs_pinned_numpy_in_a_venv_creates_the_user_and_locks_the_source(tmp_path_factory, too_old, python):
+    """setup.sh (apt-get, useradd and Python played by stand-ins that log their calls): Python >= 3.11, a venv
+    with the pinned numpy, the configured user, the source private to root and the venv open to all."""
+    zip_path = built(tmp_path_factory, '[autograder]\nworker_user = "course-worker"\n')
+    folder = tmp_path_factory.mktemp("setup")
+    fakes, root, log = folder / "bin", folder / "autograder", folder / "log"
+    fakes.mkdir()
+    for name, text in {"apt-get": 'echo "apt-get $*" >> "$SETUP_LOG"\n', "useradd": 'echo "useradd $*" >> "$SETUP_LOG"\n',
+                       "id": "exit 1\n", "python3": FAKE_PYTHON, "python3.11": FAKE_PYTHON}.items():
+        (fakes / name).write_text(text if text.startswith("#!") else "#!/bin/bash\n" + text)
+        os.chmod(fakes / name, 0o755)
+    with zipfile.ZipFile(zip_path) as bundle:
+        bundle.extractall(root / "source")
+    finished = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "PATH": f"{fakes}:{os.environ['PATH']}", "SETUP_LOG": str(log),
+                                   "PYTHON_TOO_OLD": str(too_old), "DLGRADE_AUTOGRADER_ROOT": str(root)})
+    assert finished.returncode == 0, finished.stderr
+    calls = log.read_text().splitlines()
+    assert (calls[1:3] == ["apt-get update", "apt-get install -y python3.11 python3.11-venv"]) == bool(too_old)
+    assert f"{python} -m venv {root / 'venv'}" in calls
+    assert f"venv python -m pip install --no-cache-dir --only-binary=:all: -r {root / 'source' / 'requirements.txt'}" in calls
+    assert calls[-1] == "useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin course-worker"
+    assert (root / "source" / "requirements.txt").read_text() == f"numpy=={np.__version__}\n"
+    assert all(path.stat().st_mode & 0o077 == 0 for path in (root / "source").rglob("*"))
+    assert (root / "venv" / "bin" / "python").stat().st_mode & 0o005 == 0o005

@@ -24,11 +24,18 @@ from nbgrader.api import Gradebook
 from autograder import cli
 from autograder.nbgrader_export import export, literal, packed
 from autograder.suites import SUITES
+from submissions import failed, graded, reference_source, swap
 
 pytestmark = pytest.mark.handout
 
 SEED = 20261125
-MUTANT = ("affine_backward", "dout.sum(axis=0)", "dout.mean(axis=0)")  # a wrong db: loses the affine_backward cell
+# backprop with two mistakes: a wrong db, and a sigmoid with the right values that overflows
+# in the branch np.where discards (a RuntimeWarning, which the suite forbids at |x| = 1000;
+# logistic_regression_loss calls it, on margins of 1000)
+MUTATIONS = (
+    ("affine_backward", "dout.sum(axis=0)", "dout.mean(axis=0)"),
+    ("sigmoid", "1.0 / (1.0 + z), z / (1.0 + z)", "1.0 / (1.0 + np.exp(-x)), np.exp(x) / (1.0 + np.exp(x))"),
+)
 
 
 def nbgrader(folder: Path, *arguments: str) -> None:
@@ -42,17 +49,16 @@ def cells(notebook) -> dict:
     return {cell.metadata.nbgrader.grade_id: cell for cell in notebook.cells if "nbgrader" in cell.metadata}
 
 
-def filled(release: nbformat.NotebookNode, source: nbformat.NotebookNode, change=None) -> nbformat.NotebookNode:
+def filled(release: nbformat.NotebookNode, source: nbformat.NotebookNode, changes=()) -> nbformat.NotebookNode:
     """The released notebook with each solution cell answered by the source's reference (the
     region markers dropped), as a student who wrote the reference would submit it;
-    ``change`` (grade_id, old, new) edits one answer."""
+    ``changes`` (grade_id, old, new) edit answers."""
     answers = cells(source)
     for grade_id, cell in cells(release).items():
         if cell.metadata.nbgrader.solution:
             cell.source = "\n".join(line for line in answers[grade_id].source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
-            if change and change[0] == grade_id:
-                assert cell.source.count(change[1]) == 1
-                cell.source = cell.source.replace(change[1], change[2])
+            for _, old, new in [change for change in changes if change[0] == grade_id]:
+                cell.source = swap(cell.source, old, new)
     return release
 
 
@@ -76,7 +82,7 @@ def course(tmp_path_factory):
         submit(course, "stubs", assignment, nbformat.read(release, as_version=4))
         submit(course, "reference", assignment, filled(nbformat.read(release, as_version=4), source))
         if assignment == "backprop":
-            submit(course, "mutant", assignment, filled(nbformat.read(release, as_version=4), source, MUTANT))
+            submit(course, "mutant", assignment, filled(nbformat.read(release, as_version=4), source, MUTATIONS))
     nbgrader(course, "autograde", "*", "--force")
     print(f"nbgrader round trip of {len(SUITES)} assignments: {time.perf_counter() - start:.1f} s")
     scores = {}
@@ -102,14 +108,21 @@ def test_reference_gets_full_points_and_stubs_zero(course, assignment):
     assert stubs_score == 0, f"the stubs scored in {sorted(name for name, value in stubs_grades.items() if value)}"
 
 
-def test_one_wrong_function_loses_its_cell_only(course):
-    """A wrong db in affine_backward costs the affine_backward test cell, nothing else."""
+def test_wrong_functions_lose_the_cells_dlgrade_fails(course, tmp_path):
+    """Mistakes cost exactly the test cells of the functions whose cases `dlgrade grade` fails
+    for the same mistakes: a wrong db, and RuntimeWarnings where the suite forbids them."""
     folder, scores = course
     source = nbformat.read(folder / "source" / "backprop" / "backprop.ipynb", as_version=4)
-    worth = cells(source)["test_affine_backward"].metadata.nbgrader.points
+    module = reference_source("backprop")
+    for _, old, new in MUTATIONS:
+        module = swap(module, old, new)
+    _, result = graded(tmp_path, module)
+    failing = {name.split(",")[0].split(":")[0].split(" ")[0] for name in failed(result)}
+    assert failing == {"affine_backward", "sigmoid", "logistic_regression_loss"}
     score, max_score, grades = scores["backprop", "mutant"]
-    assert {name for name, value in grades.items() if value == 0} == {"test_affine_backward"}
-    assert score == pytest.approx(max_score - worth)
+    assert {name for name, value in grades.items() if value == 0} == {f"test_{name}" for name in failing}
+    lost = sum(cells(source)[f"test_{name}"].metadata.nbgrader.points for name in failing)
+    assert score == pytest.approx(max_score - lost)
 
 
 @pytest.mark.parametrize("assignment", sorted(SUITES))

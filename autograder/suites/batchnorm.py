@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..hints import Hint
-from ..judge import Raises
+from ..judge import Compare, Raises
 from ..plan import Call, Plan
 from ..suite import Case, Suite, normal, per_output
 
@@ -119,6 +119,11 @@ def test_mode_plan(forward, draw, shape):
     return build
 
 
+def keeps_x(rng):
+    call = Call("batchnorm_forward", rows(rng, 5, 3), signed(rng, 3), normal(rng, 3), {"mode": "train"})
+    return Plan([call], {"x after batchnorm_forward": call.arg(0), "out": call.out[0]})
+
+
 def unknown_mode(rng):
     call = Call("batchnorm_forward", rows(rng, 4, 3), signed(rng, 3), normal(rng, 3), {"mode": "eval"})
     return Plan([call], {"out": call.out[0]})
@@ -213,6 +218,8 @@ RUNNING = (BIASED_RUNNING_VAR, MOMENTUM_BACKWARDS, NOT_IN_PLACE)
 TEST_MODE = (TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)
 
 FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
+# x left as it was is bit for bit the same; out must still be well formed, or an empty function would pass
+KEEPS = Compare(tol=0.0, form_only=("out",))
 FORWARD = "batchnorm_forward"
 SPATIAL = "spatial_batchnorm_forward"
 
@@ -227,6 +234,7 @@ SUITE = Suite("batchnorm", (
     Case("batchnorm_forward, test mode", 2, test_mode_plan(FORWARD, rows, FIXED(5, 4)), about="the running statistics, bn_param left as it is", hints=TEST_MODE),
     Case("batchnorm_forward, test mode on a single sample", 1, test_mode_plan(FORWARD, rows, lambda rng: (1, int(rng.integers(3, 7)))), visibility="hidden", hints=TEST_MODE),
     Case("batchnorm_forward, test mode, random shapes", 1, test_mode_plan(FORWARD, rows, random_rows), visibility="hidden", hints=TEST_MODE),
+    Case("batchnorm_forward leaves x unchanged", 1, keeps_x, KEEPS, about="no x -= mu in place"),
     Case("batchnorm_forward raises ValueError for an unknown mode", 1, unknown_mode, Raises(ValueError)),
     *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, FIXED(5, 4)), "batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}, hints=(SUMS_AVERAGED,)),
     *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, random_rows), "batchnorm_backward, random shapes", {"dx": 1, "dgamma": 1, "dbeta": 1}, visibility="hidden", hints=(SUMS_AVERAGED,)),

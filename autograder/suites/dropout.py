@@ -67,6 +67,11 @@ def forward_plan(shape, p, train=True):
     return build
 
 
+def keeps_x(rng):
+    call = Call("dropout_forward", no_zeros(rng, 6, 7), 0.3, True, generator(rng))
+    return Plan([call], {"x after dropout_forward": call.arg(0), "out": call.out[0]})
+
+
 def inputs(plan):
     """(x, p) of the plan's first call."""
     x, p = plan.calls[0].args[:2]
@@ -244,6 +249,8 @@ SCALED_AT_TEST_TIME = Hint(
 FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
 P = lambda p: (lambda rng: p)  # noqa: E731 - a p that does not depend on the draw
 EXACT = Compare(tol=0.0)
+# x left as it was is bit for bit the same; out (random) must still be well formed
+KEEPS = Compare(tol=0.0, form_only=("out",))
 SCALE = (SCALED_BY_INVERSE_P, NOT_SCALED)
 
 SUITE = Suite("dropout", (
@@ -258,6 +265,7 @@ SUITE = Suite("dropout", (
     Case("dropout_forward with p = 0 is the identity", 1, forward_plan(FIXED(7, 9), P(0.0)), EXACT),
     Case("dropout_forward: the same seed gives the same mask", 1, reproducible_plan, Property(reproducible)),
     Case("dropout_forward: rows of a batch get their own masks", 1, rows_plan, Property(rows_differ)),
+    Case("dropout_forward leaves x unchanged", 1, keeps_x, KEEPS, about="no x *= mask in place"),
     Case("dropout_forward raises ValueError for p = 1", 1, forward_plan(FIXED(3, 4), P(1.0)), Raises(ValueError)),
     Case("dropout_forward raises ValueError for p < 0", 1, forward_plan(FIXED(3, 4), P(-0.1)), Raises(ValueError)),
     Case("dropout_backward uses the forward's mask", 2, backward_plan(FIXED(8, 30), P(0.3)), Property(same_mask_as_forward), hints=(NEW_MASK,)),

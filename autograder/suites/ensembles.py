@@ -87,9 +87,15 @@ def int64_in_range(outputs, plan) -> list[str]:
         indices = outputs[name]
         if indices.dtype != np.int64:
             return [f"{name} has dtype {indices.dtype}, expected int64 (rng.integers(..., dtype=np.int64), or .astype(np.int64))."]
-        if indices.size and (indices.min() < 0 or indices.max() >= n):
-            return [f"{name} for n = {n} holds {indices.min() if indices.min() < 0 else indices.max()}, outside range(n) = [0, {n})."]
+        problems += outside(name, indices, n)
     return problems
+
+
+def outside(name: str, indices: np.ndarray, n: int) -> list[str]:
+    """A problem if an index lies outside range(n)."""
+    if indices.min() < 0 or indices.max() >= n:
+        return [f"{name} for n = {n} holds {indices.min() if indices.min() < 0 else indices.max()}, outside range(n) = [0, {n})."]
+    return []
 
 
 def distinct_tolerance(n: int) -> float:
@@ -133,7 +139,7 @@ def bucket_tolerance(n: int) -> float:
 def uniform(outputs, plan) -> list[str]:
     """The draws fall into tenths of range(n) in proportion to their sizes."""
     n = sample_size(plan)
-    problems = int64_in_range(outputs, plan)
+    problems = form(outputs, "indices", n) or outside("indices", outputs["indices"], n)
     if problems:
         return problems
     buckets = np.arange(n) * BUCKETS // n
