@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.suites import SUITES
 from autograder.suites.backprop import SUITE
 
 pytestmark = pytest.mark.engine
@@ -22,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 STUBS = ROOT / "assignments"
 TEST_FIELDS = {"name", "number", "score", "max_score", "status", "output", "visibility", "tags"}
-FULL = f"{SUITE.max_score:g}"  # the suite's total, as the report prints it
+FULL = f"{SUITE.max_score:g}"  # backprop's total, as the report prints it
+ALL = f"{sum(suite.max_score for suite in SUITES.values()):g}"  # every assignment's
 
 # the reference with affine_forward forgetting the bias and sigmoid off by a constant (the
 # later definitions win): their messages quote input-dependent values, which change with the
@@ -62,10 +64,10 @@ def wrong_submission(tmp_path) -> Path:
 
 
 def test_reference_scores_full_marks():
-    """`python -m autograder.cli grade solutions` exits 0 with full marks: "Total: N / N", N the suite's total."""
+    """`python -m autograder.cli grade solutions` exits 0 with full marks: "Total: N / N", N every suite's total."""
     finished = dlgrade("grade", SOLUTIONS, "--seed", 1)
     assert finished.returncode == 0, finished.stderr
-    assert f"Total: {FULL} / {FULL}" in finished.stdout
+    assert f"Total: {ALL} / {ALL}" in finished.stdout
     assert "hidden inputs drawn with seed 1" in finished.stdout
     assert finished.stderr == ""
 
@@ -74,7 +76,7 @@ def test_installed_command_grades(tmp_path):
     """The installed `dlgrade` command works from any folder: the reference scores full marks."""
     executable = shutil.which("dlgrade")
     assert executable is not None, "dlgrade is not on PATH: pip install -e ."
-    finished = dlgrade("grade", SOLUTIONS, "--seed", 1, command=[executable], cwd=tmp_path)
+    finished = dlgrade("grade", SOLUTIONS, "--seed", 1, "-a", "backprop", command=[executable], cwd=tmp_path)
     assert finished.returncode == 0, finished.stderr
     assert f"Total: {FULL} / {FULL}" in finished.stdout
 
@@ -83,14 +85,14 @@ def test_stubs_score_zero_and_exit_zero():
     """The unimplemented stubs are graded (exit 0) and score 0, saying what is not implemented."""
     finished = dlgrade("grade", STUBS)
     assert finished.returncode == 0, finished.stderr
-    assert f"Total: 0 / {FULL}" in finished.stdout
+    assert f"Total: 0 / {ALL}" in finished.stdout
     text = " ".join(finished.stdout.split())  # the table wraps long messages
     assert "affine_forward is not implemented yet: it raises NotImplementedError('affine_forward: not implemented yet (task 1.1)')." in text
 
 
 def test_json_follows_gradescope_schema(tmp_path):
     """--json: valid JSON, the documented test fields, hidden cases after_due_date, score = sum of tests."""
-    results = results_json(tmp_path, wrong_submission(tmp_path), "--seed", 3)
+    results = results_json(tmp_path, wrong_submission(tmp_path), "--seed", 3, "-a", "backprop")
     tests = results["tests"]
     assert [test["name"] for test in tests] == [f"backprop: {case.name}" for case in SUITE.cases]
     for test, case in zip(tests, SUITE.cases):
@@ -109,7 +111,7 @@ def test_json_follows_gradescope_schema(tmp_path):
 
 def test_json_for_the_reference_has_full_score(tmp_path):
     """--json for the reference: full marks and every test passed."""
-    results = results_json(tmp_path, SOLUTIONS, "--seed", 1)
+    results = results_json(tmp_path, SOLUTIONS, "--seed", 1, "-a", "backprop")
     assert results["score"] == SUITE.max_score
     assert {test["status"] for test in results["tests"]} == {"passed"}
 
@@ -119,7 +121,7 @@ def test_zip_submission_is_graded(tmp_path):
     archive = tmp_path / "submission.zip"
     with zipfile.ZipFile(archive, "w") as bundle:
         bundle.write(SOLUTIONS / "backprop.py", "my work/hw1/backprop.py")
-    finished = dlgrade("grade", archive, "--seed", 1)
+    finished = dlgrade("grade", archive, "--seed", 1, "-a", "backprop")
     assert finished.returncode == 0, finished.stderr
     assert f"Total: {FULL} / {FULL}" in finished.stdout
     assert f"backprop.py  (my work/hw1/backprop.py): {FULL} / {FULL}" in finished.stdout
@@ -160,7 +162,7 @@ def test_missing_path_is_a_usage_error(tmp_path):
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--assignment", "nope"], "unknown assignment 'nope' (known: backprop)"),
+        (["--assignment", "nope"], f"unknown assignment 'nope' (known: {', '.join(SUITES)})"),
         (["--seed", "-1"], "the seed must be a non-negative integer, not -1"),
         (["--seed", "x"], "the seed must be a non-negative integer, not 'x'"),
     ],
