@@ -15,6 +15,8 @@ A network's parameters are a dict {"w1": (2, H), "b1": (H,), "w2": (H, 2), "b2":
 Uses numpy and the standard library only.
 """
 
+from __future__ import annotations
+
 from typing import NamedTuple
 
 import numpy as np

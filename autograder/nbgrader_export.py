@@ -1,25 +1,28 @@
 """Every assignment as an nbgrader course: ``dlgrade nbgrader export DIR``.
 
-For each assignment, ``DIR/source/<a>/<a>.ipynb`` holds, in the order of the stub:
+``DIR/nbgrader_config.py`` and, for each assignment, ``DIR/source/<a>/<a>.ipynb`` holding,
+in the order of the stub:
 
-- the module docstring (markdown) and the module's imports (a read-only cell);
+- the stub's module docstring (markdown); the reference's module-level statements
+  (imports, constants) in a read-only cell;
 - a read-only cell of helpers for the tests (``assert_close`` from the public checks'
   ``harness.py``, copied beside the notebook with ``probes.py``);
 - per function: a solution cell, the reference with its body between ``### BEGIN SOLUTION``
-  and ``### END SOLUTION`` (nbgrader leaves the stub's ``# Your code here`` and
-  ``raise NotImplementedError``; a private helper of the reference is nested in the
-  solution of each function that uses it), then an autograded test cell worth the points
-  of the suite's cases for that function.
+  and ``### END SOLUTION`` (nbgrader replaces the region with the config's code stub,
+  ``# Your code here`` and ``raise NotImplementedError``; a private helper of the
+  reference is nested in the solution of each function that uses it; a stub function that
+  is not a task is a read-only cell), then an autograded test cell worth the points of
+  the suite's cases for that function.
 
 A test cell is written from the suite, generically: each case's plan becomes the calls it
-makes, its inputs written out as literals, and its expected outputs, computed by the
-reference at export time, compared with ``assert_close`` (the grader's ladder and
-tolerance). Visible cases use the public inputs; hidden cases use inputs drawn from
-``seed`` and sit between ``### BEGIN HIDDEN TESTS`` and ``### END HIDDEN TESTS``. A
-``Raises`` case checks the error; a ``Property`` case (random outputs) is judged by the
-suite's own test, so it needs dlgrade installed where nbgrader autogrades and always sits
-in the hidden part. A cell scores all of its points or none (nbgrader's rule), so a
-function's score is coarser than ``dlgrade grade``'s, case by case.
+makes, with its inputs written out (literals; ``packed(...)`` base64 for large arrays),
+and its expected outputs, computed by the reference at export time, compared with
+``assert_close`` (the grader's ladder and tolerance). Visible cases use the public inputs;
+hidden cases use inputs drawn from ``seed`` and sit between ``### BEGIN HIDDEN TESTS`` and
+``### END HIDDEN TESTS``. A ``Raises`` case checks the error; a ``Property`` case (random
+outputs) is judged by the suite's own test, so it always sits in the hidden part and needs
+dlgrade installed where nbgrader autogrades. A cell scores all of its points or none
+(nbgrader's rule), so a function's score is coarser than ``dlgrade grade``'s, case by case.
 """
 
 from __future__ import annotations
