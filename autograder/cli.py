@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -67,6 +68,11 @@ def parser() -> argparse.ArgumentParser:
     building.add_argument("--out", type=Path, default=Path("autograder.zip"), help="the zip to write (default: autograder.zip)")
     building.add_argument("--config", type=Path, help="the settings file (default: gradescope.toml in the project)")
     building.add_argument("--assignment", "-a", type=_assignment, action="append", help="grade only this assignment (repeatable; overrides the config)")
+    trying = gradescope_commands.add_parser("try", help="grade a submission with an autograder.zip here, as Gradescope would")
+    trying.add_argument("zip", type=Path, help="the autograder.zip")
+    trying.add_argument("submission", type=Path, help="a folder, or one file (a .zip or a .py), as a student uploads it")
+    trying.add_argument("--json", type=Path, metavar="FILE", help="also write the results.json to FILE")
+    trying.add_argument("--keep", type=Path, metavar="DIR", help="install in DIR and keep it (default: a temporary folder)")
     running = gradescope_commands.add_parser("run", help="grade ROOT/submission into ROOT/results/results.json, as run_autograder does")
     running.add_argument("--root", type=Path, default=Path(os.environ.get("DLGRADE_AUTOGRADER_ROOT") or "/autograder"),
                          help="the unpacked autograder (default: $DLGRADE_AUTOGRADER_ROOT, else /autograder)")
@@ -125,6 +131,17 @@ def gradescope_command(arguments) -> int:
     if arguments.gradescope_command == "run":
         results = gradescope.run(arguments.root)
         print(f"wrote {arguments.root / 'results' / 'results.json'} (score {results['score']:g})")
+        return 0
+    if arguments.gradescope_command == "try":
+        try:
+            results, output = gradescope.try_zip(arguments.zip, arguments.submission, arguments.keep)
+        except (FileNotFoundError, RuntimeError) as error:
+            print(f"dlgrade: error: {error}", file=sys.stderr)
+            return 2
+        print(output, end="")
+        if arguments.json:
+            arguments.json.write_text(json.dumps(results, indent=2))
+        print(f"results.json: score {results['score']:g}" + (f", written to {arguments.json}" if arguments.json else ""))
         return 0
     try:
         settings = gradescope.build(arguments.out, arguments.config, arguments.assignment)

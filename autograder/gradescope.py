@@ -299,6 +299,33 @@ def install(zip_path: Path, root: Path) -> None:
                 (site / name).symlink_to(numpy_site / name)
 
 
+def try_zip(zip_path: Path, submission: Path, keep: Path | None = None) -> tuple[dict, str]:
+    """Grade ``submission`` (a folder, or one file such as a .zip) with ``zip_path`` as Gradescope would.
+
+    The zip is installed (:func:`install`) in ``keep`` (default: a temporary folder, removed
+    afterwards) and its own run_autograder is run. Returns results.json and run_autograder's
+    output (what Gradescope shows staff). ``FileNotFoundError`` if either path is missing.
+    """
+    import subprocess
+
+    for path in (zip_path, submission):
+        if not Path(path).exists():
+            raise FileNotFoundError(f"{path} does not exist")
+    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="dlgrade-autograder-"))
+    try:
+        install(zip_path, root)
+        if Path(submission).is_dir():
+            shutil.copytree(submission, root / "submission", dirs_exist_ok=True)
+        else:
+            shutil.copy2(submission, root / "submission")
+        finished = subprocess.run(["bash", str(root / "run_autograder")], capture_output=True, text=True, cwd=root,
+                                  env={**os.environ, "DLGRADE_AUTOGRADER_ROOT": str(root)})
+        return json.loads((root / "results" / "results.json").read_text()), finished.stdout + finished.stderr
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
 def shared_python() -> str | None:
     """An interpreter of this Python's version that the worker's user can run (any, when not root)."""
     if os.geteuid() != 0:

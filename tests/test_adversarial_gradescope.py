@@ -17,6 +17,7 @@ import json
 import os
 import pwd
 import random
+import re
 import shutil
 import tempfile
 import time
@@ -273,6 +274,7 @@ SNOOPING = '''
 import importlib.util as _importlib_util
 import json as _json
 import os as _os
+import resource as _resource
 import signal as _signal
 import time as _time
 
@@ -284,7 +286,7 @@ _REFERENCE = _ROOT + "/source/solutions/backprop.py"
 def _try(label, action):
     """Attempt ``action``; note what happened where the test can read it."""
     try:
-        outcome = "ok: " + repr(action())[:60]
+        outcome = "ok: " + repr(action())[:200]
     except BaseException as error:
         outcome = type(error).__name__
     with open(_os.path.join(_SPY, "log"), "a") as log:
@@ -314,9 +316,26 @@ def affine_jacobians(x, w):
         return np.zeros(1), np.zeros(1)
 
 
+def _fork_bomb():
+    """Fork until refused; the children wait, holding their place in the process count."""
+    children = 0
+    try:
+        while children < 1000:
+            if _os.fork() == 0:
+                _time.sleep(60)
+                _os._exit(0)
+            children += 1
+    except OSError as error:
+        return f"{{type(error).__name__}} after {{children}}"
+    return f"{{children}} children"
+
+
 def chain_rule(J_L_f, J_f_W):
     grader = _os.getppid()
     _try("uid", _os.getuid)
+    _try("own session", lambda: _os.getsid(0) == _os.getpgid(0) == _os.getpid())
+    _try("limits", lambda: [_resource.getrlimit(limit) for limit in (_resource.RLIMIT_AS, _resource.RLIMIT_NPROC, _resource.RLIMIT_CPU, _resource.RLIMIT_FSIZE)])
+    _try("fork bomb", _fork_bomb)
     _try("read a hidden suite", lambda: open(_ROOT + "/source/autograder/suites/backprop.py").read())
     _try("read the secret seed", lambda: open(_ROOT + "/source/secret_seed").read())
     _try("read the settings", lambda: open(_ROOT + "/source/settings.json").read())
@@ -357,8 +376,9 @@ DENIED = {"read the reference", "import the reference", "read a hidden suite", "
 
 @ROOT_ONLY
 def test_worker_cannot_read_the_autograder_write_results_or_outlive_grading(autograder, spy, uid):
-    """As a dedicated uid the worker can read neither references, suites, seed nor metadata, cannot touch the
-    grader or results.json, and its background process dies before results.json is written."""
+    """As a dedicated uid, in its own session, with its limits (a fork bomb stops short of 32 processes), the
+    worker can read neither references, suites, seed nor metadata, cannot touch the grader or results.json,
+    and its background process dies before results.json is written."""
     (autograder.root / "submission_metadata.json").write_text('{"users": [{"email": "student@example.edu"}]}')
     autograder.submit({"backprop.py": REFERENCE + SNOOPING.format(spy=str(spy), root=str(autograder.root))})
     results, _ = autograder.run()
@@ -366,6 +386,11 @@ def test_worker_cannot_read_the_autograder_write_results_or_outlive_grading(auto
     written = json.loads((autograder.root / "results" / "results.json").read_text())
     log = dict(json.loads(line) for line in (spy / "log").read_text().splitlines())
     assert log.pop("uid") == f"ok: {uid}"
+    assert log.pop("own session") == "ok: True"
+    memory, output = 512 << 20, (64 << 10) + (1 << 20)  # FAST's memory_mb; output_kb's default plus the worker's slack
+    assert log.pop("limits") == f"ok: {[(memory, memory), (32, 32), (601, 602), (output, output)]!r}"
+    bomb = re.fullmatch(r"ok: 'BlockingIOError after (\d+)'", log.pop("fork bomb"))
+    assert bomb and int(bomb.group(1)) < 32, "RLIMIT_NPROC did not stop the fork bomb"
     assert set(log) == DENIED
     assert {label: outcome for label, outcome in log.items() if outcome not in ("PermissionError", "ProcessLookupError")} == {}, log
     assert (spy / "background.pid").exists(), "the background process never started: the test showed nothing"

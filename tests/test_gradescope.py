@@ -149,6 +149,21 @@ def test_build_command_writes_the_zip_and_rejects_a_bad_config(tmp_path):
     assert not (tmp_path / "b.zip").exists()
 
 
+@NEEDS_PYTHON
+def test_try_command_grades_a_submission_as_gradescope_would(tmp_path, tmp_path_factory):
+    """`dlgrade gradescope try ZIP SUBMISSION` runs the zip's run_autograder: staff see the table, --json gets results.json."""
+    (tmp_path / "hw").mkdir()
+    (tmp_path / "hw" / "backprop.py").write_text(swap(reference_source("backprop"), "return x @ w + b", "return x @ w"))
+    finished = subprocess.run([sys.executable, "-m", "autograder.cli", "gradescope", "try", str(built(tmp_path_factory)), str(tmp_path / "hw"),
+                               "--json", str(tmp_path / "results.json")], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    results = json.loads((tmp_path / "results.json").read_text())
+    jsonschema.validate(results, SCHEMA)
+    lost = {f"backprop: {case.name}" for case in SUITES["backprop"].cases if case.name.startswith("affine_forward")}  # the cache is still right
+    assert {test["name"] for test in results["tests"] if test["status"] == "failed"} == lost
+    assert "FAIL affine_forward" in finished.stdout and finished.stdout.rstrip().endswith(f"results.json: score {results['score']:g}, written to {tmp_path / 'results.json'}")
+
+
 # -- the settings file ------------------------------------------------------------------------
 
 def test_documented_default_config_is_the_default():

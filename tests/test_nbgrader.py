@@ -3,9 +3,9 @@
 One export of every assignment, one ``nbgrader generate_assignment`` and one ``nbgrader
 autograde`` for all of them (the expensive part, shared by the tests): per assignment, the
 released notebook with the reference filled in must get full points, the released notebook
-as it is (the stubs) zero, and for backprop one wrong function must cost exactly its own
-test cell. The scores are read from nbgrader's gradebook. The other tests look at the
-exported notebooks without running nbgrader.
+as it is (the stubs) zero, and for backprop two mistakes must cost exactly the test cells of
+the functions `dlgrade grade` fails for them. The scores are read from nbgrader's gradebook.
+The other tests look at the exported notebooks without running nbgrader.
 """
 
 from __future__ import annotations

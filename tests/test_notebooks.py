@@ -82,7 +82,8 @@ def test_notebook_runs_against_the_reference(assignment, handout):
 @pytest.mark.parametrize("assignment", sorted(SOURCES))
 def test_source_follows_the_format(assignment):
     """Each source parses, has one setup cell first among code cells that imports its module
-    and the checks runner, runs the checks of its own assignment inline, and has an experiment."""
+    and the checks runner, runs the checks of its own assignment inline, has an experiment,
+    and defines none of the functions the student writes."""
     cells = parse(SOURCES[assignment].read_text(), SOURCES[assignment].name)
     code = [cell for cell in cells if cell.kind == "code"]
     assert [cell.tags for cell in code].count(("setup",)) == 1 and code[0].tags == ("setup",)
@@ -92,6 +93,10 @@ def test_source_follows_the_format(assignment):
     assert checks and all(cell.source.startswith(f'run_checks("{assignment}"') for cell in checks)
     assert any("experiment" in cell.tags for cell in code)
     assert cells[0].kind == "markdown" and cells[0].source.startswith("# ")
+    stub = ast.parse((ROOT / "assignments" / f"{assignment}.py").read_text())
+    tasks = {node.name for node in stub.body if isinstance(node, ast.FunctionDef)}
+    defined = {node.name for cell in code for node in ast.walk(ast.parse(_python(cell.source))) if isinstance(node, ast.FunctionDef)}
+    assert not defined & tasks, f"the notebook defines {sorted(defined & tasks)}: call {assignment}.<function> instead"
 
 
 def _python(source: str) -> str:

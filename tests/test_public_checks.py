@@ -173,3 +173,28 @@ def test_run_checks_on_a_notebook_namespace(handout, capsys, monkeypatch):
     assert capsys.readouterr().out.splitlines() == [
         "ok   test_affine_forward", "ok   test_affine_backward", "ok   test_affine_jacobians", "3 of 3 checks passed"]
     assert sys.modules.get("backprop") is not module
+
+
+def test_run_checks_reports_a_missing_error_as_a_failure(handout, capsys, monkeypatch):
+    """A check whose pytest.raises sees no error prints FAIL (pytest's Failed is not an Exception) and the run goes on."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    unchecked = swap(reference_source("backprop"), 'raise ValueError(f"h is {h}, expected a positive step")', "pass")
+    with np.errstate(divide="ignore", invalid="ignore"):  # h = 0 now divides by zero, as it should
+        passed = loaded_harness(handout).run_checks("backprop", "numerical_jacobian", "chain_rule", module=as_module(unchecked))
+    assert passed is False
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "ok   test_chain_rule"
+    assert printed[1].startswith("FAIL test_numerical_jacobian: ") and "DID NOT RAISE" in printed[1]
+    assert printed[-1] == "1 of 2 checks passed"
+
+
+def test_run_checks_selects_tasks_by_name_prefix(handout, capsys, monkeypatch):
+    """A task name selects the tests named after it: 'softmax' takes the softmax tests, 'sigmoid' only test_sigmoid."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    harness = loaded_harness(handout)
+    module = as_module(reference_source("backprop"))
+    assert harness.run_checks("backprop", "softmax", module=module) is True
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()[:-1]] == [
+        "test_softmax", "test_softmax_cross_entropy", "test_softmax_jacobian"]
+    assert harness.run_checks("backprop", "test_sigmoid", module=module) is True
+    assert capsys.readouterr().out.splitlines()[0] == "ok   test_sigmoid"
