@@ -172,17 +172,17 @@ def grade_submission(submission: Path, settings: Settings, seed: int, user: Work
 
 
 def worker_user(name: str | int) -> WorkerUser:
-    """The configured user (a name, or a uid with no entry), dedicated to the worker; else ``nobody``."""
-    if isinstance(name, int):
-        try:
-            return WorkerUser(name, pwd.getpwuid(name).pw_gid, dedicated=True)
-        except KeyError:
-            return WorkerUser(name, name, dedicated=True)
+    """The configured user (a name, or a uid with no entry), dedicated to the worker; else
+    ``nobody``, also when the name is root's: the worker never runs as root. ``nobody`` is
+    never dedicated (other programs run as it), so its processes are not all killed."""
     try:
-        entry = pwd.getpwnam(name)
+        entry = pwd.getpwuid(name) if isinstance(name, int) else pwd.getpwnam(name)
+        uid, gid = entry.pw_uid, entry.pw_gid
     except KeyError:
-        return NOBODY
-    return WorkerUser(entry.pw_uid, entry.pw_gid, dedicated=entry.pw_uid != 0)
+        if not isinstance(name, int):
+            return NOBODY
+        uid, gid = name, name
+    return NOBODY if uid in (0, NOBODY.uid) else WorkerUser(uid, gid, dedicated=True)
 
 
 def lock(root: Path) -> None:

@@ -105,7 +105,7 @@ def _check(data: dict, suites: dict, numpy_version: str, assignments, name: str)
     for assignment in chosen:
         _member(assignment, suites, name, "assignment", "[autograder] assignments")
     user = general.get("worker_user", DEFAULT_USER)
-    if not (isinstance(user, str) and user.strip()) and not (type(user) is int and user > 0):
+    if not (isinstance(user, str) and user.strip() and user != "root") and not (type(user) is int and user > 0):
         raise ConfigError(f"{name}: [autograder] worker_user must be a user name or a uid > 0 (never root), not {user!r}")
     numpy = general.get("numpy", numpy_version)
     if not isinstance(numpy, str) or not re.fullmatch(r"\d+(\.\d+)*", numpy):

@@ -189,6 +189,7 @@ MUTATIONS = [
     pytest.param(EMA_IN_PLACE, EMA_KEEPS, ("ema_update leaves average and params unchanged", "average after ema_update['w1'] is wrong"), id="ema-in-place"),
     pytest.param(swap(REFERENCE, "return new_weights / np.sum(new_weights), float(alpha)", "return new_weights, float(alpha)"), NEW_WEIGHTS | CLIPPED,
                  ("adaboost_update: new_weights", "new_weights is wrong in 12 of 12 entries"), id="weights-not-normalized"),
+    # a member right (or wrong) everywhere scales every weight alike, whatever the sign: the clipped case passes
     pytest.param(swap(REFERENCE, UPDATE, UPDATE.replace("-alpha", "alpha")), NEW_WEIGHTS,
                  ("adaboost_update: new_weights", "new_weights is wrong in"), id="sign-of-alpha-flipped"),
     pytest.param(UNWEIGHTED_ERROR, WEIGHTED, ("adaboost_update, weights not summing to 1: alpha", "alpha is"), id="err-ignores-the-weights"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import pwd
 import re
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ import pytest
 
 from autograder import gradescope
 from autograder.gradescope_config import ConfigError, load
+from autograder.sandbox import WorkerUser
 from autograder.suites import SUITES
 from submissions import ROOT, calling, reference_source, stub_source, swap
 
@@ -97,11 +99,6 @@ def backprop(tmp_path_factory):
     autograder = Autograder(built(tmp_path_factory, FAST))
     yield autograder
     autograder.remove()
-
-
-def scores(results: dict) -> dict:
-    """Test name -> score."""
-    return {test["name"]: test["score"] for test in results["tests"]}
 
 
 BACKPROP_MAX = SUITES["backprop"].max_score
@@ -181,6 +178,7 @@ def test_documented_default_config_is_the_default():
     ("[assignment.backprop.case.sigmoid]\ntimeout = 'long'\n", r"timeout must be a positive number, not 'long'"),
     ("[assignment.backprop]\nlimits = { memory = 100 }\n", r"unknown key 'memory' in \[assignment.backprop\] limits"),
     ("[autograder]\nworker_user = 0\n", r"worker_user must be a user name or a uid > 0 \(never root\), not 0"),
+    ("[autograder]\nworker_user = 'root'\n", r"worker_user must be a user name or a uid > 0 \(never root\), not 'root'"),
     ("[autograder]\nnumpy = '>=2'\n", r"numpy must be a version like"),
     ("[limits\n", r"is not valid TOML"),
 ])
@@ -380,6 +378,21 @@ def test_hidden_inputs_repeat_for_a_submission_and_change_with_it(backprop):
 
 
 # -- isolation --------------------------------------------------------------------------------
+
+UNUSED_UID = next(uid for uid in range(61000, 65000) if uid not in {entry.pw_uid for entry in pwd.getpwall()})
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("no-such-dlgrade-user", gradescope.NOBODY),
+    ("root", gradescope.NOBODY),
+    ("nobody", gradescope.NOBODY),
+    (0, gradescope.NOBODY),
+    (UNUSED_UID, WorkerUser(UNUSED_UID, UNUSED_UID, dedicated=True)),
+])
+def test_worker_user_is_dedicated_or_nobody_never_root(name, expected):
+    """A configured uid is dedicated (all its processes are killed after grading); a missing user, root or nobody give nobody, not dedicated."""
+    assert gradescope.worker_user(name) == expected
+
 
 @ROOT_ONLY
 @NEEDS_PYTHON

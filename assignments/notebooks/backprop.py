@@ -250,25 +250,48 @@ plt.show()
 # ## 8. Experiment: why deep sigmoid networks learn slowly
 #
 # The derivative of the sigmoid is $\sigma'(x) = \sigma(x)(1 - \sigma(x)) \le 1/4$, and it is
-# nearly 0 once $|x|$ is large: the unit *saturates*. Backpropagating through $k$ sigmoid
-# layers multiplies the upstream gradient by $k$ such factors, so it shrinks at least as fast
-# as $4^{-k}$. ReLU passes the gradient through unchanged wherever it is active.
+# nearly 0 once $|x|$ is large: the unit *saturates*. On the data path, each sigmoid layer
+# multiplies the upstream gradient by such a factor, so the gradient reaching the first
+# layers shrinks geometrically with depth. ReLU's factor is 1 wherever the unit is active.
+#
+# The experiment builds a 10-layer network with your `affine_forward` and either
+# `relu_forward` or `sigmoid` (weights scaled by $\sqrt{2/\text{width}}$ in both), runs a
+# batch forward, backpropagates $\text{dout} = 1$ from the top with your backward passes
+# (for the sigmoid, $dx = \text{dout} \cdot \sigma(x)(1 - \sigma(x))$), and plots the mean
+# $|\partial L / \partial W|$ of every layer: the model-path gradients the optimizer would use.
 
 # %% tags=["experiment"]
+def weight_gradients(activation, weights, x):
+    """Mean |dL/dW| per layer of a deep affine + activation network, for dL/dout = 1 at the top."""
+    h, caches = x, []
+    for w in weights:
+        a, affine_cache = backprop.affine_forward(h, w, np.zeros(w.shape[1]))
+        h, relu_cache = backprop.relu_forward(a) if activation == "relu" else (backprop.sigmoid(a), None)
+        caches.append((affine_cache, relu_cache, h))
+    dh, means = np.ones_like(h), []
+    for affine_cache, relu_cache, h in reversed(caches):
+        da = backprop.relu_backward(dh, relu_cache) if activation == "relu" else dh * h * (1 - h)
+        dh, dw, _ = backprop.affine_backward(da, affine_cache)
+        means.append(np.abs(dw).mean())
+    return means[::-1]
+
+
+rng = np.random.default_rng(0)
+width, depth = 64, 10
+x = rng.standard_normal((32, width))
+weights = [rng.standard_normal((width, width)) * np.sqrt(2 / width) for _ in range(depth)]
 z = np.linspace(-10, 10, 401)
-slope = backprop.sigmoid(z) * (1 - backprop.sigmoid(z))
-depths = np.arange(1, 11)
 
 figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
 left.plot(z, backprop.sigmoid(z), label="sigmoid(x)")
-left.plot(z, slope, label="its derivative")
+left.plot(z, backprop.sigmoid(z) * (1 - backprop.sigmoid(z)), label="its derivative (at most 1/4)")
 left.set_xlabel("x")
-left.legend()
+left.legend(loc="upper left")
 left.set_title("The sigmoid saturates")
-right.semilogy(depths, slope.max() ** depths, "o-", label="sigmoid, best case (1/4 per layer)")
-right.semilogy(depths, np.ones_like(depths, dtype=float), "s-", label="ReLU, active units")
-right.set_xlabel("number of layers")
-right.set_ylabel("gradient scale")
+for activation, marker in (("sigmoid", "o-"), ("relu", "s-")):
+    right.semilogy(range(1, depth + 1), weight_gradients(activation, weights, x), marker, label=activation)
+right.set_xlabel("layer (1 = next to the input)")
+right.set_ylabel("mean |dL/dW|")
 right.legend()
-right.set_title("Gradient through k layers")
+right.set_title("Model-path gradients, layer by layer")
 plt.show()

@@ -73,6 +73,7 @@ def bootstrap_plan(size):
 
 
 def sample_size(plan) -> int:
+    """n of the plan's first call."""
     return plan.calls[0].args[0]
 
 
@@ -111,6 +112,7 @@ def expected_distinct(n: int) -> float:
 
 
 def distinct_count(outputs) -> int:
+    """The number of different indices in the sample."""
     return len(np.unique(outputs["indices"]))
 
 
@@ -218,6 +220,7 @@ def random_votes(rng):
 
 
 def one_model(rng, m, n, c):
+    """The votes of a single model, (1, N): its labels are the vote."""
     return rng.integers(0, c, size=(1, n))
 
 
@@ -232,6 +235,7 @@ def parameters(rng, shapes, order):
 
 
 def shuffled(rng, names):
+    """``names`` in a random order, as a list of str."""
     return [str(name) for name in rng.permutation(list(names))]
 
 
@@ -313,6 +317,7 @@ def adaboost_plan(n, mistakes, weights):
 
 
 def uniform_weights(rng, n):
+    """AdaBoost's first round: every example weighs 1/n."""
     return np.full(n, 1 / n)
 
 
@@ -347,15 +352,18 @@ def distillation_plan(temperature, alpha, n=5, c=4, scale=2.0, offset=0.0):
 # answer matches it and it differs from the right one (see autograder/hints.py).
 
 def argument(plan, position, step=0):
+    """Argument ``position`` of call ``step`` of the plan."""
     return plan.calls[step].args[position]
 
 
 def votes_tied_to_largest(labels, num_classes):
+    """majority_vote breaking ties towards the largest label."""
     counts = (labels[:, :, None] == np.arange(num_classes)).sum(axis=0)
     return (num_classes - 1 - np.argmax(counts[:, ::-1], axis=1)).astype(np.int64)
 
 
 def swapped_decay(e, plan):
+    """ema_update with decay and 1 - decay swapped."""
     average, params, decay = plan.calls[0].args
     return {"new": {name: (1 - decay) * average[name] + decay * params[name] for name in average}}
 
@@ -455,6 +463,7 @@ RANDOM_ALPHA = lambda rng: float(rng.uniform(0.1, 0.9))  # noqa: E731
 
 
 def random_size(rng):
+    """n for the hidden distinct-share case: large enough for a tight McDiarmid bound."""
     return int(rng.integers(20_000, 40_001))
 
 
