@@ -125,6 +125,25 @@ def export(folder: Path, assignments=None, seed: int | None = None, suites: dict
     return written
 
 
+def answered(release: nbformat.NotebookNode, source: nbformat.NotebookNode, changes=()) -> nbformat.NotebookNode:
+    """The released notebook with each solution cell answered by the source notebook's
+    reference (the region markers dropped), as a student who wrote the reference would
+    submit it. ``changes`` are (grade_id, old, new) edits of those answers, each ``old``
+    occurring exactly once (``ValueError`` otherwise): a student's mistakes."""
+    answers = {cell.metadata.nbgrader.grade_id: cell for cell in source.cells if "nbgrader" in cell.metadata}
+    for cell in release.cells:
+        if "nbgrader" not in cell.metadata or not cell.metadata.nbgrader.solution:
+            continue
+        grade_id = cell.metadata.nbgrader.grade_id
+        lines = answers[grade_id].source.splitlines()
+        cell.source = "\n".join(line for line in lines if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
+        for _, old, new in [change for change in changes if change[0] == grade_id]:
+            if cell.source.count(old) != 1:
+                raise ValueError(f"{grade_id}: {old!r} occurs {cell.source.count(old)} times in the answer")
+            cell.source = cell.source.replace(old, new)
+    return release
+
+
 def notebook(suite, stub: str, solution: str, module, seed: int) -> nbformat.NotebookNode:
     """The nbgrader source notebook of one assignment (see the module docstring).
 

@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,19 +28,24 @@ from autograder.roster import roster
 from autograder.suites import SUITES
 
 ROOT = Path(__file__).resolve().parent.parent
-MISTAKES = (  # backprop mistakes, each a (text, replacement) in the reference
-    ("np.where(x > 0,", "np.where(x >= 0,"),
-    ("return dout @ w.T, x.T @ dout, dout.sum(axis=0)", "return dout @ w.T, x.T @ dout, dout.mean(axis=0)"),
+MISTAKES = (  # backprop mistakes: (function, text in the reference, replacement)
+    ("relu_backward", "np.where(x > 0,", "np.where(x >= 0,"),
+    ("affine_backward", "dout.sum(axis=0)", "dout.mean(axis=0)"),
 )
+STUB = 9  # every 10th student hands in the stubs
+
+
+def mistakes(assignment: str, number: int) -> tuple:
+    """The mistakes student ``number`` makes in ``assignment``."""
+    return (MISTAKES[number % 10],) if assignment == "backprop" and number % 10 < len(MISTAKES) else ()
 
 
 def source(assignment: str, number: int) -> str:
-    """Student ``number``'s file for ``assignment``: every 10th the stub, some backprop mistakes, else the reference."""
-    if number % 10 == 9:
+    """Student ``number``'s file for ``assignment``: the stub, or the reference with their mistakes."""
+    if number % 10 == STUB:
         return (ROOT / "assignments" / f"{assignment}.py").read_text()
     text = (ROOT / "solutions" / f"{assignment}.py").read_text()
-    if assignment == "backprop" and number % 10 < len(MISTAKES):
-        old, new = MISTAKES[number % 10]
+    for _, old, new in mistakes(assignment, number):
         assert text.count(old) == 1, old
         text = text.replace(old, new)
     return text
@@ -65,22 +68,26 @@ def dlgrade_run(folder: Path, out: Path, jobs: int, assignments: list[str]) -> t
     return wall, sum(entry.result.student_seconds for entry in graded)
 
 
-def nbgrader_run(folder: Path, work: Path, assignments: list[str]) -> float:
-    """Wall seconds of ``nbgrader autograde`` on the class, its files turned into notebooks."""
-    from autograder.nbgrader_export import export, student_notebook
+def nbgrader_run(students: int, work: Path, assignments: list[str]) -> float:
+    """Wall seconds of ``nbgrader autograde`` on the same class as notebooks: each student's
+    released notebook answered with the reference and their mistakes (or left as the stubs)."""
+    import nbformat
+
+    from autograder.nbgrader_export import answered, export
 
     course = work / "course"
-    export(course, assignments)
+    export(course, assignments, seed=1)
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "*", "--force"], cwd=course, check=True, capture_output=True)
     for assignment in assignments:
-        subprocess.run(["nbgrader", "generate_assignment", assignment, "--force"], cwd=course, check=True, capture_output=True)
-    for student in sorted(folder.iterdir()):
-        for assignment in assignments:
-            target = course / "submitted" / student.name / assignment
-            target.mkdir(parents=True, exist_ok=True)
-            student_notebook(course, assignment, (student / f"{assignment}.py").read_text(), target / f"{assignment}.ipynb")
+        source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+        for number in range(students):
+            release = nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+            notebook = release if number % 10 == STUB else answered(release, source, mistakes(assignment, number))
+            target = course / "submitted" / f"student{number:04d}" / assignment
+            target.mkdir(parents=True)
+            nbformat.write(notebook, target / f"{assignment}.ipynb")
     start = time.perf_counter()
-    for assignment in assignments:
-        subprocess.run(["nbgrader", "autograde", assignment, "--force"], cwd=course, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "*", "--force"], cwd=course, check=True, capture_output=True)
     return time.perf_counter() - start
 
 
@@ -104,7 +111,7 @@ def main() -> None:
                   f"student code {student / arguments.students * 1000:6.0f} ms/submission, grader overhead {overhead * 1000:6.0f} ms/submission (per core)")
         print(f"speed-up with 2 jobs: {rates[2] / rates[1]:.2f}x")
         if arguments.nbgrader:
-            wall = nbgrader_run(work / "class", work, arguments.assignments)
+            wall = nbgrader_run(arguments.students, work, arguments.assignments)
             rate = arguments.students / wall
             print(f"nbgrader autograde: {wall:7.1f} s  {rate:6.2f} submissions/s")
             print(f"dlgrade --jobs 2 / nbgrader: {rates[2] / rate:.1f}x the throughput; --jobs 1 / nbgrader: {rates[1] / rate:.1f}x")

@@ -22,7 +22,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from autograder import cli
-from autograder.nbgrader_export import export, literal, packed
+from autograder.nbgrader_export import answered, export, literal, packed
 from autograder.suites import SUITES
 from submissions import failed, graded, reference_source, swap
 
@@ -49,19 +49,6 @@ def cells(notebook) -> dict:
     return {cell.metadata.nbgrader.grade_id: cell for cell in notebook.cells if "nbgrader" in cell.metadata}
 
 
-def filled(release: nbformat.NotebookNode, source: nbformat.NotebookNode, changes=()) -> nbformat.NotebookNode:
-    """The released notebook with each solution cell answered by the source's reference (the
-    region markers dropped), as a student who wrote the reference would submit it;
-    ``changes`` (grade_id, old, new) edit answers."""
-    answers = cells(source)
-    for grade_id, cell in cells(release).items():
-        if cell.metadata.nbgrader.solution:
-            cell.source = "\n".join(line for line in answers[grade_id].source.splitlines() if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)
-            for _, old, new in [change for change in changes if change[0] == grade_id]:
-                cell.source = swap(cell.source, old, new)
-    return release
-
-
 def submit(course: Path, student: str, assignment: str, notebook: nbformat.NotebookNode) -> None:
     folder = course / "submitted" / student / assignment
     folder.mkdir(parents=True)
@@ -80,9 +67,9 @@ def course(tmp_path_factory):
         source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
         release = course / "release" / assignment / f"{assignment}.ipynb"
         submit(course, "stubs", assignment, nbformat.read(release, as_version=4))
-        submit(course, "reference", assignment, filled(nbformat.read(release, as_version=4), source))
+        submit(course, "reference", assignment, answered(nbformat.read(release, as_version=4), source))
         if assignment == "backprop":
-            submit(course, "mutant", assignment, filled(nbformat.read(release, as_version=4), source, MUTATIONS))
+            submit(course, "mutant", assignment, answered(nbformat.read(release, as_version=4), source, MUTATIONS))
     nbgrader(course, "autograde", "*", "--force")
     print(f"nbgrader round trip of {len(SUITES)} assignments: {time.perf_counter() - start:.1f} s")
     scores = {}

@@ -120,17 +120,20 @@ def pool_plan(configuration):
 
 def window_indices(rng, n, c, height, width, output_size):
     """Flat indices h * W_out + w of one position in each 2 x 2 window of an output plane, as 2 x 2
-    max pooling with stride 2 of an (output_size) plane gives: (N, C, height, width) int64."""
+    max pooling with stride 2 of an (output_size) plane gives: (N, C, height, width) int64.
+    The last window's position is its bottom-right corner, the furthest into the plane that any
+    index reaches: past the end of a 2 height x 2 width plane when W_out = 2 width + 1."""
     rows = 2 * np.arange(height)[:, None] + rng.integers(0, 2, size=(n, c, height, width))
     cols = 2 * np.arange(width)[None, :] + rng.integers(0, 2, size=(n, c, height, width))
+    rows[..., -1, -1], cols[..., -1, -1] = 2 * height - 1, 2 * width - 1
     return (rows * output_size[1] + cols).astype(np.int64)
 
 
 def random_unpool(rng):
-    """A pooled shape (N, C, h, w) and an output size with one more row than 2h (the pooling dropped it),
-    and 2w or 2w + 1 columns."""
+    """A pooled shape (N, C, h, w) and an output size with one more column than 2w (the pooling
+    dropped it), and 2h or 2h + 1 rows."""
     n, c, height, width = draw(rng, 1, 3), draw(rng, 1, 3), draw(rng, 1, 4), draw(rng, 1, 4)
-    return (n, c, height, width), (2 * height + 1, 2 * width + draw(rng, 0, 1))
+    return (n, c, height, width), (2 * height + draw(rng, 0, 1), 2 * width + 1)
 
 
 def unpool_forward_call(rng, shape, output_size):
@@ -171,7 +174,7 @@ def random_transposed(rng):
     c_in, c_out = distinct(rng, 1, 4)
     hh, ww = distinct(rng, 2, 5)
     stride, pad = draw(rng, 2, 3), draw(rng, 1, 2)
-    height, width = draw(rng, 2, 4), draw(rng, 2, 4)  # (H - 1) * stride >= 2 >= 2 pad - HH + 1
+    height, width = draw(rng, pad + 1, 4), draw(rng, pad + 1, 4)  # (H - 1) * stride + HH - 2 pad >= 2 pad + 2 - 2 pad
     return (draw(rng, 2, 3), c_in, height, width), (c_out, hh, ww), stride, pad
 
 
