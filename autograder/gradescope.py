@@ -52,6 +52,7 @@ HERE = Path(__file__).resolve().parent
 FILES = HERE / "gradescope_files"
 PROJECT = HERE.parent
 DEFAULT_CONFIG = PROJECT / "gradescope.toml"
+HANDOUT_REQUIREMENTS = PROJECT / "assignments" / "scaffold" / "requirements.txt"  # the numpy students are told to use
 DEFAULT_ROOT = "/autograder"
 SETTINGS, SEED = "settings.json", "secret_seed"
 NOBODY = WorkerUser(65534, 65534, dedicated=False)
@@ -66,7 +67,7 @@ def build(out: Path, config: Path | None = None, assignments=None, suites=None, 
 
     ``config`` is the instructor's TOML file (``None``: ``gradescope.toml`` at the project
     root if it exists, else every default); ``assignments`` overrides its list of graded
-    assignments. Raises :class:`~autograder.gradescope_config.ConfigError` for a bad config
+    assignments. numpy is pinned to the handout's version unless the config says otherwise. Raises :class:`~autograder.gradescope_config.ConfigError` for a bad config
     and ``FileNotFoundError`` when a graded assignment has no reference solution.
     """
     import numpy
@@ -78,7 +79,7 @@ def build(out: Path, config: Path | None = None, assignments=None, suites=None, 
     solutions = Path(SOLUTIONS if solutions is None else solutions)
     if config is None and DEFAULT_CONFIG.exists():
         config = DEFAULT_CONFIG
-    settings = load(config, suites, numpy.__version__, assignments)
+    settings = load(config, suites, handout_numpy() or numpy.__version__, assignments)
     for name in settings.assignments:
         if not (solutions / f"{name}.py").is_file():
             raise FileNotFoundError(f"no reference solution for {name}: {solutions / f'{name}.py'} does not exist")
@@ -97,6 +98,16 @@ def build(out: Path, config: Path | None = None, assignments=None, suites=None, 
             _add(bundle, f"solutions/{name}.py", (solutions / f"{name}.py").read_bytes())
     partial.replace(out)
     return settings
+
+
+def handout_numpy(requirements: Path = HANDOUT_REQUIREMENTS) -> str | None:
+    """The numpy version the handout pins (``numpy==X`` in its requirements.txt), if it pins one."""
+    if requirements.exists():
+        for line in requirements.read_text().splitlines():
+            name, _, version = line.partition("==")
+            if name.strip().lower() == "numpy" and version.strip():
+                return version.split("#")[0].strip()
+    return None
 
 
 def _engine_files(assignments) -> list[Path]:

@@ -120,10 +120,16 @@ def test_zip_is_laid_out_as_gradescope_expects(tmp_path_factory):
     assert not {name for name in names if "__pycache__" in name or name.startswith(("autograder/gradescope_files", "tests/"))}
     assert {name for name in names if name.startswith("solutions/")} == {"solutions/backprop.py"}
     assert {name for name in names if name.startswith("autograder/suites/")} == {"autograder/suites/__init__.py", "autograder/suites/backprop.py"}
-    assert requirements == f"numpy=={np.__version__}\n" == "numpy==2.4.6\n"
+    assert requirements == f"numpy=={gradescope.handout_numpy()}\n" == "numpy==2.4.6\n"  # the handout's pin
     assert re.fullmatch(r"[0-9a-f]{64}", secret)
     assert settings["assignments"] == ["backprop"]
     assert 'user="dlgrade-worker"' in setup and "useradd" in setup and "requirements.txt" in setup
+
+
+def test_config_can_pin_another_numpy(tmp_path_factory):
+    """`numpy = "X"` in [autograder] replaces the handout's pin in the zip's requirements.txt."""
+    with zipfile.ZipFile(built(tmp_path_factory, '[autograder]\nnumpy = "2.3.5"\n')) as bundle:
+        assert bundle.read("requirements.txt").decode() == "numpy==2.3.5\n"
 
 
 def test_every_build_draws_a_fresh_secret(tmp_path_factory):
@@ -457,6 +463,6 @@ def test_setup_installs_pinned_numpy_in_a_venv_creates_the_user_and_locks_the_so
     assert f"{python} -m venv {root / 'venv'}" in calls
     assert f"venv python -m pip install --no-cache-dir --only-binary=:all: -r {root / 'source' / 'requirements.txt'}" in calls
     assert calls[-1] == "useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin course-worker"
-    assert (root / "source" / "requirements.txt").read_text() == f"numpy=={np.__version__}\n"
+    assert (root / "source" / "requirements.txt").read_text() == "numpy==2.4.6\n"
     assert all(path.stat().st_mode & 0o077 == 0 for path in (root / "source").rglob("*"))
     assert (root / "venv" / "bin" / "python").stat().st_mode & 0o005 == 0o005

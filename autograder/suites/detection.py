@@ -105,33 +105,61 @@ def crowded_image(rng):
     return (*shuffled(rng, det, det_scores), np.concatenate([gt, lone]))
 
 
-def scene_image(rng, labels, wrong_label=0.15):
-    """One image of an mAP scene: objects of the given (non-empty) ``labels``, 0 to 3 jittered
-    detections each (none for the first; some with another of the labels), and a stray detection."""
+def just_below(rng, threshold, offset):
+    """A box and a copy shifted sideways whose IoU is just below ``threshold``, by a third of what
+    the pixel convention (+ 1 on every side) adds to it: that convention puts the pair above.
+
+    For a (w x h) box shifted by d, IoU = (w - d) / (w + d), and with + 1 it gains
+    2 d / ((w + d) (w + d + 1)), 0.06 or more for the sides drawn here."""
+    w, h = rng.uniform(3.0, 6.0, size=2)
+    d = w * (1 - threshold) / (1 + threshold)
+    below = threshold - 2 * d / ((w + d) * (w + d + 1)) / 3
+    d = w * (1 - below) / (1 + below)
+    box = np.array([0.0, 0.0, w, h]) + np.tile(offset, 2)
+    return box, box + [d, 0.0, d, 0.0]
+
+
+def planted(rng, offset):
+    """One class's block of an mAP scene, where every matching or AP mistake changes the AP.
+
+    Ground truth: the taken-best pair, a box with a detection just below IoU 0.5, a box nobody
+    finds. Detections, by score in [0.9, 1): a stray false positive first, then the taken-best
+    triple (hit, hit, duplicate) and the one just below 0.5: ranks F T T F F, so precision
+    rises after the first hit (1/2 then 2/3) and the envelope differs from the raw curve."""
+    gt, det, _ = taken_best(rng, offset)
+    lone, near = just_below(rng, 0.5, offset + [40.0, 0.0])
+    missed, stray = (random_boxes(rng, 1, field=5.0, sides=(3.0, 6.0))[0] + np.tile(offset + [x, 0.0], 2) for x in (60.0, 80.0))
+    scores = np.concatenate([[rng.uniform(0.99, 1.0)], np.sort(rng.uniform(0.9, 0.99, size=4))[::-1]])
+    return np.stack([stray, *det, near]), scores, np.concatenate([gt, [lone, missed]])
+
+
+def scene_image(rng, labels):
+    """One image of random objects of the given (non-empty) ``labels``, 0 to 3 jittered
+    detections each (some labelled with another of the labels), a stray detection; scores
+    below 0.9."""
     objects = random_boxes(rng, len(labels), field=60.0, sides=(3.0, 10.0))
     counts = rng.integers(0, 4, size=len(labels))
-    counts[0] = 0  # an object nobody found: recall stays below 1
-    boxes = jitter(rng, np.repeat(objects, counts, axis=0), 0.2)
-    det_labels = np.repeat(labels, counts)
-    flip = rng.random(len(det_labels)) < wrong_label
+    boxes = np.concatenate([jitter(rng, np.repeat(objects, counts, axis=0), 0.15), random_boxes(rng, 1, field=60.0)])
+    det_labels = np.append(np.repeat(labels, counts), rng.choice(labels))
+    flip = rng.random(len(det_labels)) < 0.15
     det_labels[flip] = rng.choice(labels, size=int(flip.sum()))
-    boxes = np.concatenate([boxes, random_boxes(rng, 1, field=60.0)])
-    det_labels = np.append(det_labels, rng.choice(labels)).astype(np.int64)
-    order = rng.permutation(len(boxes))
-    detection = {"boxes": boxes[order], "scores": rng.random(len(boxes)), "labels": det_labels[order]}
-    return detection, {"boxes": objects, "labels": np.asarray(labels, dtype=np.int64)}
+    boxes, scores = shuffled(rng, boxes, 0.9 * rng.random(len(boxes)))
+    return {"boxes": boxes, "scores": scores, "labels": det_labels.astype(np.int64)}, {"boxes": objects, "labels": np.asarray(labels, dtype=np.int64)}
 
 
 def random_scene(rng, num_classes, without=None):
-    """3 to 5 images; every class has ground truth somewhere, except class ``without``, which
-    only has detections (one detection of the first image relabelled as it)."""
+    """A first image holding a planted block per class, and 2 to 4 images of random objects.
+
+    Class ``without`` has no ground truth, only detections: a random image's detection
+    relabelled as it."""
     present = [c for c in range(num_classes) if c != without]
-    images = int(rng.integers(3, 6))
-    labels = [rng.choice(present, size=int(rng.integers(1, 5))) for _ in range(images)]
-    labels[0] = np.concatenate([present, labels[0]])  # each present class at least once
-    scene = [scene_image(rng, np.asarray(item)) for item in labels]
+    blocks = [planted(rng, np.array([150.0 * k, 0.0])) for k in range(len(present))]
+    first = ({"boxes": np.concatenate([b[0] for b in blocks]), "scores": np.concatenate([b[1] for b in blocks]),
+              "labels": np.repeat(present, 5).astype(np.int64)},
+             {"boxes": np.concatenate([b[2] for b in blocks]), "labels": np.repeat(present, 4).astype(np.int64)})
+    scene = [first] + [scene_image(rng, rng.choice(present, size=int(rng.integers(1, 5)))) for _ in range(int(rng.integers(2, 5)))]
     if without is not None:
-        scene[0][0]["labels"][0] = without
+        scene[1][0]["labels"][0] = without
     return [detection for detection, _ in scene], [truth for _, truth in scene]
 
 
@@ -396,9 +424,12 @@ def random_geometry(rng):
 
 
 def random_nms_scene(rng):
-    """Five small objects (sides 3 to 8, where pixel areas are far off), 6 to 9 candidates each."""
-    objects = random_boxes(rng, 5, field=40.0, sides=(3.0, 8.0))
-    return (*candidates(rng, objects, int(rng.integers(6, 10)), share=0.15), float(rng.uniform(0.3, 0.7)))
+    """Five small objects, 6 to 9 candidates each, and apart from them a pair just below the
+    threshold (both kept; the pixel convention drops one)."""
+    threshold = float(rng.uniform(0.3, 0.7))
+    boxes, scores = candidates(rng, random_boxes(rng, 5, field=40.0, sides=(3.0, 8.0)), int(rng.integers(6, 10)), share=0.15)
+    pair = np.stack(just_below(rng, threshold, np.array([100.0, 0.0])))
+    return (*shuffled(rng, np.concatenate([boxes, pair]), np.concatenate([scores, rng.random(2)])), threshold)
 
 
 THRESHOLD_NAMES = {1 / 3: "keep at threshold 1/3", 0.5: "keep at threshold 1/2"}
