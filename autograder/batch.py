@@ -154,7 +154,7 @@ def result_from_dict(data: dict) -> SubmissionResult:
         AssignmentResult(**{**assignment, "cases": tuple(CaseResult(**case) for case in assignment["cases"])})
         for assignment in data["assignments"]
     )
-    return SubmissionResult(**{**data, "assignments": assignments, "staff": tuple(data["staff"])})
+    return SubmissionResult(**{**data, "assignments": assignments, "staff": tuple(data["staff"]), "skipped": tuple(data.get("skipped", ()))})
 
 
 def _plain(value):

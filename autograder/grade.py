@@ -65,8 +65,9 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
           suites: dict = SUITES, solutions: Path = SOLUTIONS) -> SubmissionResult:
     """Grade the submission at ``path`` (a folder, a .zip or a .py file).
 
-    ``assignments`` names the assignments to grade (default: every suite in ``suites``);
-    ``seed`` draws the hidden inputs (default: :func:`new_seed`); the references come from
+    ``assignments`` names the assignments to grade; a missing file then scores 0. By default
+    every suite in ``suites`` whose file the submission holds is graded (all of them, each
+    scoring 0, when it holds none), and the others are listed in ``skipped``; ``seed`` draws the hidden inputs (default: :func:`new_seed`); the references come from
     the ``solutions`` folder. Never raises for anything in the submission: a missing file,
     an unreadable zip or broken code costs points, with a message.
     ``FileNotFoundError`` when ``path`` does not exist, ``KeyError`` for an unknown assignment.
@@ -76,10 +77,13 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
     chosen = [suites[name] for name in (assignments or suites)]
     seed = new_seed() if seed is None else seed
     start = time.perf_counter()
-    printed, staff = "", []
+    printed, staff, skipped = "", [], ()
     try:
         with opened(path) as folder:
             found = locate(folder, [suite.assignment for suite in chosen])
+            if assignments is None and found.files:
+                skipped = tuple(suite.assignment for suite in chosen if suite.assignment not in found.files)
+                chosen = [suite for suite in chosen if suite.assignment in found.files]
             with Sandbox(found.files, limits) as sandbox:
                 run = _Run(sandbox, seed, start + limits.submission_seconds, staff)
                 results = [_grade_assignment(suite, folder, found, solutions, run) for suite in chosen]
@@ -87,7 +91,7 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
     except SubmissionError as error:
         results = [not_graded(suite, f"Your submission could not be read: {error}.") for suite in chosen]
     student = sum(case.student_seconds for result in results for case in result.cases)
-    return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, printed, tuple(staff))
+    return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, printed, tuple(staff), skipped)
 
 
 def not_graded(suite, problem: str, file: str | None = None) -> AssignmentResult:

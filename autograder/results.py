@@ -55,7 +55,8 @@ class SubmissionResult:
     """A whole submission: ``seed`` drew the hidden inputs; ``seconds`` is the wall time of
     grading and ``student_seconds`` the part spent inside the student's own calls.
     ``printed`` is the start of what the student's code printed; ``staff`` holds diagnostics
-    for course staff only (a reference that failed, say)."""
+    for course staff only (a reference that failed, say); ``skipped`` names assignments not
+    graded because the submission has no file for them and none was asked for by name."""
 
     assignments: tuple
     seed: int
@@ -63,6 +64,7 @@ class SubmissionResult:
     student_seconds: float = 0.0
     printed: str = ""
     staff: tuple = ()
+    skipped: tuple = ()
 
     @property
     def score(self) -> float:

@@ -22,8 +22,8 @@ import pytest
 from submissions import ROOT, reference_source, stub_source
 from test_activations_grading import (ELU_DERIVATIVE_AS_FORWARD, ELU_KINK, ELU_OVERFLOW, LEAKY_KINK, LEAKY_SLOPE_IGNORED,
                                       MAXOUT_EVERY_PIECE, MAXOUT_LAST_TIE, MAXOUT_TIES_SPLIT, MAXOUT_TIES_TO_ALL,
-                                      MAXOUT_WITHOUT_BIAS, NAIVE_TANH, RELU_KINK, SIGMOID_OF_X, TANH_OF_X,
-                                      UNSTABLE_SIGMOID, mutate)
+                                      LEAKY_WRITES_INTO_DOUT, MAXOUT_WITHOUT_BIAS, NAIVE_TANH, RELU_KINK,
+                                      RELU_WRITES_INTO_DOUT, SIGMOID_OF_X, TANH_OF_X, UNSTABLE_SIGMOID, mutate)
 
 pytestmark = [pytest.mark.activations, pytest.mark.handout]
 
@@ -46,6 +46,8 @@ MUTATIONS = {
     "maxout ties split": (MAXOUT_TIES_SPLIT, {"test_maxout_backward"}),
     "maxout ties to the last piece": (MAXOUT_LAST_TIE, {"test_maxout_backward"}),
     "maxout without bias": (MAXOUT_WITHOUT_BIAS, {"test_maxout_forward", "test_maxout_backward"}),
+    "relu_backward writes into dout": (RELU_WRITES_INTO_DOUT, {"test_relu_backward"}),
+    "leaky_relu_backward writes into dout": (LEAKY_WRITES_INTO_DOUT, {"test_leaky_relu_backward"}),
 }
 
 # Runs in checks/: imports each module file as `activations` and runs the check functions on it.

@@ -40,8 +40,9 @@ def named(*fragments: str) -> set:
 
 SIGMOID_BACKWARD = named("sigmoid_backward")
 TANH_BACKWARD = named("tanh_backward")
-RELU_BACKWARD = named("relu_backward")
-LEAKY_BACKWARD = named("leaky_relu_backward")
+KEEPS_DOUT = {"relu_backward leaves dout unchanged", "leaky_relu_backward leaves dout unchanged"}
+RELU_BACKWARD = named("relu_backward") - KEEPS_DOUT
+LEAKY_BACKWARD = named("leaky_relu_backward") - KEEPS_DOUT
 LEAKY_NOT_DEFAULT = LEAKY_BACKWARD - {"leaky_relu_backward, default negative_slope"}
 ELU_BACKWARD = named("elu_backward")
 ELU_ALPHA_NOT_1 = {"elu_backward, alpha=0.5", "elu_backward, random alpha"}
@@ -159,6 +160,11 @@ MAXOUT_TIES_SPLIT = [
 ]
 MAXOUT_WITHOUT_BIAS = [("pieces = np.einsum(\"nd,kdm->knm\", x, w) + b[:, None, :]", "pieces = np.einsum(\"nd,kdm->knm\", x, w)")]
 
+# dx is right (the caller's dout is zeroed or scaled in place, then returned): only the case
+# that checks dout fails
+RELU_WRITES_INTO_DOUT = [("return np.where(x > 0, np.asarray(dout, dtype=np.float64), 0.0)", "dout[x <= 0] = 0.0\n    return dout")]
+LEAKY_WRITES_INTO_DOUT = [("return np.where(x > 0, dout, negative_slope * dout)", "dout[x <= 0] *= negative_slope\n    return dout")]
+
 LARGE = {"sigmoid_forward, |x| up to 1000 without overflow", "sigmoid_backward, |x| up to 1000 without overflow"}
 ELU_LARGE = {"elu_forward, |x| up to 1000 without overflow", "elu_backward, |x| up to 1000 without overflow"}
 TANH_LARGE = {"tanh_forward, |x| up to 1000 without overflow", "tanh_backward, |x| up to 1000 without overflow"}
@@ -178,6 +184,8 @@ MUTATIONS = [
     pytest.param(MAXOUT_TIES_TO_ALL, MAXOUT_TIED, id="maxout-ties-to-every-maximal-piece"),
     pytest.param(MAXOUT_TIES_SPLIT, MAXOUT_TIED, id="maxout-ties-split"),
     pytest.param(MAXOUT_LAST_TIE, MAXOUT_TIED, id="maxout-ties-to-the-last-piece"),
+    pytest.param(RELU_WRITES_INTO_DOUT, {"relu_backward leaves dout unchanged"}, id="relu_backward-writes-into-dout"),
+    pytest.param(LEAKY_WRITES_INTO_DOUT, {"leaky_relu_backward leaves dout unchanged"}, id="leaky_relu_backward-writes-into-dout"),
 ]
 
 

@@ -184,3 +184,25 @@ def test_unwritable_json_path_is_a_usage_error(tmp_path):
     finished = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", str(ROOT / "solutions"), "--json", str(blocker / "results.json")], capture_output=True, text=True)
     assert finished.returncode == 2
     assert finished.stderr.startswith("dlgrade: error: cannot write") and finished.stderr.count("\n") == 1
+
+
+def test_without_assignment_only_the_files_present_are_graded(tmp_path):
+    """No --assignment: the assignments whose files are there are graded, the others listed as not graded."""
+    folder = tmp_path / "hw1"
+    folder.mkdir()
+    shutil.copy(SOLUTIONS / "backprop.py", folder)
+    finished = dlgrade("grade", folder, "--seed", 1)
+    assert f"Total: {FULL} / {FULL}" in finished.stdout
+    text = " ".join(finished.stdout.split())
+    others = ", ".join(f"{name}.py" for name in SUITES if name != "backprop")
+    assert f"Not graded, as the submission has no file for them: {others} (grade one anyway with --assignment NAME)." in text
+
+
+def test_a_submission_with_no_file_grades_every_assignment_to_zero(tmp_path):
+    """A folder holding none of the files: every assignment scores 0 and names the files it expected."""
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    finished = dlgrade("grade", folder, "--seed", 1)
+    assert f"Total: 0 / {ALL}" in finished.stdout
+    assert "No file named backprop.py in your submission" in finished.stdout
+    assert "Not graded" not in finished.stdout

@@ -8,6 +8,7 @@ side's, as autograd's), a negative_slope and an alpha other than the defaults (a
 that forgets them, or that takes slope 1 at 0, agrees with the truth at the defaults),
 magnitudes up to 1e3 (exp of a large positive number overflows), and maxout on small
 integers, so that pieces tie exactly and the gradient must go to the first maximal piece.
+Two cases check that a backward pass leaves the caller's dout as it was.
 """
 
 from __future__ import annotations
@@ -70,6 +71,21 @@ def backward_plan(name, draw, params=DEFAULTS):
         backward = Call(f"{name}_backward", normal(rng, *x.shape), forward.out[1])
         return Plan([forward, backward], {"dx": backward.out})
     return build
+
+
+def keeps_dout(name):
+    """``name_backward`` must leave dout as it was (``dout[x <= 0] = 0`` writes into the caller's array)."""
+    def build(rng):
+        x = with_zeros(rng, normal(rng, 5, 4))
+        forward = Call(f"{name}_forward", x)
+        backward = Call(f"{name}_backward", normal(rng, 5, 4), forward.out[1])
+        return Plan([forward, backward], {f"dout after {name}_backward": backward.arg(0), "dx": backward.out})
+    return build
+
+
+# An input left as it was is bit for bit the same; dx must still be well formed (right type
+# and shape), or an empty function would pass.
+KEEPS = Compare(tol=0.0, form_only=("dx",))
 
 
 # -- maxout: x (N, D), w (K, D, M), b (K, M) ------------------------------------------------
@@ -227,6 +243,7 @@ SUITE = Suite("activations", (
     Case("relu_forward, random shapes", 1, forward_plan("relu", kinked(random_shape)), visibility="hidden"),
     Case("relu_backward, gradient 0 at x == 0", 1, backward_plan("relu", TEXTBOOK), hints=(RELU_KINK,)),
     Case("relu_backward, random shapes", 1, backward_plan("relu", kinked(random_shape)), visibility="hidden", hints=(RELU_KINK,)),
+    Case("relu_backward leaves dout unchanged", 1, keeps_dout("relu"), KEEPS),
     # 9.7, 9.8 leaky ReLU
     Case("leaky_relu_forward, default negative_slope", 1, forward_plan("leaky_relu", TEXTBOOK)),
     Case("leaky_relu_forward, negative_slope=0.2", 1, forward_plan("leaky_relu", TEXTBOOK, lambda rng: {"negative_slope": 0.2})),
@@ -234,6 +251,7 @@ SUITE = Suite("activations", (
     Case("leaky_relu_backward, default negative_slope", 1, backward_plan("leaky_relu", TEXTBOOK), hints=(LEAKY_KINK, LEAKY_SLOPE_IGNORED)),
     Case("leaky_relu_backward, negative_slope=0.2", 1, backward_plan("leaky_relu", TEXTBOOK, lambda rng: {"negative_slope": 0.2}), hints=(LEAKY_KINK, LEAKY_SLOPE_IGNORED)),
     Case("leaky_relu_backward, random negative_slope", 1, backward_plan("leaky_relu", kinked(random_shape), random_slope), visibility="hidden", hints=(LEAKY_KINK, LEAKY_SLOPE_IGNORED)),
+    Case("leaky_relu_backward leaves dout unchanged", 1, keeps_dout("leaky_relu"), KEEPS),
     # 9.9, 9.10 ELU
     Case("elu_forward, default alpha", 1, forward_plan("elu", TEXTBOOK)),
     Case("elu_forward, alpha=0.5", 1, forward_plan("elu", TEXTBOOK, lambda rng: {"alpha": 0.5})),

@@ -70,12 +70,12 @@ def at_threshold(rng, threshold, offset):
 
 def threshold_scene(rng, threshold):
     """Separated clusters: pairs at exactly ``threshold``, identical boxes with tied scores, a
-    jittered group; scores out of index order."""
+    jittered group, a pair just below ``threshold`` (see THIRD); scores out of index order."""
     offsets = [np.array([40.0 * i, float(rng.integers(0, 20))]) for i in range(5)]
     pairs = [at_threshold(rng, threshold, offsets[i]) for i in range(2)]
     twin = np.repeat(as_boxes([[0, 0, 6, 4]]) + np.tile(offsets[2], 2), 2, axis=0)
     group = jitter(rng, np.repeat(as_boxes([[0, 0, 12, 9]]) + np.tile(offsets[3], 2), 4, axis=0), 0.1)
-    boxes = np.concatenate([*pairs, twin, group])
+    boxes = np.concatenate([*pairs, twin, group, just_below(rng, threshold, offsets[4])])
     scores = rng.random(len(boxes))
     scores[4:6] = scores[4]  # the twins tie
     return shuffled(rng, boxes, scores)
@@ -209,21 +209,25 @@ GEOMETRY_B = as_boxes([[3, 3, 5, 5], [2, 0, 4, 2], [2, 2, 4, 4], [1, 1, 3, 3], [
 # zero width, zero height, a point, inside and outside positive boxes and each other: empty unions
 DEGENERATE_A = as_boxes([[1, 1, 1, 3], [0, 2, 4, 2], [2, 2, 2, 2], [0, 0, 4, 4]])
 DEGENERATE_B = as_boxes([[1, 1, 1, 3], [2, 2, 2, 2], [0, 0, 4, 4], [5, 5, 5, 6]])
-# IoU 1/3 (overlap 1, union 3) and 1/2 (overlap 2, union 4); scores against index order
-THIRD = (as_boxes([[1, 0, 3, 1], [0, 0, 2, 1], [10, 0, 12, 1]]), np.array([0.6, 0.9, 0.3]), 1 / 3)
-HALF = (as_boxes([[0, 0, 2, 1], [5, 5, 6, 6], [0, 0, 2, 2]]), np.array([0.8, 0.1, 0.95]), 0.5)
+# IoU 1/3 (overlap 1, union 3) and 1/2 (overlap 2, union 4), both kept; a pair just below
+# (3/11 and 7/15), kept too, that the pixel convention would put above (5/13 and 9/17), so that
+# a pixel-area IoU is not mistaken for suppression at the threshold; scores against index order
+THIRD = (as_boxes([[1, 0, 3, 1], [0, 0, 2, 1], [10, 0, 12, 1], [20, 0, 23.5, 2], [22, 0, 25.5, 2]]), np.array([0.6, 0.9, 0.3, 0.5, 0.4]), 1 / 3)
+HALF = (as_boxes([[0, 0, 2, 1], [5, 5, 6, 6], [0, 0, 2, 2], [20, 0, 25.5, 3], [22, 0, 27.5, 3]]), np.array([0.8, 0.1, 0.95, 0.2, 0.7]), 0.5)
 # identical boxes with tied scores: the lower index is kept, and keep follows the scores
 TIES = (as_boxes([[10, 10, 12, 12], [0, 0, 4, 4], [0, 0, 4, 4], [10, 10, 12, 12], [20, 0, 21, 1]]), np.array([0.5, 0.7, 0.7, 0.5, 0.9]), 0.5)
 OBJECTS = as_boxes([[5, 5, 20, 15], [14, 8, 26, 22], [40, 30, 48, 45]])
 # det 2 (0.95) claims gt 0; det 0 (0.9) is closer to gt 0 (IoU 9/11) than to gt 1 (IoU 2/3 >= 0.5),
-# finds gt 0 taken and claims gt 1; det 1, a copy of gt 1, finds both taken (COCO: false positive)
-TAKEN = (as_boxes([[1, 0, 11, 10], [3, 0, 13, 10], [0, 0, 10, 10]]), np.array([0.9, 0.6, 0.95]), as_boxes([[0, 0, 10, 10], [3, 0, 13, 10]]))
-# the ground truth of TAKEN in reverse order: the same answer, the best box now has index 1
+# finds gt 0 taken and claims gt 1; det 1, a copy of gt 1, finds both taken (COCO: false positive);
+# det 3 overlaps the lone gt 2 by 2/3: a hit, that an IoU over a double-counted union (2/5) misses
+TAKEN = (as_boxes([[1, 0, 11, 10], [3, 0, 13, 10], [0, 0, 10, 10], [22, 0, 32, 10]]), np.array([0.9, 0.6, 0.95, 0.5]),
+         as_boxes([[0, 0, 10, 10], [3, 0, 13, 10], [20, 0, 30, 10]]))
+# the ground truth of TAKEN in reverse order: the same answer, the best box now has index 2
 TAKEN_REVERSED = (TAKEN[0], TAKEN[1], TAKEN[2][::-1].copy())
 # dets 0 and 1 tie on gt 0 (the lower index wins, 1 is a duplicate); det 2 overlaps gt 1 by
-# exactly 1/2 (a hit: >=); det 3 overlaps nothing
-DUPLICATES = (as_boxes([[0, 0, 4, 4], [0, 0, 4, 4], [10, 0, 14, 2], [20, 20, 24, 24]]), np.array([0.7, 0.7, 0.4, 0.8]),
-              as_boxes([[0, 0, 4, 4], [10, 0, 14, 4]]))
+# exactly 1/2 (a hit: >=); det 3 overlaps nothing; det 4 overlaps gt 2 by 2/3 (a hit)
+DUPLICATES = (as_boxes([[0, 0, 4, 4], [0, 0, 4, 4], [10, 0, 14, 2], [20, 20, 24, 24], [22, 0, 32, 10]]), np.array([0.7, 0.7, 0.4, 0.8, 0.5]),
+              as_boxes([[0, 0, 4, 4], [10, 0, 14, 4], [20, 0, 30, 10]]))
 # (scores, is_tp, num_gt), AP worked out in tests/test_detection_reference.py: 17/30, 29/75, 2/3, 0
 HAND_AP = {
     "AP of ranks T F T F T, 4 ground-truth boxes": ([0.9, 0.8, 0.7, 0.6, 0.5], [1, 0, 1, 0, 1], 4),
