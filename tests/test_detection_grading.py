@@ -297,10 +297,9 @@ def test_every_function_has_visible_and_hidden_cases():
 def test_planted_geometry_is_what_the_comments_say():
     """The fixed scenes hold IoUs of exactly 1/3 and 1/2, pairs just below, and the taken-best configuration."""
     solution = reference("detection")
-    for (boxes, _, threshold), (exact, below, above) in ((suite.THIRD, (1 / 3, 3 / 11, 5 / 13)), (suite.HALF, (1 / 2, 7 / 15, 9 / 17))):
+    for (boxes, _, threshold), pair, below, above in ((suite.THIRD, (0, 1), 3 / 11, 5 / 13), (suite.HALF, (0, 2), 7 / 15, 9 / 17)):
         iou = solution.box_iou(boxes, boxes)
-        assert exact == threshold
-        assert iou[0, 1] == threshold if threshold == 1 / 3 else iou[0, 2] == threshold
+        assert iou[pair] == threshold
         assert iou[3, 4] == pytest.approx(below, rel=1e-12)
         assert suite.iou_variant(plus=1.0)(boxes, boxes)[3, 4] == pytest.approx(above, rel=1e-12)
     det, scores, gt = suite.TAKEN
