@@ -17,7 +17,7 @@ import pytest
 from autograder import wire
 from autograder.grade import grade, reference
 from autograder.hints import diagnose
-from autograder.judge import Compare
+from autograder.judge import Compare, Mismatch, compare
 from autograder.suites import segmentation as suite
 from autograder.suites.segmentation import SUITE
 from submissions import ROOT, reference_source, replaced, stub_source
@@ -47,6 +47,7 @@ INDICES = {name for name in cases("max_pool_with_indices") if name.endswith(": i
 UNPOOL_LARGER = cases("max_unpool_forward, to", "max_unpool_forward, random", "max_unpool_backward")
 PADDED_FORWARD = {"conv_transpose_forward, stride 2, pad 1", "conv_transpose_forward, random shapes, strides and paddings"}
 DW = {name for name in cases("conv_transpose_backward") if name.endswith(": dw")}
+IOU_ABSENT = cases("segmentation_iou, a class", "segmentation_iou, random")
 MEAN_IOU_ABSENT = {"segmentation_iou, a class in neither map: mean_iou", "segmentation_iou, random maps with a class in neither: mean_iou"}
 ACCURACY_SHAPES = raises("pixel_accuracy", "the shapes differ (no broadcasting)")
 NUMPY_SCALE = "nearest_upsample_forward, scale a numpy integer"
@@ -158,8 +159,11 @@ MUTATIONS = [
     pytest.param([LAST_MAXIMUM], INDICES, id="ties-to-the-last-maximum"),
     # the backward pass puts the cached pad back: only the padded forward cases see it
     pytest.param([PAD_ADDED], PADDED_FORWARD, id="transposed-convolution-adds-the-padding"),
+    pytest.param([("out_full[:, :, pad : full_h - pad, pad : full_w - pad]", "out_full[:, :, pad:-pad, pad:-pad]")],
+                 {"conv_transpose_forward, stride 1, pad 0", "conv_transpose_forward, batch of 1, pad 0"}, id="sliced-pad-to-minus-pad"),
     pytest.param([DW_TRANSPOSED], DW, id="dw-transposed-in-C_in-C_out"),
     pytest.param([NAN_AS_ZERO], MEAN_IOU_ABSENT, id="iou-nan-counted-as-0-in-the-mean"),
+    pytest.param([("iou = both / either", "iou = both / np.maximum(either, 1)")], IOU_ABSENT, id="iou-0-instead-of-nan"),
     pytest.param([BROADCASTING], {ACCURACY_SHAPES}, id="pixel-accuracy-broadcasts"),
     # np.int64 reaches the worker as a numpy integer: `type(scale) is int` rejects it
     pytest.param([NEAREST_SCALE], {NUMPY_SCALE}, id="numpy-integer-scale-rejected"),
@@ -191,6 +195,14 @@ def test_a_missing_shape_check_says_it_should_raise(graded):
     text = message(graded(mutate(BROADCASTING), SEEDS[0]), ACCURACY_SHAPES)
     assert text.startswith("pixel_accuracy returned the float ")
     assert "; it should raise ValueError.\nHint: Your pixel_accuracy compared maps of different shapes by broadcasting" in text
+
+
+def test_nan_is_judged_equal_to_nan_and_unequal_to_0():
+    """An iou with NaN where the reference has NaN passes the judge; 0 in its place fails, with its index."""
+    expected = np.array([0.5, np.nan, 0.25])
+    compare("iou", np.array([0.5, np.nan, 0.25]), expected, 1e-6)
+    with pytest.raises(Mismatch, match=r"^iou is wrong in 1 of 3 entries: largest relative error inf .* at index \(1,\), expected nan, got 0\."):
+        compare("iou", np.array([0.5, 0.0, 0.25]), expected, 1e-6)
 
 
 def test_numpy_integer_scales_cross_the_wire_as_numpy_integers():

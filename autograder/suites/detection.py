@@ -110,7 +110,9 @@ def just_below(rng, threshold, offset):
     the pixel convention (+ 1 on every side) adds to it: that convention puts the pair above.
 
     For a (w x h) box shifted by d, IoU = (w - d) / (w + d), and with + 1 it gains
-    2 d / ((w + d) (w + d + 1)), 0.06 or more for the sides drawn here."""
+    2 d / ((w + d) (w + d + 1)), at least 0.037 for the sides and thresholds (0.3 to 0.7) drawn
+    here: over 20000 draws the pair sat at least 0.012 below the threshold, and with + 1 at
+    least 0.026 above it, far from any rounding."""
     w, h = rng.uniform(3.0, 6.0, size=2)
     d = w * (1 - threshold) / (1 + threshold)
     below = threshold - 2 * d / ((w + d) * (w + d + 1)) / 3
@@ -192,7 +194,7 @@ def raising(name, function, *args, **kwargs) -> Case:
 def map_plan(draw):
     def build(rng):
         call = Call("mean_average_precision", *draw(rng))
-        return Plan([call], {"mAP": call.out[0], "ap": call.out[1]})
+        return Plan([call], {"ap": call.out[1], "mAP": call.out[0]})  # ap first: its message names the class
     return build
 
 
@@ -295,11 +297,14 @@ def pixel_area(boxes):
 
 
 def ranking(scores, order):
-    """Indices in the order a variant visits them: "stable" (right), "reversed" (np.argsort(scores)[::-1],
-    ties to the higher index) or "index" (not sorted at all)."""
+    """Indices in the order a variant visits them: "stable" (right: decreasing, ties to the lower
+    index), "reversed" (np.argsort(scores)[::-1]: ties to the higher index) or "index" (unsorted)."""
     scores = np.asarray(scores, dtype=np.float64)
-    return {"stable": lambda: np.argsort(-scores, kind="stable"), "reversed": lambda: np.argsort(scores, kind="stable")[::-1],
-            "index": lambda: np.arange(len(scores))}[order]()
+    if order == "index":
+        return np.arange(len(scores))
+    if order == "reversed":
+        return np.argsort(scores, kind="stable")[::-1]
+    return np.argsort(-scores, kind="stable")
 
 
 def nms_variant(order="stable", strict=True):
