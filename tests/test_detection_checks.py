@@ -99,7 +99,8 @@ AREA_UNDER = "return float(np.sum(np.diff(recall, prepend=0.0) * envelope))"
 @pytest.mark.parametrize("old, new, broken", [
     pytest.param(AREA, "return (boxes[:, 2] - boxes[:, 0] + 1) * (boxes[:, 3] - boxes[:, 1] + 1)",
                  TESTS - {"test_average_precision"}, id="pixel-areas"),
-    pytest.param("np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)", "inter / union", {"test_box_iou"}, id="nan-for-an-empty-union"),
+    pytest.param("np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)", "inter / union", {"test_box_iou"},
+                 id="nan-for-an-empty-union"),
     pytest.param("suppressed |= iou[i] > iou_threshold", "suppressed |= iou[i] >= iou_threshold", {"test_nms"}, id="nms-at-the-threshold"),
     pytest.param('return np.argsort(-scores, kind="stable")', 'return np.argsort(scores, kind="stable")[::-1]',
                  {"test_nms", "test_average_precision"}, id="ties-to-the-higher-index"),

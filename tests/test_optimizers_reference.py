@@ -123,6 +123,9 @@ def test_defaults_are_torch_defaults(name):
     for key, value in arguments({}).items():
         if key not in ("momentum", "nesterov"):
             assert torch_defaults[key] == value, key
+    # the variants our formulas are: no dampening, no initial accumulator or lr decay, not centered, no AMSGrad
+    plain = {"dampening": 0, "initial_accumulator_value": 0, "lr_decay": 0, "centered": False, "amsgrad": False, "maximize": False}
+    assert all(torch_defaults[key] == value for key, value in plain.items() if key in torch_defaults)
 
 
 @pytest.mark.parametrize("name", RULES)

@@ -117,9 +117,9 @@ def keeps_inputs(rule):
         second = Call(rule, first.out[0], grads[1], first.out[1])
         decayed = Call(rule, w0, grads[2], {"weight_decay": 0.3})
         return Plan([first, second, decayed], {
-            "w after the first step": first.arg(0), "dw after the first step": first.arg(1),
-            "dw after the second step": second.arg(1), "w after a step with weight_decay": decayed.arg(0),
-            "dw after a step with weight_decay": decayed.arg(1), "next_w": second.out[0],
+            "the w passed to the first call": first.arg(0), "the dw passed to the first call": first.arg(1),
+            "the dw passed to the second call": second.arg(1), "the w passed to a call with weight_decay": decayed.arg(0),
+            "the dw passed to a call with weight_decay": decayed.arg(1), "next_w": second.out[0],
         })
     return build
 
@@ -415,24 +415,26 @@ def hints_for(rule):
     return tuple(table[rule] for table in (BIAS_HINT, OLD_VELOCITY_HINT, EPS_HINT, RESTART_HINT, WEIGHT_DECAY_HINT) if rule in table)
 
 
+FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
+TEN = lambda rng: 10  # noqa: E731 - the visible runs' length
+TEN_TO_14 = lambda rng: int(rng.integers(10, 15))  # noqa: E731 - the hidden runs' length
+
+
 def rule_cases(rule):
     """The graded runs of one update rule, its inputs left alone, and its ValueErrors."""
     keys = ", ".join(SET_KEYS[rule])
     hints = hints_for(rule)
-    ten = lambda rng: 10  # noqa: E731
-    some = lambda rng: int(rng.integers(10, 15))  # noqa: E731
     return [
-        Case(f"{rule}, 10 steps from config=None", 2, run_plan(rule, lambda rng: None, lambda rng: (3, 5), ten), about="the defaults, state threaded through config", hints=hints),
-        Case(f"{rule}, 10 steps with {keys} and weight_decay set", 2, run_plan(rule, lambda rng: dict(SET_KEYS[rule]), lambda rng: (4, 4), ten, weight_decay=lambda rng: 0.2), hints=hints),
-        Case(f"{rule}, 10 to 14 steps, random shape and hyperparameters", 1, run_plan(rule, lambda rng: random_keys(rng, rule), random_shape, some), visibility="hidden", hints=hints),
-        Case(f"{rule}, 10 to 14 steps, random hyperparameters with weight_decay", 1, run_plan(rule, lambda rng: random_keys(rng, rule), random_shape, some, weight_decay=lambda rng: float(rng.uniform(0.05, 0.5))), visibility="hidden", hints=hints),
+        Case(f"{rule}, 10 steps from config=None", 2, run_plan(rule, lambda rng: None, FIXED(3, 5), TEN), about="the defaults, state threaded through config", hints=hints),
+        Case(f"{rule}, 10 steps with {keys} and weight_decay set", 2, run_plan(rule, lambda rng: dict(SET_KEYS[rule]), FIXED(4, 4), TEN, weight_decay=lambda rng: 0.2), hints=hints),
+        Case(f"{rule}, 10 to 14 steps, random shape and hyperparameters", 1, run_plan(rule, lambda rng: random_keys(rng, rule), random_shape, TEN_TO_14), visibility="hidden", hints=hints),
+        Case(f"{rule}, 10 to 14 steps, random hyperparameters with weight_decay", 1, run_plan(rule, lambda rng: random_keys(rng, rule), random_shape, TEN_TO_14, weight_decay=lambda rng: float(rng.uniform(0.05, 0.5))), visibility="hidden", hints=hints),
         Case(f"{rule} leaves w and dw unchanged", 1, keeps_inputs(rule), KEEPS, about="next_w is a new array; no w -= ..."),
         *(Case(f"{rule} raises ValueError for {key} = {BAD_VALUES[key]:g}", 0.5, bad_key_plan(rule, key), Raises(ValueError))
           for key in (*DEFAULTS[rule], "weight_decay")),
     ]
 
 
-FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
 ELEVEN = lambda rng: range(11)  # noqa: E731 - t = 0 .. 10
 
 SUITE = Suite("optimizers", (
