@@ -29,6 +29,7 @@ import math
 import numbers
 import sys
 import traceback
+import types
 import warnings
 from pathlib import Path
 
@@ -341,9 +342,19 @@ def load_check_file(assignment: str, module=None):
         importlib.reload(sys.modules[assignment])  # see edits saved since the last import
     spec = importlib.util.spec_from_file_location(f"checks_test_{assignment}", CHECKS / f"test_{assignment}.py")
     checks = importlib.util.module_from_spec(spec)
-    with _standing_in(assignment, module):
+    with _standing_in("harness", _itself()), _standing_in(assignment, module):
         spec.loader.exec_module(checks)
     return checks
+
+
+def _itself():
+    """This harness as a module: the check file's ``from harness import ...`` must get this
+    copy, with its own ``checks/expected``, not another ``harness`` imported earlier."""
+    module = sys.modules.get(__name__)
+    if module is None or vars(module) is not globals():
+        module = types.ModuleType("harness")
+        module.__dict__.update(globals())
+    return module
 
 
 @contextlib.contextmanager
@@ -415,7 +426,7 @@ def write_expected(check_file: Path, module_file: Path, out: Path) -> None:
     sys.path.insert(0, str(check_file.parent))
     spec = importlib.util.spec_from_file_location(f"checks_test_{assignment}", check_file)
     checks = importlib.util.module_from_spec(spec)
-    with _standing_in(assignment, module):
+    with _standing_in("harness", _itself()), _standing_in(assignment, module):
         spec.loader.exec_module(checks)
     examples = [value for value in vars(checks).values() if isinstance(value, Examples)]
     if len(examples) != 1:
