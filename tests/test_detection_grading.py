@@ -124,6 +124,8 @@ VOC = mutate(("g = int(np.argmax(free))", "g = int(np.argmax(iou[d]))"))
 RAW = mutate((AREA_UNDER, "return float(np.sum(np.diff(recall, prepend=0.0) * precision))"))
 ELEVEN = mutate((AREA_UNDER, "return float(np.mean([envelope[recall >= level].max(initial=0.0) for level in np.linspace(0, 1, 11)]))"))
 ABSENT_ZERO = mutate(("ap = np.full(num_classes, np.nan)", "ap = np.zeros(num_classes)"))
+PRODUCT_CLIPPED = mutate((SIDES + "  # negative: no overlap along that axis\n    inter = sides[..., 0] * sides[..., 1]",
+                          "sides = bottom_right - top_left\n    inter = np.clip(sides[..., 0] * sides[..., 1], 0.0, None)"))
 REVERSED = mutate((BY_SCORE, 'return np.argsort(scores, kind="stable")[::-1]'))
 EMPTY_NAN = mutate(("np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)", "inter / union"))
 STRICT = mutate(("if free[g] >= iou_threshold:", "if free[g] > iou_threshold:"))
@@ -360,6 +362,9 @@ HINTED_MISTAKES = [
     pytest.param(PIXEL_AREAS, PIXEL_HINTS, id="pixel-areas"),
     pytest.param(DOUBLE_UNION, dict.fromkeys(cases("box_iou,"), suite.UNION_DOUBLE.name), id="double-union"),
     pytest.param(EMPTY_NAN, {"box_iou, boxes of zero area": suite.EMPTY_UNION.name}, id="empty-union"),
+    # what else it breaks depends on the draw (a hidden NMS scene with two boxes apart along both
+    # axes and a fake IoU above the threshold: 84 to 99 seeds in 100), so MUTATIONS leaves it out
+    pytest.param(PRODUCT_CLIPPED, dict.fromkeys(cases("box_iou,"), suite.CLIPPED_PRODUCT.name), id="product-clipped"),
     pytest.param(SUPPRESS_AT, dict.fromkeys(AT_THRESHOLD, suite.NMS_AT_THRESHOLD.name), id="nms-at-the-threshold"),
     pytest.param(UNSORTED, dict.fromkeys(cases("nms,"), suite.NMS_UNSORTED.name), id="nms-unsorted"),
     pytest.param(REVERSED, dict.fromkeys(TIES, suite.TIES_REVERSED.name), id="ties-reversed"),

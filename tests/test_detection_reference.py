@@ -6,7 +6,9 @@ time, structured differently from the vectorized reference (IoU from the overlap
 each axis, NMS by filtering a list, matching by scanning candidates, AP as the mean of the
 interpolated precision at each true positive). The two agree on many random inputs, among
 them integer coordinates and scores with many exact ties; AP also matches values worked out
-by hand in the comments. The last tests check that the student stub has the reference's API.
+by hand in the comments. Hypothesis checks properties that need no oracle (IoU symmetric and 1
+on the diagonal, every box NMS drops explained by a kept one, AP bounded by the recall and
+independent of the input order). The last tests check that the student stub has the reference's API.
 """
 
 import importlib.util
@@ -250,6 +252,20 @@ def test_nms_agrees_with_the_loop_oracle(rng, integer):
         assert keep.tolist() == oracle_nms(boxes, scores, threshold)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 20), st.floats(0.05, 0.95))
+def test_nms_keeps_a_set_that_explains_every_dropped_box(seed, n, threshold):
+    """Kept boxes overlap each other by at most the threshold; every dropped box overlaps a kept box of at least its score by more."""
+    generator = np.random.default_rng(seed)
+    boxes, scores = random_boxes(generator, n), random_scores(generator, n, integer=seed % 2 == 0)
+    keep = ref.nms(boxes, scores, threshold)
+    iou = ref.box_iou(boxes, boxes)
+    assert np.all(scores[keep][:-1] >= scores[keep][1:])
+    assert np.all(iou[np.ix_(keep, keep)][~np.eye(len(keep), dtype=bool)] <= threshold)
+    for dropped in sorted(set(range(n)) - set(keep.tolist())):
+        assert any(iou[k, dropped] > threshold and scores[k] >= scores[dropped] for k in keep)
+
+
 def test_nms_rejects_scores_of_the_wrong_shape():
     """nms raises ValueError when scores is not (N,)."""
     with pytest.raises(ValueError, match=r"scores must have shape \(2,\)"):
@@ -350,6 +366,23 @@ def test_average_precision_agrees_with_the_loop_oracle(rng):
         num_gt = int(is_tp.sum() + rng.integers(0 if is_tp.any() else 1, 5))
         scores = random_scores(rng, n, integer=trial % 2 == 1)
         assert ref.average_precision(scores, is_tp, num_gt) == pytest.approx(oracle_ap(scores, is_tp, num_gt), rel=1e-12, abs=1e-15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1, allow_nan=False), st.booleans()), min_size=1, max_size=25, unique_by=lambda row: row[0]),
+       st.integers(0, 5), st.randoms(use_true_random=False))
+def test_average_precision_is_bounded_and_ignores_the_input_order(rows, missed, shuffle):
+    """0 <= AP <= final recall, 1 exactly when every box is found before any false positive; the input order of distinct scores does not matter."""
+    scores, is_tp = np.array([row[0] for row in rows]), np.array([row[1] for row in rows])
+    num_gt = max(int(is_tp.sum()) + missed, 1)
+    ap = ref.average_precision(scores, is_tp, num_gt)
+    assert 0.0 <= ap <= is_tp.sum() / num_gt + 1e-12
+    hits = is_tp[np.argsort(-scores)]
+    perfect = missed == 0 and hits.any() and not np.any(~hits[: int(hits.sum())])
+    assert (ap == pytest.approx(1.0, abs=1e-12)) == perfect
+    order = list(range(len(rows)))
+    shuffle.shuffle(order)
+    assert ref.average_precision(scores[order], is_tp[order], num_gt) == pytest.approx(ap, rel=1e-12, abs=1e-15)
 
 
 def test_average_precision_is_zero_without_detections():

@@ -14,8 +14,8 @@ shows the arithmetic), on ties, on random sequences with missed ground truth, an
 multi-image scenes with and without a class that has no ground truth (NaN, left out).
 
 Everything here is deterministic: cases are judged against the reference (relative error
-1e-6; kept indices and true-positive flags exactly). Each wrong implementation of
-tests/test_detection_grading.py failed exactly the same cases on every secret seed from 1
+1e-6; kept indices and true-positive flags exactly). Each wrong implementation in MUTATIONS
+of tests/test_detection_grading.py failed exactly the same cases on every secret seed from 1
 to 100 (measured in-process, running each case's plan on the mutated reference).
 
 Time: a correct submission in plain Python loops (LOOPS in tests/test_detection_grading.py)
