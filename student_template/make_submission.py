@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ASSIGNMENTS = ('attention', 'backprop', 'batchnorm', 'conv', 'dropout', 'ensembles', 'initialization', 'word2vec')  # the handout's assignments
+ASSIGNMENTS = ('activations', 'attention', 'backprop', 'batchnorm', 'conv', 'detection', 'dropout', 'ensembles', 'initialization', 'optimizers', 'segmentation', 'word2vec')  # the handout's assignments
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the same files give the same zip, byte for byte
 
 

@@ -29,6 +29,7 @@ import math
 import numbers
 import sys
 import traceback
+import types
 import warnings
 from pathlib import Path
 
@@ -341,9 +342,19 @@ def load_check_file(assignment: str, module=None):
         importlib.reload(sys.modules[assignment])  # see edits saved since the last import
     spec = importlib.util.spec_from_file_location(f"checks_test_{assignment}", CHECKS / f"test_{assignment}.py")
     checks = importlib.util.module_from_spec(spec)
-    with _standing_in(assignment, module):
+    with _standing_in("harness", _itself()), _standing_in(assignment, module):
         spec.loader.exec_module(checks)
     return checks
+
+
+def _itself():
+    """This harness as a module: the check file's ``from harness import ...`` must get this
+    copy, with its own ``checks/expected``, not another ``harness`` imported earlier."""
+    module = sys.modules.get(__name__)
+    if module is None or vars(module) is not globals():
+        module = types.ModuleType("harness")
+        module.__dict__.update(globals())
+    return module
 
 
 @contextlib.contextmanager
@@ -364,15 +375,16 @@ def _standing_in(assignment: str, module):
 
 
 def run_checks(assignment: str, *names: str, module=None) -> bool:
-    """Run the tests of ``checks/test_<assignment>.py`` whose names contain any of ``names``
-    (all tests when none are given); print one line per test and return True if all passed.
+    """Run the tests of ``checks/test_<assignment>.py`` whose names start with ``test_<name>``
+    (or ``<name>`` itself, if it starts with ``test_``) for any of ``names``, all tests when
+    none are given; print one line per test and return True if all passed.
 
     For notebooks: no pytest needed. ``module`` as in :func:`load_check_file`. Tests in a
     check file take no arguments, so they can run here as well as under pytest.
     """
     checks = load_check_file(assignment, module)
     tests = [test for name, test in vars(checks).items()
-             if name.startswith("test_") and callable(test) and (not names or any(part in name for part in names))]
+             if name.startswith("test_") and callable(test) and (not names or any(_selects(part, name) for part in names))]
     if not tests:
         print(f"no check in test_{assignment}.py matches {', '.join(names)}")
         return False
@@ -380,7 +392,9 @@ def run_checks(assignment: str, *names: str, module=None) -> bool:
     for test in tests:
         try:
             test()
-        except Exception as error:  # a failed check or the student's own exception
+        except KeyboardInterrupt:
+            raise
+        except BaseException as error:  # noqa: BLE001 - a failed check (pytest's Failed is not an Exception), the student's own error, even sys.exit()
             failed += 1
             print(f"FAIL {test.__name__}: {_reason(error)}")
         else:
@@ -389,7 +403,12 @@ def run_checks(assignment: str, *names: str, module=None) -> bool:
     return failed == 0
 
 
-def _reason(error: Exception) -> str:
+def _selects(part: str, name: str) -> bool:
+    """Whether the task ``part`` ("affine_backward" or "test_affine_backward") selects test ``name``."""
+    return name.startswith(part if part.startswith("test_") else f"test_{part}")
+
+
+def _reason(error: BaseException) -> str:
     if isinstance(error, AssertionError) and str(error):
         return str(error)
     last = traceback.extract_tb(error.__traceback__)[-1]
@@ -407,7 +426,7 @@ def write_expected(check_file: Path, module_file: Path, out: Path) -> None:
     sys.path.insert(0, str(check_file.parent))
     spec = importlib.util.spec_from_file_location(f"checks_test_{assignment}", check_file)
     checks = importlib.util.module_from_spec(spec)
-    with _standing_in(assignment, module):
+    with _standing_in("harness", _itself()), _standing_in(assignment, module):
         spec.loader.exec_module(checks)
     examples = [value for value in vars(checks).values() if isinstance(value, Examples)]
     if len(examples) != 1:
