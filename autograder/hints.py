@@ -31,7 +31,8 @@ class Hint:
     - ``wrong(expected, plan) -> {output: value}``: the wrong values, computed from the
       reference's outputs and the plan's inputs (``expected["db"] / n``, ``expected["J"].T``);
     - ``replace = {function: wrong_implementation}``: the plan is run in the grader on the
-      reference with those functions swapped for the wrong ones;
+      reference with those functions swapped for the wrong ones (also inside the
+      reference's other functions that call them);
     - ``test(outputs, plan) -> bool``: for property-judged cases, where there is no single
       expected value; it must be True only for outputs that show this mistake.
     """
@@ -75,9 +76,20 @@ def diagnose(hints, outputs: dict, expected: dict | None, plan, solution, judge)
 def _variant(hint: Hint, expected: dict | None, plan, solution) -> dict:
     if hint.wrong is not None:
         return hint.wrong(expected, plan)
-    wrong_module = types.SimpleNamespace(**{**vars(solution), **hint.replace})
-    outputs, _ = execute(wire.decode(wire.encode(plan)), wrong_module, probes)
+    outputs, _ = execute(wire.decode(wire.encode(plan)), _replaced(solution, hint.replace), probes)
     return outputs
+
+
+def _replaced(solution, replace: dict):
+    """The reference with the functions in ``replace`` swapped, also where the reference's
+    own functions call them (``multi_head_attention_forward`` calling a wrong ``softmax``)."""
+    namespace = {**vars(solution), **replace}
+    for name, value in vars(solution).items():
+        if name not in replace and isinstance(value, types.FunctionType) and value.__globals__ is vars(solution):
+            rebound = types.FunctionType(value.__code__, namespace, value.__name__, value.__defaults__, value.__closure__)
+            rebound.__kwdefaults__ = value.__kwdefaults__
+            namespace[name] = rebound
+    return types.SimpleNamespace(**namespace)
 
 
 def _matches(outputs: dict | None, variant: dict, names: list, tol: float) -> bool:

@@ -200,3 +200,16 @@ def test_hints_reach_the_table_and_results_json(tmp_path):
     text = f"Hint: {suite.DB_MEAN.text}"
     assert text.split(";")[0] in table(result)
     assert any(text in test["output"] for test in gradescope(result)["tests"])
+
+
+def test_a_replaced_function_is_also_replaced_where_the_reference_calls_it(tmp_path):
+    """replace= swaps a function for the reference's callers too, so a wrong helper shows in what uses it."""
+    (tmp_path / "toy.py").write_text(
+        "def scale(x):\n    return 2 * x\n\n\ndef twice_scaled(x, times=2):\n    return times * scale(x)\n")
+    solution = reference("toy", tmp_path)
+    hint = Hint("scale by 3", "Your scale multiplies by 3.", replace={"scale": lambda x: 3 * x})
+    call = Call("twice_scaled", np.ones(2))
+    plan = Plan([call], {"out": call.out})
+    found = diagnose((hint,), {"out": np.full(2, 6.0)}, {"out": np.full(2, 4.0)}, plan, solution, Compare())
+    assert found is hint
+    assert solution.twice_scaled(np.ones(2)).tolist() == [4.0, 4.0]  # the reference itself is untouched
