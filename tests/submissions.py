@@ -2,11 +2,14 @@
 version, a line changed), and grading them: shared by the assignment, fault and hostile tests.
 
 The defaults are backprop's; every helper takes the assignment or its source explicitly.
+The assignments' grading tests share ``Grades`` (a module's cache of graded sources),
+``mutated`` and ``assert_fails_exactly`` (a mutation loses exactly the points of what it breaks).
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -54,6 +57,13 @@ def swap(source: str, old: str, new: str) -> str:
     return source.replace(old, new)
 
 
+def mutated(source: str, *replacements: tuple[str, str]) -> str:
+    """``source`` with each ``(old, new)`` of ``replacements`` swapped in turn (each old occurring exactly once)."""
+    for old, new in replacements:
+        source = swap(source, old, new)
+    return source
+
+
 def replaced(functions: str, source: str = REFERENCE) -> str:
     """``source`` with each function defined in ``functions`` replaced by that definition."""
     return without(source, *defined(functions)) + "\n\n" + functions.strip() + "\n"
@@ -77,3 +87,55 @@ def calling(*functions: str, assignment: str = "backprop") -> set[str]:
 def failed(assignment) -> dict[str, str]:
     """Failed case name -> its message."""
     return {case.name: case.message for case in assignment.cases if not case.passed}
+
+
+def failing(result) -> set[str]:
+    """Names of the failed cases of a SubmissionResult or AssignmentResult."""
+    return {case.name for case in result.cases if not case.passed}
+
+
+def hinted(result) -> dict[str, str]:
+    """Case name -> hint name, for the cases that carry a hint."""
+    return {case.name: case.hint for case in result.cases if case.hint}
+
+
+def message(result, name: str) -> str:
+    """The message of the one case called ``name``."""
+    (text,) = [case.message for case in result.cases if case.name == name]
+    return text
+
+
+class Grades:
+    """``grades(source, seed)``: the SubmissionResult of ``<assignment>.py`` holding ``source``,
+    graded once per (source, seed) and then cached; each source is written once, to a folder
+    below ``folder`` named by its hash, so the seeds of one source grade the same files."""
+
+    def __init__(self, assignment: str, folder: Path):
+        self.assignment = assignment
+        self.folder = Path(folder)
+        self.cache = {}
+
+    def __call__(self, source: str, seed: int = SEED):
+        if (source, seed) not in self.cache:
+            submission = self.folder / f"{self.assignment}-{hashlib.sha256(source.encode()).hexdigest()[:16]}"
+            if not submission.exists():
+                submission.mkdir()
+                (submission / f"{self.assignment}.py").write_text(source)
+            self.cache[source, seed] = grade(submission, [self.assignment], seed=seed)
+        return self.cache[source, seed]
+
+
+def assert_fails_exactly(grades: Grades, source: str, expected: set, seeds) -> dict[str, str]:
+    """On each of ``seeds``, ``source`` fails exactly ``expected`` (names of the assignment's cases),
+    scoring 0 on each, and keeps every other point of the suite; the failed messages of the first seed."""
+    suite = SUITES[grades.assignment]
+    assert expected <= {case.name for case in suite.cases}, expected - {case.name for case in suite.cases}
+    for seed in seeds:
+        result = grades(source, seed)
+        assert failing(result) == expected, f"seed {seed}"
+        assert all(case.score == 0 for case in result.cases if case.name in expected), f"seed {seed}"
+        lost = sum(case.points for case in suite.cases if case.name in expected)
+        # points are multiples of 0.5, so these float sums are exact: no tolerance
+        assert result.max_score == suite.max_score, f"seed {seed}"
+        assert result.score == suite.max_score - lost, f"seed {seed}"
+    return failed(grades(source, seeds[0]))

@@ -11,8 +11,6 @@ nothing else, and is not offered where the mistake and the truth coincide.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
@@ -21,7 +19,7 @@ from autograder.grade import grade, reference
 from autograder.hints import diagnose
 from autograder.plan import Call, Plan
 from autograder.suites import activations as suite
-from submissions import ROOT, reference_source
+from submissions import Grades, ROOT, assert_fails_exactly, failing, hinted, message, mutated, reference_source
 
 pytestmark = pytest.mark.activations
 
@@ -50,51 +48,10 @@ MAXOUT_BACKWARD = named("maxout_backward")
 MAXOUT_TIED = named("maxout_backward, tied pieces")
 
 
-def mutate(replacements) -> str:
-    """The reference source with each (old, new) applied; old must occur exactly once."""
-    source = REFERENCE
-    for old, new in replacements:
-        assert source.count(old) == 1, f"the reference no longer contains this exactly once: {old!r}"
-        source = source.replace(old, new)
-    return source
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """grade(source, seed) -> SubmissionResult of activations.py with that source; cached per module."""
-    cache = {}
-
-    def grade_source(source: str, seed: int = SEEDS[0]):
-        key = (source, seed)
-        if key not in cache:
-            digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-            folder = tmp_path_factory.getbasetemp() / f"activations-{digest}"
-            if not folder.exists():
-                folder.mkdir()
-                (folder / "activations.py").write_text(source)
-            cache[key] = grade(folder, ["activations"], seed=seed)
-        return cache[key]
-
-    return grade_source
-
-
-def failing(result) -> set:
-    return {case.name for case in result.cases if not case.passed}
-
-
-def message(result, name: str) -> str:
-    (text,) = [case.message for case in result.cases if case.name == name]
-    return text
-
-
-def assert_fails_exactly(graded, source: str, expected: set) -> None:
-    """On each seed in SEEDS, ``source`` fails exactly ``expected``, scoring 0 there, and keeps every other point."""
-    assert expected <= ALL_CASES, expected - ALL_CASES
-    for seed in SEEDS:
-        result = graded(source, seed)
-        assert failing(result) == expected, f"seed {seed}"
-        lost = sum(case.max_score for case in result.cases if case.name in expected)
-        assert result.score == result.max_score - lost, f"seed {seed}"
+    return Grades("activations", tmp_path_factory.mktemp("activations"))
 
 
 # -- 1. the reference and the stubs ---------------------------------------------------------
@@ -192,7 +149,7 @@ MUTATIONS = [
 @pytest.mark.parametrize("replacements, expected", MUTATIONS)
 def test_mutation_fails_exactly_the_cases_that_see_it(graded, replacements, expected):
     """A one-bug submission fails exactly the expected cases, on two secret seeds, and keeps every other point."""
-    assert_fails_exactly(graded, mutate(replacements), expected)
+    assert_fails_exactly(graded, mutated(REFERENCE, *replacements), expected, SEEDS)
 
 
 def test_maxout_without_bias_fails_every_forward_case(graded):
@@ -202,19 +159,19 @@ def test_maxout_without_bias_fails_every_forward_case(graded):
     the same, and then dx, dw and db are right (they depend on x, w and the winners only).
     """
     for seed in SEEDS:
-        lost = failing(graded(mutate(MAXOUT_WITHOUT_BIAS), seed))
+        lost = failing(graded(mutated(REFERENCE, *MAXOUT_WITHOUT_BIAS), seed))
         assert named("maxout_forward") <= lost <= named("maxout"), f"seed {seed}"
 
 
 def test_overflowing_sigmoid_is_told_about_the_warning(graded):
     """Right values computed through an overflowing exp fail with the warning named."""
-    text = message(graded(mutate(UNSTABLE_SIGMOID)), "sigmoid_forward, |x| up to 1000 without overflow")
+    text = message(graded(mutated(REFERENCE, *UNSTABLE_SIGMOID)), "sigmoid_forward, |x| up to 1000 without overflow")
     assert text.startswith("The values are right, but numpy warned: RuntimeWarning: overflow encountered in exp (activations.py, line")
 
 
 def test_kink_message_points_at_the_zero(graded):
     """relu's gradient 1 at 0 is reported at an entry where x == 0, expected 0."""
-    result = graded(mutate(RELU_KINK))
+    result = graded(mutated(REFERENCE, *RELU_KINK))
     case = next(case for case in SUITE.cases if case.name == "relu_backward, gradient 0 at x == 0")
     x = case.build(case.rng(SEEDS[0])).calls[0].args[0]
     text = message(result, case.name)
@@ -225,7 +182,7 @@ def test_kink_message_points_at_the_zero(graded):
 
 def test_maxout_gradient_shape_is_reported(graded):
     """A db of shape (M,) (summed over the pieces too) is reported with both shapes."""
-    result = graded(mutate([("return dx, dw, dpieces.sum(axis=1)", "return dx, dw, dpieces.sum(axis=(0, 1))")]))
+    result = graded(mutated(REFERENCE, ("return dx, dw, dpieces.sum(axis=1)", "return dx, dw, dpieces.sum(axis=(0, 1))")))
     assert failing(result) == named("maxout_backward", "maxout_backward, tied pieces") & {n for n in ALL_CASES if n.endswith(": db")}
     assert message(result, "maxout_backward: db").startswith("db has shape (3,), expected (3, 3).")
 
@@ -367,11 +324,6 @@ def test_every_kinked_input_has_a_zero_and_every_tied_input_a_tie():
 
 # -- 5. misconception hints -----------------------------------------------------------------
 
-def hinted(result) -> dict:
-    """Case name -> hint name, for the cases that carry a hint."""
-    return {case.name: case.hint for case in result.cases if case.hint}
-
-
 MISTAKES = [
     pytest.param(suite.RELU_KINK, RELU_KINK, RELU_BACKWARD, id="relu-kink"),
     pytest.param(suite.LEAKY_SLOPE_IGNORED, LEAKY_SLOPE_IGNORED, LEAKY_NOT_DEFAULT, id="leaky-slope-ignored"),
@@ -391,7 +343,7 @@ MISTAKES = [
 @pytest.mark.parametrize("hint, replacements, expected", MISTAKES)
 def test_each_misconception_fires_on_its_mistake(graded, hint, replacements, expected):
     """A submission with exactly this mistake gets this hint, with its text, on every case it fails, and no other hint."""
-    result = graded(mutate(replacements))
+    result = graded(mutated(REFERENCE, *replacements))
     carrying = hinted(result)
     assert set(carrying.values()) == {hint.name}
     assert set(carrying) == expected == failing(result)
@@ -412,9 +364,9 @@ def test_every_declared_misconception_is_exercised():
 @pytest.mark.parametrize("source", [
     pytest.param(REFERENCE, id="reference"),
     pytest.param(LOOPS, id="alternative"),
-    pytest.param(mutate(UNSTABLE_SIGMOID), id="overflowing sigmoid"),
-    pytest.param(mutate(ELU_OVERFLOW), id="overflowing elu"),
-    pytest.param(mutate(MAXOUT_WITHOUT_BIAS), id="maxout without bias"),
+    pytest.param(mutated(REFERENCE, *UNSTABLE_SIGMOID), id="overflowing sigmoid"),
+    pytest.param(mutated(REFERENCE, *ELU_OVERFLOW), id="overflowing elu"),
+    pytest.param(mutated(REFERENCE, *MAXOUT_WITHOUT_BIAS), id="maxout without bias"),
 ])
 def test_no_hint_without_a_matching_mistake(graded, source):
     """The reference, a correct alternative and mistakes no hint describes get no hint."""

@@ -10,8 +10,6 @@ checks that each declared misconception fires on exactly its mistake and on noth
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
@@ -21,7 +19,7 @@ from autograder.hints import diagnose
 from autograder.judge import Compare
 from autograder.plan import Call, Plan
 from autograder.suites import attention as suite
-from submissions import ROOT, reference_source
+from submissions import Grades, ROOT, assert_fails_exactly, failing, hinted, message, mutated, reference_source
 
 pytestmark = pytest.mark.attention
 
@@ -60,51 +58,10 @@ MASKED = named(
 RECTANGULAR_BACKWARD = named("attention_backward") - named("attention_backward, causal")
 
 
-def mutate(replacements) -> str:
-    """The reference source with each (old, new) applied; old must occur exactly once."""
-    source = REFERENCE
-    for old, new in replacements:
-        assert source.count(old) == 1, f"the reference no longer contains this exactly once: {old!r}"
-        source = source.replace(old, new)
-    return source
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """grade(source, seed) -> SubmissionResult of attention.py with that source; cached per module."""
-    cache = {}
-
-    def grade_source(source: str, seed: int = SEEDS[0]):
-        key = (source, seed)
-        if key not in cache:
-            digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-            folder = tmp_path_factory.getbasetemp() / f"attention-{digest}"
-            if not folder.exists():
-                folder.mkdir()
-                (folder / "attention.py").write_text(source)
-            cache[key] = grade(folder, ["attention"], seed=seed)
-        return cache[key]
-
-    return grade_source
-
-
-def failing(result) -> set:
-    return {case.name for case in result.cases if not case.passed}
-
-
-def message(result, name: str) -> str:
-    (text,) = [case.message for case in result.cases if case.name == name]
-    return text
-
-
-def assert_fails_exactly(graded, source: str, expected: set) -> None:
-    """On each seed in SEEDS, ``source`` fails exactly ``expected``, scoring 0 there, and keeps every other point."""
-    assert expected <= ALL_CASES, expected - ALL_CASES
-    for seed in SEEDS:
-        result = graded(source, seed)
-        assert failing(result) == expected, f"seed {seed}"
-        lost = sum(case.max_score for case in result.cases if case.name in expected)
-        assert result.score == result.max_score - lost, f"seed {seed}"
+    return Grades("attention", tmp_path_factory.mktemp("attention"))
 
 
 # -- 1. the reference and the stubs ---------------------------------------------------------
@@ -194,12 +151,12 @@ MUTATIONS = [
 @pytest.mark.parametrize("replacements, expected", MUTATIONS)
 def test_mutation_fails_exactly_the_cases_that_see_it(graded, replacements, expected):
     """A one-bug submission fails exactly the expected cases, on two secret seeds, and keeps every other point."""
-    assert_fails_exactly(graded, mutate(replacements), expected)
+    assert_fails_exactly(graded, mutated(REFERENCE, *replacements), expected, SEEDS)
 
 
 def test_nan_for_a_query_without_keys_is_reported_as_non_finite(graded):
     """-inf for every key of a query gives NaN, which the message names, with where it is."""
-    result = graded(mutate(NAN_ROWS))
+    result = graded(mutated(REFERENCE, *NAN_ROWS))
     text = message(result, "scaled_dot_product_attention, a query with no allowed key")
     assert text.startswith("out has 12 non-finite entries (NaN at index (0, ")
     assert "0/0" in text
@@ -207,29 +164,29 @@ def test_nan_for_a_query_without_keys_is_reported_as_non_finite(graded):
 
 def test_scaled_by_d_message_shows_the_relative_error(graded):
     """Scores divided by d are reported as wrong values with the largest relative error and its index."""
-    text = message(graded(mutate(SCALED_BY_D)), "scaled_dot_product_attention")
+    text = message(graded(mutated(REFERENCE, *SCALED_BY_D)), "scaled_dot_product_attention")
     assert text.startswith("out is wrong in 36 of 36 entries: largest relative error ")
 
 
 def test_dv_without_transpose_reports_the_students_traceback(graded):
     """weights @ dout with Tq != Tk raises in the student's line, which the message shows."""
-    text = message(graded(mutate(DV_NOT_TRANSPOSED)), "attention_backward: dv")
+    text = message(graded(mutated(REFERENCE, *DV_NOT_TRANSPOSED)), "attention_backward: dv")
     assert text.startswith("attention_backward raised ValueError.")
     assert "dv = weights @ dout" in text
 
 
 def test_unstable_softmax_fails_on_nan_not_just_the_warning(graded):
     """exp without the max shift gives NaN at scores of 1e3, and the message says to look for an overflow."""
-    text = message(graded(mutate(UNSTABLE_SOFTMAX)), "scaled_dot_product_attention, scores of magnitude 1000")
+    text = message(graded(mutated(REFERENCE, *UNSTABLE_SOFTMAX)), "scaled_dot_product_attention, scores of magnitude 1000")
     assert "non-finite entries" in text and "overflow" in text
 
 
 def test_values_right_but_warning_loses_the_no_allowed_key_case(graded):
     """Zeros for a query without keys obtained through 0/0 (then replaced) still fail on numpy's warning."""
-    source = mutate([(
+    source = mutated(REFERENCE, (
         "weights = softmax(np.where(allowed | ~any_allowed, scores, -np.inf)) * any_allowed",
         "weights = np.nan_to_num(softmax(np.where(allowed, scores, -np.inf)))",
-    )])
+    ))
     result = graded(source)
     assert failing(result) == NO_ALLOWED_KEY
     text = message(result, "scaled_dot_product_attention, a query with no allowed key")
@@ -340,11 +297,6 @@ def test_hidden_shapes_vary_across_seeds():
 
 # -- 5. misconception hints -----------------------------------------------------------------
 
-def hinted(result) -> dict:
-    """Case name -> hint name, for the cases that carry a hint."""
-    return {case.name: case.hint for case in result.cases if case.hint}
-
-
 MISTAKES = [
     pytest.param(suite.SCALED_BY_D, SCALED_BY_D, ATTENTION, id="scaled-by-d"),
     pytest.param(suite.NOT_SCALED, NOT_SCALED, ATTENTION, id="not-scaled"),
@@ -365,7 +317,7 @@ def test_each_misconception_fires_on_its_mistake(graded, hint, replacements, exp
     ``expected`` names the cases where the hint must fire (None: every failing case); a case
     whose variant raises or coincides with the answer is left out by construction.
     """
-    result = graded(mutate(replacements))
+    result = graded(mutated(REFERENCE, *replacements))
     carrying = hinted(result)
     assert set(carrying.values()) == {hint.name}
     assert set(carrying) == (failing(result) if expected is None else expected)
@@ -386,8 +338,8 @@ def test_every_declared_misconception_is_exercised():
 @pytest.mark.parametrize("source", [
     pytest.param(REFERENCE, id="reference"),
     pytest.param(LOOPS, id="alternative"),
-    pytest.param(mutate(DSCORES_WITHOUT_SUM), id="a different mistake"),
-    pytest.param(mutate(NAN_ROWS), id="NaN for a query without keys"),
+    pytest.param(mutated(REFERENCE, *DSCORES_WITHOUT_SUM), id="a different mistake"),
+    pytest.param(mutated(REFERENCE, *NAN_ROWS), id="NaN for a query without keys"),
 ])
 def test_no_hint_without_a_matching_mistake(graded, source):
     """The reference, a correct alternative and mistakes no hint describes get no hint."""

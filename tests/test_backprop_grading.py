@@ -11,7 +11,6 @@ xfail(strict=True) test of what a fair suite should do, which turns red once it 
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ from autograder import probes, wire
 from autograder.grade import grade, reference
 from autograder.plan import execute
 from autograder.suites.backprop import SUITE
+from submissions import Grades, assert_fails_exactly, failing, message, mutated
 
 pytestmark = pytest.mark.backprop
 
@@ -33,52 +33,10 @@ ALL_CASES = {case.name for case in SUITE.cases}
 HIDDEN_CASES = {case.name for case in SUITE.cases if case.visibility == "hidden"}
 
 
-def mutate(replacements) -> str:
-    """The reference source with each (old, new) applied; old must occur exactly once."""
-    source = REFERENCE
-    for old, new in replacements:
-        assert source.count(old) == 1, f"the reference no longer contains this exactly once: {old!r}"
-        source = source.replace(old, new)
-    return source
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """grade(source, seed) -> SubmissionResult of backprop.py with that source; cached per module."""
-    cache = {}
-
-    def grade_source(source: str, seed: int):
-        key = (source, seed)
-        if key not in cache:
-            digest = hashlib.sha256(source.encode()).hexdigest()[:16]
-            folder = tmp_path_factory.getbasetemp() / f"submission-{digest}"
-            if not folder.exists():
-                folder.mkdir()
-                (folder / "backprop.py").write_text(source)
-            cache[key] = grade(folder, ["backprop"], seed=seed)
-        return cache[key]
-
-    return grade_source
-
-
-def failing(result) -> set:
-    return {case.name for case in result.cases if not case.passed}
-
-
-def assert_fails_exactly(graded, source: str, expected: set) -> None:
-    """On each seed in SEEDS, ``source`` fails exactly ``expected``, scoring 0 there, and keeps every other point."""
-    assert expected <= ALL_CASES, expected - ALL_CASES
-    for seed in SEEDS:
-        result = graded(source, seed)
-        assert failing(result) == expected, f"seed {seed}"
-        lost = sum(case.max_score for case in result.cases if case.name in expected)
-        assert result.score == result.max_score - lost, f"seed {seed}"
-        assert all(case.score == 0 for case in result.cases if case.name in expected), f"seed {seed}"
-
-
-def message(result, name: str) -> str:
-    (text,) = [case.message for case in result.cases if case.name == name]
-    return text
+    return Grades("backprop", tmp_path_factory.mktemp("backprop"))
 
 
 # -- 1. the reference and the stubs ---------------------------------------------------------
@@ -246,12 +204,12 @@ MUTATIONS = [
 @pytest.mark.parametrize("replacements, expected", MUTATIONS)
 def test_mutation_fails_exactly_the_cases_that_see_it(graded, replacements, expected):
     """A one-bug submission fails exactly the expected cases, on two secret seeds, and keeps every other point."""
-    assert_fails_exactly(graded, mutate(replacements), expected)
+    assert_fails_exactly(graded, mutated(REFERENCE, *replacements), expected, SEEDS)
 
 
 def test_transposed_dw_message_names_both_shapes(graded):
     """A transposed dw is reported with its shape and the expected one, and a transpose hint."""
-    result = graded(mutate([("x.T @ dout,", "dout.T @ x,")]), SEEDS[0])
+    result = graded(mutated(REFERENCE, ("x.T @ dout,", "dout.T @ x,")), SEEDS[0])
     text = message(result, "affine_backward: dw")
     assert text.startswith("dw has shape (3, 5), expected (5, 3).")
     assert "transpose" in text
@@ -259,13 +217,13 @@ def test_transposed_dw_message_names_both_shapes(graded):
 
 def test_transposed_J_x_message_names_both_shapes(graded):
     """J_x returned as w is reported as shape (D, M) where (M, D) was expected."""
-    result = graded(mutate([("return w.T.copy(), np.kron", "return w.copy(), np.kron")]), SEEDS[0])
+    result = graded(mutated(REFERENCE, ("return w.T.copy(), np.kron", "return w.copy(), np.kron")), SEEDS[0])
     assert message(result, "affine_jacobians: J_x").startswith("J_x has shape (3, 2), expected (2, 3).")
 
 
 def test_softmax_nan_message_says_non_finite(graded):
     """Softmax without the max shift is told its output has non-finite (NaN) entries."""
-    result = graded(mutate([("e = np.exp(x - x.max(axis=-1, keepdims=True))", "e = np.exp(x)")]), SEEDS[0])
+    result = graded(mutated(REFERENCE, ("e = np.exp(x - x.max(axis=-1, keepdims=True))", "e = np.exp(x)")), SEEDS[0])
     text = message(result, "softmax, logits of magnitude 1000")
     assert text.startswith("softmax has ")
     assert "non-finite entries (NaN at index" in text
@@ -274,7 +232,7 @@ def test_softmax_nan_message_says_non_finite(graded):
 
 def test_summed_loss_message_shows_relative_error(graded):
     """A loss summed over a batch of 5 is off by a factor 5: relative error |5L - L| / 6L = 0.67."""
-    result = graded(mutate([("loss = -log_probs[rows, y].mean()", "loss = -log_probs[rows, y].sum()")]), SEEDS[0])
+    result = graded(mutated(REFERENCE, ("loss = -log_probs[rows, y].mean()", "loss = -log_probs[rows, y].sum()")), SEEDS[0])
     text = message(result, "softmax_cross_entropy: loss")
     assert text.startswith("loss is ")
     assert "(relative error 0.67, tolerance 1e-06)" in text
@@ -282,11 +240,11 @@ def test_summed_loss_message_shows_relative_error(graded):
 
 def test_naive_sigmoid_message_mentions_the_warning(graded):
     """Right values computed with an overflowing exp fail on the numpy warning, which is quoted."""
-    result = graded(mutate([(
+    result = graded(mutated(REFERENCE, (
         "z = np.exp(-np.abs(x))  # in (0, 1]: safe in both branches of the where\n"
         "    return np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))",
         "return 1.0 / (1.0 + np.exp(-x))",
-    )]), SEEDS[0])
+    )), SEEDS[0])
     text = message(result, "sigmoid, |x| up to 1000 without overflow")
     assert text.startswith("The values are right, but numpy warned: RuntimeWarning: overflow encountered in exp")
     assert text.endswith("Rewrite the computation so that it cannot overflow.")
@@ -294,10 +252,10 @@ def test_naive_sigmoid_message_mentions_the_warning(graded):
 
 def test_log_sigmoid_loss_message_says_not_finite(graded):
     """A loss of NaN from log(0) is reported as not the expected finite number."""
-    result = graded(mutate([(
+    result = graded(mutated(REFERENCE, (
         "loss = np.mean(np.logaddexp(0.0, z) - y * z)",
         "loss = -np.mean(y * np.log(sigmoid(z)) + (1 - y) * np.log(1 - sigmoid(z)))",
-    )]), SEEDS[0])
+    )), SEEDS[0])
     text = message(result, "logistic_regression_loss, margins of magnitude 1000")
     assert text.startswith("loss is nan, expected the finite number ")
     assert "log(0)" in text
@@ -316,20 +274,20 @@ NUMERICAL_J_CASES = {
 
 def test_forward_differences_fail_every_numerical_jacobian_case(graded):
     """numerical_jacobian with forward differences (O(h) error) fails every J case, on both seeds, and nothing else."""
-    source = mutate([("flat[i] = old - h\n", "flat[i] = old\n"), ("/ (2 * h)", "/ h")])
-    assert_fails_exactly(graded, source, NUMERICAL_J_CASES)
+    source = mutated(REFERENCE, ("flat[i] = old - h\n", "flat[i] = old\n"), ("/ (2 * h)", "/ h"))
+    assert_fails_exactly(graded, source, NUMERICAL_J_CASES, SEEDS)
 
 
 def test_numerical_jacobian_leaving_x_perturbed_loses_the_x_case(graded):
     """numerical_jacobian perturbing the caller's x without restoring it fails 'numerical_jacobian leaves x unchanged'."""
-    source = mutate([
+    source = mutated(REFERENCE,
         ("x = np.array(x, dtype=np.float64)  # a copy", "x = np.asarray(x, dtype=np.float64)  #"),
         ("        flat[i] = old\n", ""),
-    ])
+    )
     # Never restoring flat[i] also moves the point: column i is taken at x - h (e_0 + ... + e_{i-1}),
     # an O(h) error like a forward difference's, so every J case is lost as well. (A J that stays
     # exact while x is left off by h is the mutation numerical_jacobian-leaves-x-shifted-by-h.)
-    assert_fails_exactly(graded, source, NUMERICAL_J_CASES | {"numerical_jacobian leaves x unchanged"})
+    assert_fails_exactly(graded, source, NUMERICAL_J_CASES | {"numerical_jacobian leaves x unchanged"}, SEEDS)
 
 
 # Each write leaves the function's outputs right, so only the case that checks the input fails:
@@ -357,12 +315,12 @@ IN_PLACE = [
 @pytest.mark.parametrize("replacements, expected", IN_PLACE)
 def test_writing_into_an_input_loses_points(graded, replacements, expected):
     """A function that modifies its input array in place loses exactly the case that checks that input."""
-    assert_fails_exactly(graded, mutate(replacements), expected)
+    assert_fails_exactly(graded, mutated(REFERENCE, *replacements), expected, SEEDS)
 
 
 def test_traceback_shows_the_students_line_when_numpy_raises_deep(graded):
     """An error raised deep inside numpy still shows the student's own line in the message, and no numpy frame."""
-    source = mutate([("x = np.asarray(x, dtype=np.float64)\n    z = np.exp", "np.quantile(x, 0.5, method='no such method')\n    x = np.asarray(x, dtype=np.float64)\n    z = np.exp")])
+    source = mutated(REFERENCE, ("x = np.asarray(x, dtype=np.float64)\n    z = np.exp", "np.quantile(x, 0.5, method='no such method')\n    x = np.asarray(x, dtype=np.float64)\n    z = np.exp"))
     result = graded(source, SEEDS[0])
     text = message(result, "sigmoid")
     assert text.startswith("sigmoid raised ValueError.")

@@ -11,8 +11,6 @@ right or unrecognised.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
@@ -23,7 +21,7 @@ from autograder.judge import Compare
 from autograder.plan import execute
 from autograder.suites import batchnorm as suite
 from autograder.suites.batchnorm import SUITE
-from submissions import ROOT, reference_source, replaced, swap
+from submissions import Grades, ROOT, assert_fails_exactly, failed, hinted, reference_source, replaced, swap
 
 pytestmark = pytest.mark.batchnorm
 
@@ -54,34 +52,8 @@ SPATIAL = cases("spatial_batchnorm")
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """grade(source, seed) -> the graded batchnorm assignment; cached per module."""
-    cache = {}
-
-    def grade_source(source: str, seed: int):
-        if (source, seed) not in cache:
-            folder = tmp_path_factory.getbasetemp() / f"batchnorm-{hashlib.sha256(source.encode()).hexdigest()[:16]}"
-            if not folder.exists():
-                folder.mkdir()
-                (folder / "batchnorm.py").write_text(source)
-            (cache[source, seed],) = grade(folder, ["batchnorm"], seed=seed).assignments
-        return cache[source, seed]
-
-    return grade_source
-
-
-def failing(assignment) -> dict:
-    return {case.name: case.message for case in assignment.cases if not case.passed}
-
-
-def assert_fails_exactly(graded, source: str, expected: set) -> dict:
-    """On each seed, ``source`` fails exactly ``expected`` and keeps every other point; the messages of seed 1."""
-    assert expected <= ALL_CASES, expected - ALL_CASES
-    for seed in SEEDS:
-        assignment = graded(source, seed)
-        assert set(failing(assignment)) == expected, f"seed {seed}"
-        lost = sum(case.max_score for case in assignment.cases if case.name in expected)
-        assert assignment.score == assignment.max_score - lost, f"seed {seed}"
-    return failing(graded(source, SEEDS[0]))
+    """graded(source, seed) -> the SubmissionResult of batchnorm.py with that source (its one assignment); cached per module."""
+    return Grades("batchnorm", tmp_path_factory.mktemp("batchnorm"))
 
 
 # -- 1. the reference and the stubs ---------------------------------------------------------
@@ -90,7 +62,7 @@ def assert_fails_exactly(graded, source: str, expected: set) -> dict:
 def test_reference_scores_full_marks(graded, seed):
     """solutions/batchnorm.py passes every case, visible and hidden, whatever the secret seed."""
     assignment = graded(REFERENCE, seed)
-    assert failing(assignment) == {}
+    assert failed(assignment) == {}
     assert assignment.score == assignment.max_score == SUITE.max_score
 
 
@@ -98,8 +70,8 @@ def test_stubs_score_zero_with_not_implemented_messages():
     """assignments/batchnorm.py scores 0, and every case says the function is not implemented yet."""
     (assignment,) = grade(ROOT / "assignments", ["batchnorm"], seed=SEEDS[0]).assignments
     assert assignment.score == 0
-    assert set(failing(assignment)) == ALL_CASES
-    for name, text in failing(assignment).items():
+    assert set(failed(assignment)) == ALL_CASES
+    for name, text in failed(assignment).items():
         assert "not implemented yet" in text, name
 
 
@@ -165,19 +137,19 @@ MUTATIONS = [
 def test_mutation_fails_exactly_the_cases_that_see_it(graded, source, expected, message):
     """A one-mistake submission fails exactly the expected cases, on two secret seeds, with a message saying what."""
     case, text = message
-    assert text in assert_fails_exactly(graded, source, expected)[case]
+    assert text in assert_fails_exactly(graded, source, expected, SEEDS)[case]
 
 
 def test_a_new_dict_is_told_its_running_statistics_are_missing(graded):
     """Running statistics kept in a copy of bn_param: the student reads that bn_param has no running_mean."""
-    text = failing(graded(NEW_DICT, SEEDS[0]))["batchnorm_forward, running statistics after 5 training steps"]
+    text = failed(graded(NEW_DICT, SEEDS[0]))["batchnorm_forward, running statistics after 5 training steps"]
     assert text == "bn_param has no key 'running_mean'."
 
 
 def test_forward_without_eps_is_told_about_nan(graded):
     """Without eps, a constant feature gives 0 / 0: the message names the NaN."""
     source = swap(REFERENCE, "inv_std = 1.0 / np.sqrt(var + eps)", "inv_std = 1.0 / np.sqrt(var)")
-    text = failing(graded(source, SEEDS[0]))["batchnorm_forward, a feature of variance 0"]
+    text = failed(graded(source, SEEDS[0]))["batchnorm_forward, a feature of variance 0"]
     assert text.startswith("out has 6 non-finite entries (NaN at index")
 
 
@@ -264,7 +236,7 @@ def spatial_batchnorm_backward(dout, cache):
 def test_correct_alternative_scores_full_marks(graded, seed):
     """Backward through the computational graph, axis=(0, 2, 3) statistics, in-place running arrays: full marks."""
     assignment = graded(GRAPH, seed)
-    assert failing(assignment) == {}
+    assert failed(assignment) == {}
     assert assignment.score == SUITE.max_score
 
 
@@ -309,11 +281,6 @@ HINTED = [
     # seed 1's hidden spatial shape has N = 1, where per-position statistics of one sample raise
     pytest.param(suite.PER_POSITION, PER_POSITION, {"spatial_batchnorm_forward, train mode"}, id="spatial-statistics-per-position"),
 ]
-
-
-def hinted(assignment) -> dict:
-    """Case name -> hint name, for the cases that carry a hint."""
-    return {case.name: case.hint for case in assignment.cases if case.hint}
 
 
 @pytest.mark.hints

@@ -12,8 +12,6 @@ on exactly their mistake and nowhere else.
 
 from __future__ import annotations
 
-import hashlib
-
 import pytest
 
 from autograder import wire
@@ -23,7 +21,7 @@ from autograder.judge import Compare
 from autograder.sandbox import Limits
 from autograder.suites import conv as suite
 from autograder.suites.conv import SUITE
-from submissions import ROOT, reference_source, replaced, stub_source
+from submissions import Grades, ROOT, assert_fails_exactly, failing, hinted, message, mutated, reference_source, replaced, stub_source
 
 pytestmark = pytest.mark.conv
 
@@ -47,50 +45,10 @@ UNEVEN = ("conv_forward, stride 2 that does not divide, pad 0", "conv_forward, r
 STRIDE_0 = "conv_output_size(5, 3, stride=0) raises ValueError: the stride must be positive"
 
 
-def mutate(*replacements) -> str:
-    """The reference source with each (old, new) applied; old must occur exactly once."""
-    source = REFERENCE
-    for old, new in replacements:
-        assert source.count(old) == 1, f"the reference no longer contains this exactly once: {old!r}"
-        source = source.replace(old, new)
-    return source
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """graded(source, seed) -> the SubmissionResult of conv.py with that source; cached per module."""
-    cache = {}
-
-    def grade_source(source: str, seed: int):
-        key = (source, seed)
-        if key not in cache:
-            folder = tmp_path_factory.getbasetemp() / f"conv-{hashlib.sha256(source.encode()).hexdigest()[:16]}"
-            if not folder.exists():
-                folder.mkdir()
-                (folder / "conv.py").write_text(source)
-            cache[key] = grade(folder, ["conv"], seed=seed)
-        return cache[key]
-
-    return grade_source
-
-
-def failing(result) -> set:
-    return {case.name for case in result.cases if not case.passed}
-
-
-def message(result, name: str) -> str:
-    (text,) = [case.message for case in result.cases if case.name == name]
-    return text
-
-
-def assert_fails_exactly(graded, source: str, expected: set) -> None:
-    """On each seed in SEEDS, ``source`` fails exactly ``expected``, scoring 0 there, and keeps every other point."""
-    assert expected <= ALL_CASES, expected - ALL_CASES
-    for seed in SEEDS:
-        result = graded(source, seed)
-        assert failing(result) == expected, f"seed {seed}"
-        lost = sum(case.max_score for case in result.cases if case.name in expected)
-        assert result.score == pytest.approx(result.max_score - lost), f"seed {seed}"
+    return Grades("conv", tmp_path_factory.mktemp("conv"))
 
 
 # -- 1. the reference and the stubs ---------------------------------------------------------
@@ -205,7 +163,7 @@ MUTATIONS = [
 @pytest.mark.parametrize("replacements, expected", MUTATIONS)
 def test_mutation_fails_exactly_the_cases_that_see_it(graded, replacements, expected):
     """A one-bug submission fails exactly the expected cases, on two secret seeds, and keeps every other point."""
-    assert_fails_exactly(graded, mutate(*replacements), expected)
+    assert_fails_exactly(graded, mutated(REFERENCE, *replacements), expected, SEEDS)
 
 
 POOL_SPREAD = '''
@@ -248,19 +206,19 @@ def test_truncating_instead_of_flooring_misses_a_window_that_does_not_fit(graded
     """int() rounds -1/2 up to 0: a kernel one larger than the input gets size 1 at stride 2 instead of a ValueError
     (and pool_output_size(3, 4), stride 4, through it: -1/4)."""
     name = "conv_output_size(4, 5, stride=2) raises ValueError: the kernel is larger than the input"
-    assert_fails_exactly(graded, TRUNCATED, {name, "pool_output_size(3, 4) raises ValueError: the window is larger than the input"})
+    assert_fails_exactly(graded, TRUNCATED, {name, "pool_output_size(3, 4) raises ValueError: the window is larger than the input"}, SEEDS)
     assert message(graded(TRUNCATED, SEEDS[0]), name) == "conv_output_size returned the int 1 for these arguments; it should raise ValueError."
 
 
 @pytest.mark.parametrize("source", [SPREAD, SPLIT], ids=["spread-to-every-tied-maximum", "split-among-tied-maxima"])
 def test_tied_maxima_sharing_the_gradient_lose_every_max_pool_backward_case(graded, source):
     """Every max_pool_backward case has a window with a tied maximum: spreading or splitting the gradient fails them all."""
-    assert_fails_exactly(graded, source, POOL_BACKWARD)
+    assert_fails_exactly(graded, source, POOL_BACKWARD, SEEDS)
 
 
 def test_float_sizes_fail_with_a_hint_to_use_integer_division(graded):
     """Sizes computed with / are floats: judged wrong, the message says to use // or int()."""
-    source = mutate((SIZE_RETURN, "return (n + 2 * pad - span) / stride + 1"))
+    source = mutated(REFERENCE, (SIZE_RETURN, "return (n + 2 * pad - span) / stride + 1"))
     result = graded(source, SEEDS[0])
     text = message(result, "conv_output_size, no padding, stride 1")
     assert text == "conv_output_size(5, 3) is the float 3.0, expected the int 3: use // or int(), not /."
@@ -268,7 +226,7 @@ def test_float_sizes_fail_with_a_hint_to_use_integer_division(graded):
 
 def test_a_missing_validation_is_named_in_the_raises_message(graded):
     """A conv_output_size that does not check its stride fails the stride-0 case, saying it should raise ValueError."""
-    source = mutate(('pad, stride, dilation = _integer("pad", pad, 0), _integer("stride", stride, 1), _integer("dilation", dilation, 1)',
+    source = mutated(REFERENCE, ('pad, stride, dilation = _integer("pad", pad, 0), _integer("stride", stride, 1), _integer("dilation", dilation, 1)',
                      'pad, dilation = _integer("pad", pad, 0), _integer("dilation", dilation, 1)'))
     result = graded(source, SEEDS[0])
     assert failing(result) == {STRIDE_0}
@@ -541,23 +499,18 @@ def test_every_function_has_visible_and_hidden_cases():
 
 # -- 5. misconception hints ------------------------------------------------------------------
 
-def hinted(result) -> dict:
-    """Case name -> hint name, for the cases that carry a hint."""
-    return {case.name: case.hint for case in result.cases if case.hint}
-
-
 HINTED_MISTAKES = [
-    (suite.WITHOUT_PLUS_ONE, mutate((SIZE_RETURN, "return (n + 2 * pad - span) // stride")), CONV_SIZE_VALUES | POOL_SIZE_VALUES),
-    (suite.CEIL, mutate((SIZE_RETURN, "return -(-(n + 2 * pad - span) // stride) + 1")),
+    (suite.WITHOUT_PLUS_ONE, mutated(REFERENCE, (SIZE_RETURN, "return (n + 2 * pad - span) // stride")), CONV_SIZE_VALUES | POOL_SIZE_VALUES),
+    (suite.CEIL, mutated(REFERENCE, (SIZE_RETURN, "return -(-(n + 2 * pad - span) // stride) + 1")),
      cases("conv_output_size, a stride", "conv_output_size, random", "pool_output_size,")),
-    (suite.PAD_ONCE, mutate((SIZE_RETURN, "return (n + pad - span) // stride + 1")),
+    (suite.PAD_ONCE, mutated(REFERENCE, (SIZE_RETURN, "return (n + pad - span) // stride + 1")),
      cases("conv_output_size,", "pool_output_size, stride", "pool_output_size, random", but={"conv_output_size, no padding, stride 1"})),
-    (suite.NO_DILATION, mutate(("span = dilation * (f - 1) + 1", "span = f")), {"conv_output_size, dilation", "conv_output_size, random arguments"}),
-    (suite.POOL_STRIDE_ONE, mutate(("stride = f if stride is None else stride", "stride = 1 if stride is None else stride")),
+    (suite.NO_DILATION, mutated(REFERENCE, ("span = dilation * (f - 1) + 1", "span = f")), {"conv_output_size, dilation", "conv_output_size, random arguments"}),
+    (suite.POOL_STRIDE_ONE, mutated(REFERENCE, ("stride = f if stride is None else stride", "stride = 1 if stride is None else stride")),
      {"pool_output_size, default stride", "pool_output_size, random arguments"}),
-    (suite.FLIPPED_KERNEL, mutate(("_tap(x_pad, i, j, stride, out_h, out_w), w[:, :, i, j])", "_tap(x_pad, i, j, stride, out_h, out_w), w[:, :, ::-1, ::-1][:, :, i, j])")),
+    (suite.FLIPPED_KERNEL, mutated(REFERENCE, ("_tap(x_pad, i, j, stride, out_h, out_w), w[:, :, i, j])", "_tap(x_pad, i, j, stride, out_h, out_w), w[:, :, ::-1, ::-1][:, :, i, j])")),
      CONV_FORWARD),
-    (suite.CONV_DB_MEAN, mutate(("dout.sum(axis=(0, 2, 3))", "dout.sum(axis=(2, 3)).mean(axis=0)")),
+    (suite.CONV_DB_MEAN, mutated(REFERENCE, ("dout.sum(axis=(0, 2, 3))", "dout.sum(axis=(2, 3)).mean(axis=0)")),
      {"conv_backward: db", "conv_backward, stride 2 that does not divide, pad 0: db", "conv_backward, random shapes: db"}),
     (suite.POOL_SPREAD, SPREAD, POOL_BACKWARD),
     (suite.POOL_SPLIT, SPLIT, POOL_BACKWARD),
@@ -590,9 +543,9 @@ def test_every_declared_misconception_is_exercised():
     pytest.param(stub_source("conv"), id="stubs"),
     pytest.param(IM2COL, id="alternative"),
     pytest.param(LOOPS, id="python-loops"),
-    pytest.param(mutate((SIZE_RETURN, "return (n + 2 * pad - span) // stride + 2")), id="sizes-one-too-large"),
-    pytest.param(mutate(("np.argmax(windows, axis=-1)", "windows.shape[-1] - 1 - np.argmax(windows[..., ::-1], axis=-1)")), id="last-maximum"),
-    pytest.param(mutate(("dout.sum(axis=(0, 2, 3))", "dout.mean(axis=(0, 2, 3))")), id="db-averaged-over-positions-too"),
+    pytest.param(mutated(REFERENCE, (SIZE_RETURN, "return (n + 2 * pad - span) // stride + 2")), id="sizes-one-too-large"),
+    pytest.param(mutated(REFERENCE, ("np.argmax(windows, axis=-1)", "windows.shape[-1] - 1 - np.argmax(windows[..., ::-1], axis=-1)")), id="last-maximum"),
+    pytest.param(mutated(REFERENCE, ("dout.sum(axis=(0, 2, 3))", "dout.mean(axis=(0, 2, 3))")), id="db-averaged-over-positions-too"),
 ])
 def test_no_hint_without_a_matching_mistake(graded, source):
     """The reference, the stubs, correct alternatives and mistakes no hint describes get no hint."""

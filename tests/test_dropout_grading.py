@@ -11,7 +11,6 @@ Each misconception hint fires on exactly its mistake, and on nothing right or un
 
 from __future__ import annotations
 
-import hashlib
 import math
 
 import numpy as np
@@ -24,7 +23,7 @@ from autograder.judge import Property
 from autograder.plan import Call, Plan
 from autograder.suites import dropout as suite
 from autograder.suites.dropout import SUITE
-from submissions import ROOT, reference_source, replaced, swap
+from submissions import Grades, ROOT, assert_fails_exactly, failed, hinted, reference_source, replaced, swap
 
 pytestmark = pytest.mark.dropout
 
@@ -49,34 +48,8 @@ BACKWARD = cases("dropout_backward")
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """grade(source, seed) -> the graded dropout assignment; cached per module."""
-    cache = {}
-
-    def grade_source(source: str, seed: int):
-        if (source, seed) not in cache:
-            folder = tmp_path_factory.getbasetemp() / f"dropout-{hashlib.sha256(source.encode()).hexdigest()[:16]}"
-            if not folder.exists():
-                folder.mkdir()
-                (folder / "dropout.py").write_text(source)
-            (cache[source, seed],) = grade(folder, ["dropout"], seed=seed).assignments
-        return cache[source, seed]
-
-    return grade_source
-
-
-def failing(assignment) -> dict:
-    return {case.name: case.message for case in assignment.cases if not case.passed}
-
-
-def assert_fails_exactly(graded, source: str, expected: set) -> dict:
-    """On each seed, ``source`` fails exactly ``expected`` and keeps every other point; the messages of seed 1."""
-    assert expected <= ALL_CASES, expected - ALL_CASES
-    for seed in SEEDS:
-        assignment = graded(source, seed)
-        assert set(failing(assignment)) == expected, f"seed {seed}"
-        lost = sum(case.max_score for case in assignment.cases if case.name in expected)
-        assert assignment.score == assignment.max_score - lost, f"seed {seed}"
-    return failing(graded(source, SEEDS[0]))
+    """graded(source, seed) -> the SubmissionResult of dropout.py with that source (its one assignment); cached per module."""
+    return Grades("dropout", tmp_path_factory.mktemp("dropout"))
 
 
 # -- 1. the reference and the stubs ---------------------------------------------------------
@@ -85,7 +58,7 @@ def assert_fails_exactly(graded, source: str, expected: set) -> dict:
 def test_reference_scores_full_marks(graded, seed):
     """solutions/dropout.py passes every case, visible and hidden, whatever the secret seed."""
     assignment = graded(REFERENCE, seed)
-    assert failing(assignment) == {}
+    assert failed(assignment) == {}
     assert assignment.score == assignment.max_score == SUITE.max_score
 
 
@@ -93,8 +66,8 @@ def test_stubs_score_zero_with_not_implemented_messages():
     """assignments/dropout.py scores 0, and every case says the function is not implemented yet."""
     (assignment,) = grade(ROOT / "assignments", ["dropout"], seed=SEEDS[0]).assignments
     assert assignment.score == 0
-    assert set(failing(assignment)) == ALL_CASES
-    for name, text in failing(assignment).items():
+    assert set(failed(assignment)) == ALL_CASES
+    for name, text in failed(assignment).items():
         assert "not implemented yet" in text or "should raise ValueError" in text, name
 
 
@@ -169,7 +142,7 @@ MUTATIONS = [
 def test_mutation_fails_exactly_the_cases_that_see_it(graded, source, expected, message):
     """A one-mistake submission fails exactly the expected cases, on two secret seeds, with a message saying what."""
     case, text = message
-    assert text in assert_fails_exactly(graded, source, expected)[case]
+    assert text in assert_fails_exactly(graded, source, expected, SEEDS)[case]
 
 
 # -- 3. correct but differently written submissions score full marks ------------------------
@@ -219,7 +192,7 @@ def dropout_backward(dout, cache):
 def test_correct_alternative_scores_full_marks(graded, source, seed):
     """A correct submission written differently from the reference passes every case."""
     assignment = graded(source, seed)
-    assert failing(assignment) == {}
+    assert failed(assignment) == {}
     assert assignment.score == SUITE.max_score
 
 
@@ -276,11 +249,6 @@ HINTED = [
     pytest.param(suite.NEW_MASK, NEW_MASK, BACKWARD, id="new-mask-in-backward"),
     pytest.param(suite.SCALED_AT_TEST_TIME, swap(REFERENCE, "return x, None", "return x * (1 - p), None"), TEST_TIME, id="scaled-at-test-time"),
 ]
-
-
-def hinted(assignment) -> dict:
-    """Case name -> hint name, for the cases that carry a hint."""
-    return {case.name: case.hint for case in assignment.cases if case.hint}
 
 
 @pytest.mark.hints

@@ -10,7 +10,6 @@ indices, and the wrong samplers far outside them.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import math
 
@@ -24,7 +23,7 @@ from autograder.judge import Compare
 from autograder.plan import Call, Plan
 from autograder.suites import ensembles as suite
 from autograder.suites.ensembles import SUITE
-from submissions import ROOT, reference_source, replaced, swap
+from submissions import Grades, ROOT, assert_fails_exactly, failed, hinted, reference_source, replaced, swap
 
 pytestmark = pytest.mark.ensembles
 
@@ -64,34 +63,8 @@ T_NOT_ONE = DISTILLATION - cases("distillation_loss, T = 1")
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """grade(source, seed) -> the graded ensembles assignment; cached per module."""
-    cache = {}
-
-    def grade_source(source: str, seed: int):
-        if (source, seed) not in cache:
-            folder = tmp_path_factory.getbasetemp() / f"ensembles-{hashlib.sha256(source.encode()).hexdigest()[:16]}"
-            if not folder.exists():
-                folder.mkdir()
-                (folder / "ensembles.py").write_text(source)
-            (cache[source, seed],) = grade(folder, ["ensembles"], seed=seed).assignments
-        return cache[source, seed]
-
-    return grade_source
-
-
-def failing(assignment) -> dict:
-    return {case.name: case.message for case in assignment.cases if not case.passed}
-
-
-def assert_fails_exactly(graded, source: str, expected: set) -> dict:
-    """On each seed, ``source`` fails exactly ``expected`` and keeps every other point; the messages of seed 1."""
-    assert expected <= ALL_CASES, expected - ALL_CASES
-    for seed in SEEDS:
-        assignment = graded(source, seed)
-        assert set(failing(assignment)) == expected, f"seed {seed}"
-        lost = sum(case.max_score for case in assignment.cases if case.name in expected)
-        assert assignment.score == assignment.max_score - lost, f"seed {seed}"
-    return failing(graded(source, SEEDS[0]))
+    """graded(source, seed) -> the SubmissionResult of ensembles.py with that source (its one assignment); cached per module."""
+    return Grades("ensembles", tmp_path_factory.mktemp("ensembles"))
 
 
 # -- 1. the reference and the stubs ---------------------------------------------------------
@@ -100,7 +73,7 @@ def assert_fails_exactly(graded, source: str, expected: set) -> dict:
 def test_reference_scores_full_marks(graded, seed):
     """solutions/ensembles.py passes every case, visible and hidden, whatever the secret seed."""
     assignment = graded(REFERENCE, seed)
-    assert failing(assignment) == {}
+    assert failed(assignment) == {}
     assert assignment.score == assignment.max_score == SUITE.max_score
 
 
@@ -108,8 +81,8 @@ def test_stubs_score_zero_with_not_implemented_messages():
     """assignments/ensembles.py scores 0, and every case says the function is not implemented yet."""
     (assignment,) = grade(ROOT / "assignments", ["ensembles"], seed=SEEDS[0]).assignments
     assert assignment.score == 0
-    assert set(failing(assignment)) == ALL_CASES
-    for name, text in failing(assignment).items():
+    assert set(failed(assignment)) == ALL_CASES
+    for name, text in failed(assignment).items():
         assert "not implemented yet" in text, name
 
 
@@ -207,7 +180,7 @@ MUTATIONS = [
 def test_mutation_fails_exactly_the_cases_that_see_it(graded, source, expected, message):
     """A one-mistake submission fails exactly the expected cases, on two secret seeds, with a message saying what."""
     case, text = message
-    assert text in assert_fails_exactly(graded, source, expected)[case]
+    assert text in assert_fails_exactly(graded, source, expected, SEEDS)[case]
 
 
 # -- 3. a correct but differently written submission scores full marks -----------------------
@@ -288,7 +261,7 @@ def distillation_loss(student_logits, teacher_logits, y, temperature=1.0, alpha=
 def test_correct_alternative_scores_full_marks(graded, seed):
     """A correct submission written differently from the reference passes every case."""
     assignment = graded(ALTERNATIVE, seed)
-    assert failing(assignment) == {}
+    assert failed(assignment) == {}
     assert assignment.score == SUITE.max_score
 
 
@@ -389,11 +362,6 @@ HINTED = [
     pytest.param(suite.KL_REVERSED, KL_REVERSED, DISTILLATION, id="KL-in-the-wrong-direction"),
     pytest.param(suite.HARD_AT_T, HARD_AT_T, T_NOT_ONE, id="hard-loss-at-temperature-T"),
 ]
-
-
-def hinted(assignment) -> dict:
-    """Case name -> hint name, for the cases that carry a hint."""
-    return {case.name: case.hint for case in assignment.cases if case.hint}
 
 
 @pytest.mark.hints

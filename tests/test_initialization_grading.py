@@ -11,7 +11,6 @@ on the mutation that makes that mistake and on nothing else.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import pytest
 from autograder import wire
 from autograder.grade import grade
 from autograder.suites.initialization import HINTS, SUITE, draw_plan, fixed
+from submissions import Grades, assert_fails_exactly, failing, mutated
 
 pytestmark = pytest.mark.initialization
 
@@ -43,44 +43,10 @@ def named(function: str, *words: str) -> set:
 XN, XU, HE = "xavier_normal", "xavier_uniform", "he_normal"
 
 
-def mutate(*replacements) -> str:
-    """The reference source with each (old, new) applied; old must occur exactly once."""
-    source = REFERENCE
-    for old, new in replacements:
-        assert source.count(old) == 1, f"the reference no longer contains this exactly once: {old!r}"
-        source = source.replace(old, new)
-    return source
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """graded(source, seed) -> SubmissionResult of initialization.py with that source; cached."""
-    cache = {}
-
-    def grade_source(source: str, seed: int):
-        if (source, seed) not in cache:
-            folder = tmp_path_factory.getbasetemp() / f"submission-{hashlib.sha256(source.encode()).hexdigest()[:16]}"
-            if not folder.exists():
-                folder.mkdir()
-                (folder / "initialization.py").write_text(source)
-            cache[source, seed] = grade(folder, ["initialization"], seed=seed)
-        return cache[source, seed]
-
-    return grade_source
-
-
-def failing(result) -> set:
-    return {case.name for case in result.cases if not case.passed}
-
-
-def assert_fails_exactly(graded, source: str, expected: set) -> None:
-    """On each seed, ``source`` fails exactly ``expected``, scoring 0 there, and keeps every other point."""
-    assert expected <= ALL_CASES, expected - ALL_CASES
-    for seed in SEEDS:
-        result = graded(source, seed)
-        assert failing(result) == expected, f"seed {seed}"
-        lost = sum(case.max_score for case in result.cases if case.name in expected)
-        assert result.score == result.max_score - lost, f"seed {seed}"
+    return Grades("initialization", tmp_path_factory.mktemp("initialization"))
 
 
 def case_result(result, name: str):
@@ -187,7 +153,7 @@ MUTATIONS = {
 def test_mutation_fails_exactly_the_cases_that_see_it(graded, mutation):
     """A one-bug submission fails exactly the expected cases, on two secret seeds, and keeps every other point."""
     replacements, expected, _ = MUTATIONS[mutation]
-    assert_fails_exactly(graded, mutate(*replacements), expected)
+    assert_fails_exactly(graded, mutated(REFERENCE, *replacements), expected, SEEDS)
 
 
 # (mutation, case, what its message says)
@@ -209,7 +175,7 @@ MESSAGES = [
 @pytest.mark.parametrize("mutation, name, text", MESSAGES, ids=[f"{m}: {n}" for m, n, _ in MESSAGES])
 def test_failure_message_says_what_is_wrong(graded, mutation, name, text):
     """The message of a failing case names the statistic, the expected law or the form that is wrong."""
-    result = graded(mutate(*MUTATIONS[mutation][0]), SEEDS[0])
+    result = graded(mutated(REFERENCE, *MUTATIONS[mutation][0]), SEEDS[0])
     assert text in case_result(result, name).message
 
 
@@ -276,7 +242,7 @@ def test_alternative_implementation_scores_full_marks(graded, seed):
 def test_hint_names_the_mistake_on_every_failing_visible_statistical_case(graded, mutation):
     """A mutation making a known mistake gets that mistake's hint on each visible statistical case it fails."""
     replacements, expected, hint = MUTATIONS[mutation]
-    result = graded(mutate(*replacements), SEEDS[0])
+    result = graded(mutated(REFERENCE, *replacements), SEEDS[0])
     visible = {case.name for case in result.cases if case.visibility == "visible" and case.name in expected & STATISTICAL}
     assert visible
     for name in visible:
@@ -290,7 +256,7 @@ def test_hint_names_the_mistake_on_every_failing_visible_statistical_case(graded
 def test_no_hint_for_a_mistake_matching_no_declared_variant(graded, mutation):
     """A variance of 1.2/fan_in (the other mode gives 1.5/fan_in to 1.71/fan_in here), a reversed shape, an ignored rng or ddof=1 fail with no hint at all."""
     for seed in SEEDS:
-        result = graded(mutate(*MUTATIONS[mutation][0]), seed)
+        result = graded(mutated(REFERENCE, *MUTATIONS[mutation][0]), seed)
         assert all(case.hint == "" and "Hint:" not in case.message for case in result.cases)
 
 

@@ -12,20 +12,19 @@ right or unrecognised.
 
 from __future__ import annotations
 
-import hashlib
 import types
 
 import numpy as np
 import pytest
 
 from autograder import probes, wire
-from autograder.grade import grade, reference
+from autograder.grade import reference
 from autograder.hints import diagnose
 from autograder.judge import Compare
 from autograder.plan import execute
 from autograder.suites import optimizers as suite
 from autograder.suites.optimizers import RULES, SUITE
-from submissions import ROOT, reference_source, replaced, swap
+from submissions import Grades, ROOT, assert_fails_exactly, failed, hinted, reference_source, replaced, swap
 
 pytestmark = pytest.mark.optimizers
 
@@ -52,34 +51,8 @@ LOG_UNIFORM_LAW = {"log_uniform, 20000 draws over 4 decades", "log_uniform, rand
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """grade(source, seed) -> the graded optimizers assignment; cached per module."""
-    cache = {}
-
-    def grade_source(source: str, seed: int):
-        if (source, seed) not in cache:
-            folder = tmp_path_factory.getbasetemp() / f"optimizers-{hashlib.sha256(source.encode()).hexdigest()[:16]}"
-            if not folder.exists():
-                folder.mkdir()
-                (folder / "optimizers.py").write_text(source)
-            (cache[source, seed],) = grade(folder, ["optimizers"], seed=seed).assignments
-        return cache[source, seed]
-
-    return grade_source
-
-
-def failing(assignment) -> dict:
-    return {case.name: case.message for case in assignment.cases if not case.passed}
-
-
-def assert_fails_exactly(graded, source: str, expected: set) -> dict:
-    """On each seed, ``source`` fails exactly ``expected`` and keeps every other point; the messages of seed 1."""
-    assert expected <= ALL_CASES, expected - ALL_CASES
-    for seed in SEEDS:
-        assignment = graded(source, seed)
-        assert set(failing(assignment)) == expected, f"seed {seed}"
-        lost = sum(case.max_score for case in assignment.cases if case.name in expected)
-        assert assignment.score == assignment.max_score - lost, f"seed {seed}"
-    return failing(graded(source, SEEDS[0]))
+    """graded(source, seed) -> the SubmissionResult of optimizers.py with that source (its one assignment); cached per module."""
+    return Grades("optimizers", tmp_path_factory.mktemp("optimizers"))
 
 
 # -- 1. the reference and the stubs ---------------------------------------------------------
@@ -88,7 +61,7 @@ def assert_fails_exactly(graded, source: str, expected: set) -> dict:
 def test_reference_scores_full_marks(graded, seed):
     """solutions/optimizers.py passes every case, visible and hidden, whatever the secret seed."""
     assignment = graded(REFERENCE, seed)
-    assert failing(assignment) == {}
+    assert failed(assignment) == {}
     assert assignment.score == assignment.max_score == SUITE.max_score
 
 
@@ -96,8 +69,8 @@ def test_stubs_score_zero_with_not_implemented_messages(graded):
     """assignments/optimizers.py scores 0, and every case says the function is not implemented yet."""
     assignment = graded(STUB, SEEDS[0])
     assert assignment.score == 0
-    assert set(failing(assignment)) == ALL_CASES
-    assert all("not implemented yet" in message for message in failing(assignment).values())
+    assert set(failed(assignment)) == ALL_CASES
+    assert all("not implemented yet" in message for message in failed(assignment).values())
 
 
 # -- 2. wrong implementations lose exactly the points of what they break --------------------
@@ -168,7 +141,7 @@ MUTATIONS = [
 @pytest.mark.parametrize("source, expected, message", MUTATIONS)
 def test_mutation_fails_exactly_the_cases_that_see_it(graded, source, expected, message):
     """A one-mistake submission loses exactly the cases that see its mistake, with a message naming what differs."""
-    messages = assert_fails_exactly(graded, source, expected)
+    messages = assert_fails_exactly(graded, source, expected, SEEDS)
     for name, text in messages.items():
         assert message in text, name
 
@@ -332,7 +305,7 @@ def update_ratio(w, update):
 def test_correct_alternative_scores_full_marks(graded, seed):
     """Config updated in place, torch's Adam arrangement, loops, np.linalg.norm, natural logs: full marks."""
     assignment = graded(ALTERNATIVE, seed)
-    assert failing(assignment) == {}
+    assert failed(assignment) == {}
     assert assignment.score == SUITE.max_score
 
 
@@ -394,11 +367,6 @@ HINTED = [
     pytest.param(suite.CLIP_SEPARATELY, CLIP_SEPARATELY, CLIP_NORM_SCALED - {"clip_by_norm adds 1e-6 to the total norm"}, id="clip-separately"),
     pytest.param(suite.NO_FLOOR, NO_FLOOR, STEP_DECAY, id="step-decay-without-floor"),
 ]
-
-
-def hinted(assignment) -> dict:
-    """Case name -> hint name, for the cases that carry a hint."""
-    return {case.name: case.hint for case in assignment.cases if case.hint}
 
 
 @pytest.mark.hints

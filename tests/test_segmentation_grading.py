@@ -9,8 +9,6 @@ full marks. The misconception hints fire on exactly their mistake and nowhere el
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
@@ -20,7 +18,7 @@ from autograder.hints import diagnose
 from autograder.judge import Compare, Mismatch, compare
 from autograder.suites import segmentation as suite
 from autograder.suites.segmentation import SUITE
-from submissions import ROOT, reference_source, replaced, stub_source
+from submissions import Grades, ROOT, assert_fails_exactly, failing, hinted, message, mutated, reference_source, replaced, stub_source
 
 pytestmark = pytest.mark.segmentation
 
@@ -54,50 +52,10 @@ NUMPY_SCALE = "nearest_upsample_forward, scale a numpy integer"
 NEAREST_SCALES = {raises("nearest_upsample_forward", why) for why in ("not an integer", "the scale must be positive", "a bool is not a scale")}
 
 
-def mutate(*replacements) -> str:
-    """The reference source with each (old, new) applied; old must occur exactly once."""
-    source = REFERENCE
-    for old, new in replacements:
-        assert source.count(old) == 1, f"the reference no longer contains this exactly once: {old!r}"
-        source = source.replace(old, new)
-    return source
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """graded(source, seed) -> the SubmissionResult of segmentation.py with that source; cached per module."""
-    cache = {}
-
-    def grade_source(source: str, seed: int):
-        key = (source, seed)
-        if key not in cache:
-            folder = tmp_path_factory.getbasetemp() / f"segmentation-{hashlib.sha256(source.encode()).hexdigest()[:16]}"
-            if not folder.exists():
-                folder.mkdir()
-                (folder / "segmentation.py").write_text(source)
-            cache[key] = grade(folder, ["segmentation"], seed=seed)
-        return cache[key]
-
-    return grade_source
-
-
-def failing(result) -> set:
-    return {case.name for case in result.cases if not case.passed}
-
-
-def message(result, name: str) -> str:
-    (text,) = [case.message for case in result.cases if case.name == name]
-    return text
-
-
-def assert_fails_exactly(graded, source: str, expected: set) -> None:
-    """On each seed in SEEDS, ``source`` fails exactly ``expected``, scoring 0 there, and keeps every other point."""
-    assert expected <= ALL_CASES, expected - ALL_CASES
-    for seed in SEEDS:
-        result = graded(source, seed)
-        assert failing(result) == expected, f"seed {seed}"
-        lost = sum(case.max_score for case in result.cases if case.name in expected)
-        assert result.score == pytest.approx(result.max_score - lost), f"seed {seed}"
+    return Grades("segmentation", tmp_path_factory.mktemp("segmentation"))
 
 
 # -- 1. the reference and the stubs ---------------------------------------------------------
@@ -179,20 +137,20 @@ MUTATIONS = [
 @pytest.mark.parametrize("replacements, expected", MUTATIONS)
 def test_mutation_fails_exactly_the_cases_that_see_it(graded, replacements, expected):
     """A one-bug submission (replacements, or a source with one function rewritten) fails exactly the expected cases, on two secret seeds, and keeps every other point."""
-    source = replacements if isinstance(replacements, str) else mutate(*replacements)
-    assert_fails_exactly(graded, source, expected)
+    source = replacements if isinstance(replacements, str) else mutated(REFERENCE, *replacements)
+    assert_fails_exactly(graded, source, expected, SEEDS)
 
 
 def test_an_averaged_nearest_backward_is_told_where_it_is_wrong(graded):
     """The message names dx, the relative error and an index; the hint names the mistake."""
-    text = message(graded(mutate(NEAREST_SUM), SEEDS[0]), "nearest_upsample_backward, scale 2")
+    text = message(graded(mutated(REFERENCE, NEAREST_SUM), SEEDS[0]), "nearest_upsample_backward, scale 2")
     assert text.startswith("dx is wrong in 72 of 72 entries: largest relative error 0.6 (tolerance 1e-06)")
     assert text.endswith("so its gradient is the sum of those positions' gradients.")
 
 
 def test_a_missing_shape_check_says_it_should_raise(graded):
     """pixel_accuracy that broadcasts returned a number: the message says it should raise ValueError."""
-    text = message(graded(mutate(BROADCASTING), SEEDS[0]), ACCURACY_SHAPES)
+    text = message(graded(mutated(REFERENCE, BROADCASTING), SEEDS[0]), ACCURACY_SHAPES)
     assert text.startswith("pixel_accuracy returned the float ")
     assert "; it should raise ValueError.\nHint: Your pixel_accuracy compared maps of different shapes by broadcasting" in text
 
@@ -415,20 +373,15 @@ def test_every_iou_case_with_an_absent_class_has_a_nan():
 
 # -- 5. misconception hints ------------------------------------------------------------------
 
-def hinted(result) -> dict:
-    """Case name -> hint name, for the cases that carry a hint."""
-    return {case.name: case.hint for case in result.cases if case.hint}
-
-
 HINTED_MISTAKES = [
-    (suite.NEAREST_MEAN, mutate(NEAREST_SUM), NEAREST_BACKWARD),
-    (suite.BED_CENTRE, mutate(CORNER_FORWARD, CORNER_BACKWARD), BED_OF_NAILS),
-    (suite.PER_WINDOW, mutate(PER_WINDOW), INDICES),
-    (suite.LAST_MAXIMUM, mutate(LAST_MAXIMUM), INDICES),
-    (suite.PAD_ADDED, mutate(PAD_ADDED), PADDED_FORWARD),
-    (suite.DW_TRANSPOSED, mutate(DW_TRANSPOSED), DW),
-    (suite.IOU_NAN_ZERO, mutate(NAN_AS_ZERO), MEAN_IOU_ABSENT),
-    (suite.BROADCAST, mutate(BROADCASTING), {ACCURACY_SHAPES}),
+    (suite.NEAREST_MEAN, mutated(REFERENCE, NEAREST_SUM), NEAREST_BACKWARD),
+    (suite.BED_CENTRE, mutated(REFERENCE, CORNER_FORWARD, CORNER_BACKWARD), BED_OF_NAILS),
+    (suite.PER_WINDOW, mutated(REFERENCE, PER_WINDOW), INDICES),
+    (suite.LAST_MAXIMUM, mutated(REFERENCE, LAST_MAXIMUM), INDICES),
+    (suite.PAD_ADDED, mutated(REFERENCE, PAD_ADDED), PADDED_FORWARD),
+    (suite.DW_TRANSPOSED, mutated(REFERENCE, DW_TRANSPOSED), DW),
+    (suite.IOU_NAN_ZERO, mutated(REFERENCE, NAN_AS_ZERO), MEAN_IOU_ABSENT),
+    (suite.BROADCAST, mutated(REFERENCE, BROADCASTING), {ACCURACY_SHAPES}),
 ]
 
 
@@ -457,9 +410,9 @@ def test_every_declared_misconception_is_exercised():
     pytest.param(REFERENCE, id="reference"),
     pytest.param(stub_source("segmentation"), id="stubs"),
     pytest.param(LOOPS, id="alternative"),
-    pytest.param(mutate(("return blocks.sum(axis=(3, 5))", "return blocks[:, :, :, 0, :, 0]")), id="nearest-backward-top-left-only"),
-    pytest.param(mutate(OUTPUT_SIZE_IGNORED), id="unpool-ignores-output_size"),
-    pytest.param(mutate(("dx += np.einsum", "dx -= np.einsum")), id="dx-sign-flipped"),
+    pytest.param(mutated(REFERENCE, ("return blocks.sum(axis=(3, 5))", "return blocks[:, :, :, 0, :, 0]")), id="nearest-backward-top-left-only"),
+    pytest.param(mutated(REFERENCE, OUTPUT_SIZE_IGNORED), id="unpool-ignores-output_size"),
+    pytest.param(mutated(REFERENCE, ("dx += np.einsum", "dx -= np.einsum")), id="dx-sign-flipped"),
 ])
 def test_no_hint_without_a_matching_mistake(graded, source):
     """The reference, the stubs, a correct alternative and mistakes no hint describes get no hint."""

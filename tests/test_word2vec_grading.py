@@ -16,7 +16,7 @@ from autograder.grade import reference
 from autograder.hints import diagnose
 from autograder.judge import Compare
 from autograder.suites import word2vec as suite
-from submissions import failed, graded, reference_source, replaced, stub_source, swap
+from submissions import Grades, assert_fails_exactly, failed, hinted, reference_source, replaced, stub_source, swap
 
 pytestmark = pytest.mark.word2vec
 
@@ -27,25 +27,14 @@ ALL_CASES = {case.name for case in suite.SUITE.cases}
 
 @pytest.fixture(scope="module")
 def grades(tmp_path_factory):
-    """(source, seed) -> the graded word2vec assignment, cached for the module."""
-    cache = {}
-
-    def grade_source(source, seed=SEEDS[0]):
-        if (source, seed) not in cache:
-            cache[source, seed] = graded(tmp_path_factory.mktemp("word2vec"), source, assignment="word2vec", seed=seed)[1]
-        return cache[source, seed]
-    return grade_source
+    """(source, seed) -> the graded word2vec.py, cached for the module."""
+    return Grades("word2vec", tmp_path_factory.mktemp("word2vec"))
 
 
 def cases(prefix: str, *outputs: str) -> set:
     """The names of the cases that start with ``prefix`` (and, when given, judge one of ``outputs``)."""
     names = {name for name in ALL_CASES if name.startswith(prefix)}
     return {name for name in names if not outputs or name.rsplit(": ", 1)[-1] in outputs}
-
-
-def hinted(assignment) -> dict:
-    """Case name -> hint name, for the failed cases that carry a hint."""
-    return {case.name: case.hint for case in assignment.cases if case.hint}
 
 
 NEG = "neg_sampling_loss_and_gradient"
@@ -134,12 +123,7 @@ MUTATIONS = [
 @pytest.mark.parametrize("source, expected", MUTATIONS)
 def test_mutation_fails_exactly_the_cases_that_see_it(grades, source, expected):
     """A one-mistake submission fails exactly the expected cases, on two secret seeds, and keeps every other point."""
-    assert expected <= ALL_CASES, expected - ALL_CASES
-    for seed in SEEDS:
-        assignment = grades(source, seed)
-        assert set(failed(assignment)) == expected, f"seed {seed}"
-        lost = sum(case.points for case in suite.SUITE.cases if case.name in expected)
-        assert assignment.score == suite.SUITE.max_score - lost, f"seed {seed}"
+    assert_fails_exactly(grades, source, expected, SEEDS)
 
 
 def test_transposed_outer_product_message_names_both_shapes(grades):
