@@ -12,8 +12,6 @@ marks. The misconception hints fire on exactly their mistake and nowhere else.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pytest
 
@@ -24,7 +22,7 @@ from autograder.judge import Compare, Mismatch, compare
 from autograder.sandbox import Limits
 from autograder.suites import detection as suite
 from autograder.suites.detection import SUITE
-from submissions import ROOT, reference_source, replaced, stub_source
+from submissions import ROOT, Grades, assert_fails_exactly, failing, hinted, message, mutated, reference_source, replaced, stub_source
 
 pytestmark = pytest.mark.detection
 
@@ -39,45 +37,10 @@ def cases(*prefixes: str, but=()) -> set:
     return {name for name in ALL_CASES if name.startswith(prefixes)} - set(but)
 
 
-def mutate(*replacements) -> str:
-    """The reference source with each (old, new) applied; old must occur exactly once."""
-    source = REFERENCE
-    for old, new in replacements:
-        assert source.count(old) == 1, f"the reference no longer contains this exactly once: {old!r}"
-        source = source.replace(old, new)
-    return source
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """graded(source, seed) -> the SubmissionResult of detection.py with that source; cached per module."""
-    cache = {}
-
-    def grade_source(source: str, seed: int):
-        key = (source, seed)
-        if key not in cache:
-            folder = tmp_path_factory.getbasetemp() / f"detection-{hashlib.sha256(source.encode()).hexdigest()[:16]}"
-            if not folder.exists():
-                folder.mkdir()
-                (folder / "detection.py").write_text(source)
-            cache[key] = grade(folder, ["detection"], seed=seed)
-        return cache[key]
-
-    return grade_source
-
-
-def failing(result) -> set:
-    return {case.name for case in result.cases if not case.passed}
-
-
-def message(result, name: str) -> str:
-    (text,) = [case.message for case in result.cases if case.name == name]
-    return text
-
-
-def hinted(result) -> dict:
-    """Case name -> hint name, for the cases that carry a hint."""
-    return {case.name: case.hint for case in result.cases if case.hint}
+    return Grades("detection", tmp_path_factory.mktemp("detection"))
 
 
 # -- 1. the reference and the stubs ---------------------------------------------------------
@@ -114,22 +77,22 @@ CHECKED = 'if not 0 < iou_threshold <= 1:\n        raise ValueError(f"iou_thresh
 # cases that see every geometry, matching and AP mistake through the student's own functions
 RANDOM_MAP = cases("mean_average_precision, random")
 MAP = cases("mean_average_precision,", but={"mean_average_precision raises ValueError: lists of different lengths"})
-PIXEL_AREAS = mutate((AREA, "return (boxes[:, 2] - boxes[:, 0] + 1) * (boxes[:, 3] - boxes[:, 1] + 1)"),
+PIXEL_AREAS = mutated(REFERENCE, (AREA, "return (boxes[:, 2] - boxes[:, 0] + 1) * (boxes[:, 3] - boxes[:, 1] + 1)"),
                      (SIDES, "sides = np.clip(bottom_right - top_left + 1, 0.0, None)"))
-DOUBLE_UNION = mutate((UNION, "union = box_area(boxes1)[:, None] + box_area(boxes2)[None, :]"))
-SUPPRESS_AT = mutate((SUPPRESS, "suppressed |= iou[i] >= iou_threshold"))
-UNSORTED = mutate(("for i in _by_score(scores):", "for i in range(len(boxes)):"))
-TWICE = mutate((FREE, "free = iou[d]"))
-VOC = mutate(("g = int(np.argmax(free))", "g = int(np.argmax(iou[d]))"))
-RAW = mutate((AREA_UNDER, "return float(np.sum(np.diff(recall, prepend=0.0) * precision))"))
-ELEVEN = mutate((AREA_UNDER, "return float(np.mean([envelope[recall >= level].max(initial=0.0) for level in np.linspace(0, 1, 11)]))"))
-ABSENT_ZERO = mutate(("ap = np.full(num_classes, np.nan)", "ap = np.zeros(num_classes)"))
-PRODUCT_CLIPPED = mutate((SIDES + "  # negative: no overlap along that axis\n    inter = sides[..., 0] * sides[..., 1]",
+DOUBLE_UNION = mutated(REFERENCE, (UNION, "union = box_area(boxes1)[:, None] + box_area(boxes2)[None, :]"))
+SUPPRESS_AT = mutated(REFERENCE, (SUPPRESS, "suppressed |= iou[i] >= iou_threshold"))
+UNSORTED = mutated(REFERENCE, ("for i in _by_score(scores):", "for i in range(len(boxes)):"))
+TWICE = mutated(REFERENCE, (FREE, "free = iou[d]"))
+VOC = mutated(REFERENCE, ("g = int(np.argmax(free))", "g = int(np.argmax(iou[d]))"))
+RAW = mutated(REFERENCE, (AREA_UNDER, "return float(np.sum(np.diff(recall, prepend=0.0) * precision))"))
+ELEVEN = mutated(REFERENCE, (AREA_UNDER, "return float(np.mean([envelope[recall >= level].max(initial=0.0) for level in np.linspace(0, 1, 11)]))"))
+ABSENT_ZERO = mutated(REFERENCE, ("ap = np.full(num_classes, np.nan)", "ap = np.zeros(num_classes)"))
+PRODUCT_CLIPPED = mutated(REFERENCE, (SIDES + "  # negative: no overlap along that axis\n    inter = sides[..., 0] * sides[..., 1]",
                           "sides = bottom_right - top_left\n    inter = np.clip(sides[..., 0] * sides[..., 1], 0.0, None)"))
-REVERSED = mutate((BY_SCORE, 'return np.argsort(scores, kind="stable")[::-1]'))
-EMPTY_NAN = mutate(("np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)", "inter / union"))
-STRICT = mutate(("if free[g] >= iou_threshold:", "if free[g] > iou_threshold:"))
-OVER_HITS = mutate(("recall = true_positives / num_gt", "recall = true_positives / max(int(is_tp.sum()), 1)"))
+REVERSED = mutated(REFERENCE, (BY_SCORE, 'return np.argsort(scores, kind="stable")[::-1]'))
+EMPTY_NAN = mutated(REFERENCE, ("np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)", "inter / union"))
+STRICT = mutated(REFERENCE, ("if free[g] >= iou_threshold:", "if free[g] > iou_threshold:"))
+OVER_HITS = mutated(REFERENCE, ("recall = true_positives / num_gt", "recall = true_positives / max(int(is_tp.sum()), 1)"))
 
 AT_THRESHOLD = {"nms, IoU exactly at the threshold", "nms, random scenes at the threshold, with ties"}
 TIES = {"nms, tied scores", "nms, random scenes at the threshold, with ties", "match_detections, duplicates, ties and IoU exactly 0.5",
@@ -171,7 +134,7 @@ MUTATIONS = [
                  ("match_detections, duplicates, ties and IoU exactly 0.5", "expected True, got False"), id="match-needs-more-than-the-threshold"),
     pytest.param(OVER_HITS, AP_VALUES | MAP, ("average_precision, sequences worked out by hand", "is 0.755556, expected 0.566667"),
                  id="recall-over-the-hits"),
-    pytest.param(mutate((CHECKED + "\n    det_boxes", "det_boxes")),
+    pytest.param(mutated(REFERENCE, (CHECKED + "\n    det_boxes", "det_boxes")),
                  {"match_detections raises ValueError: iou_threshold = 0", "match_detections raises ValueError: iou_threshold = 1.5"},
                  ("match_detections raises ValueError: iou_threshold = 0", "match_detections returned"), id="threshold-not-checked"),
 ]
@@ -180,14 +143,9 @@ MUTATIONS = [
 @pytest.mark.parametrize("source, expected, where", MUTATIONS)
 def test_mutation_fails_exactly_the_cases_that_see_it(graded, source, expected, where):
     """A one-bug submission fails exactly the expected cases, on two secret seeds, keeps every other point, and is told why."""
-    assert expected <= ALL_CASES, expected - ALL_CASES
-    for seed in SEEDS:
-        result = graded(source, seed)
-        assert failing(result) == expected, f"seed {seed}"
-        lost = sum(case.max_score for case in result.cases if case.name in expected)
-        assert result.score == pytest.approx(result.max_score - lost), f"seed {seed}"
+    messages = assert_fails_exactly(graded, source, expected, SEEDS)
     name, text = where
-    assert text in message(graded(source, SEEDS[0]), name)
+    assert text in messages[name]
 
 
 LOOPS = '''
@@ -420,7 +378,7 @@ def box_iou(boxes1, boxes2):
     pytest.param(stub_source("detection"), id="stubs"),
     pytest.param(LOOPS, id="alternative"),
     pytest.param(INTERSECTION_OVER_MINIMUM, id="intersection-over-the-smaller-box"),
-    pytest.param(mutate(("envelope = np.maximum.accumulate(precision[::-1])[::-1]", "envelope = np.minimum.accumulate(precision)")),
+    pytest.param(mutated(REFERENCE, ("envelope = np.maximum.accumulate(precision[::-1])[::-1]", "envelope = np.minimum.accumulate(precision)")),
                  id="envelope-from-the-left"),
 ])
 def test_no_hint_without_a_matching_mistake(graded, source):
