@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from submissions import ROOT, reference_source, stub_source
+from submissions import ROOT, mutated, reference_source, stub_source
 from test_activations_grading import (ELU_DERIVATIVE_AS_FORWARD, ELU_KINK, ELU_OVERFLOW, LEAKY_KINK, LEAKY_SLOPE_IGNORED,
                                       MAXOUT_EVERY_PIECE, MAXOUT_LAST_TIE, MAXOUT_TIES_SPLIT, MAXOUT_TIES_TO_ALL,
                                       LEAKY_WRITES_INTO_DOUT, MAXOUT_WITHOUT_BIAS, NAIVE_TANH, RELU_KINK,
-                                      RELU_WRITES_INTO_DOUT, SIGMOID_OF_X, TANH_OF_X, UNSTABLE_SIGMOID, mutate)
+                                      RELU_WRITES_INTO_DOUT, SIGMOID_OF_X, TANH_OF_X, UNSTABLE_SIGMOID)
 
 pytestmark = [pytest.mark.activations, pytest.mark.handout]
 
@@ -101,7 +101,7 @@ def test_each_mutation_fails_exactly_the_checks_of_its_tasks(handout, tmp_path):
     paths = {}
     for name, (replacements, _) in MUTATIONS.items():
         paths[name] = tmp_path / f"mutation{len(paths)}.py"
-        paths[name].write_text(mutate(replacements))
+        paths[name].write_text(mutated(reference_source("activations"), *replacements))
     run = subprocess.run([sys.executable, "-c", DRIVER, json.dumps({k: str(v) for k, v in paths.items()}), json.dumps(CHECKS)],
                          cwd=handout / "checks", capture_output=True, text=True, timeout=120, check=True)
     failed = json.loads(run.stdout.splitlines()[-1])

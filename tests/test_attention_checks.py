@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from submissions import ROOT, reference_source, stub_source
+from submissions import ROOT, mutated, reference_source, stub_source
 from test_attention_grading import (BACKWARD_UNSCALED, DV_NOT_TRANSPOSED, HEADS_INTERLEAVED, MASK_AFTER_SOFTMAX,
-                                    NAN_ROWS, SCALED_BY_D, SOFTMAX_LAST_AXIS, UNSTABLE_SOFTMAX, mutate)
+                                    NAN_ROWS, SCALED_BY_D, SOFTMAX_LAST_AXIS, UNSTABLE_SOFTMAX)
 
 pytestmark = [pytest.mark.attention, pytest.mark.handout]
 
@@ -92,7 +92,7 @@ def test_each_mutation_fails_exactly_the_checks_of_its_tasks(handout, tmp_path):
     paths = {}
     for name, (replacements, _) in MUTATIONS.items():
         paths[name] = tmp_path / f"mutation{len(paths)}.py"
-        paths[name].write_text(mutate(replacements))
+        paths[name].write_text(mutated(reference_source("attention"), *replacements))
     run = subprocess.run([sys.executable, "-c", DRIVER, json.dumps({k: str(v) for k, v in paths.items()}), json.dumps(CHECKS)],
                          cwd=handout / "checks", capture_output=True, text=True, timeout=120, check=True)
     failed = json.loads(run.stdout.splitlines()[-1])

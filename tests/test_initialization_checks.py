@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from submissions import ROOT, reference_source, stub_source
-from test_initialization_grading import ALTERNATIVE, MUTATIONS, mutate
+from submissions import ROOT, mutated, reference_source, stub_source
+from test_initialization_grading import ALTERNATIVE, MUTATIONS
 
 pytestmark = [pytest.mark.initialization, pytest.mark.handout]
 
@@ -119,5 +119,5 @@ MUTATED = {
 def test_public_checks_catch_each_mutation_in_its_tasks_only(tmp_path, expected):
     """Every mutation of the grading tests fails exactly the checks of the tasks it breaks; the alternative passes all."""
     assert set(MUTATED) == set(MUTATIONS) - {"xavier-variance-1.2/fan_in-no-known-mistake"}
-    sources = {name: mutate(*MUTATIONS[name][0]) for name in MUTATED} | {"alternative": ALTERNATIVE}
+    sources = {name: mutated(reference_source("initialization"), *MUTATIONS[name][0]) for name in MUTATED} | {"alternative": ALTERNATIVE}
     assert failed_in_process(tmp_path, sources, expected) == MUTATED | {"alternative": set()}
