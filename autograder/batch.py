@@ -84,17 +84,14 @@ def grade_class(submissions: list[Submission], out: Path, jobs: int = 1, force: 
             graded[submission.student] = Graded(submission, stored, reused=True)
         else:
             todo.append((submission, seed, fingerprint))
-    done = len(graded)
     if progress:
-        progress(done, len(submissions))
+        progress(len(graded), len(submissions))
 
     def finish(submission, fingerprint, result):
-        nonlocal done
         _store(out, submission.student, fingerprint, result)
         graded[submission.student] = Graded(submission, result)
-        done += 1
         if progress:
-            progress(done, len(submissions))
+            progress(len(graded), len(submissions))
 
     if jobs <= 1 or len(todo) <= 1:
         for submission, seed, fingerprint in todo:

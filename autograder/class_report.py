@@ -2,7 +2,8 @@
 
 The staff summary (``summary.md`` with ``scores.png``) shows the score distribution per
 assignment, the cases most students fail with their most common message, and how many
-students each recognised misconception caught: which idea the class missed.
+students each recognised misconception caught: which idea the class missed; and, if any,
+the grader's own problems (staff diagnostics), which no student's feedback shows.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import statistics
 from collections import Counter
 from pathlib import Path
 
@@ -47,13 +49,12 @@ def summary(graded: list[Graded], assignments: list[str]) -> str:
     lines = [f"# Class summary: {len(graded)} students", "", "![score distribution](scores.png)", "",
              "| assignment | max | mean | median | min | max scored | full marks |", "|---|---|---|---|---|---|---|"]
     for name in assignments:
-        scores = sorted(_scores(graded, name))
+        scores = _scores(graded, name)
         if not scores:
             continue
         top = _maximum(graded, name)
-        median = scores[len(scores) // 2] if len(scores) % 2 else (scores[len(scores) // 2 - 1] + scores[len(scores) // 2]) / 2
-        lines.append(f"| {name} | {_number(top)} | {sum(scores) / len(scores):.1f} | {_number(median)} | {_number(scores[0])} | "
-                     f"{_number(scores[-1])} | {sum(score == top for score in scores)} |")
+        lines.append(f"| {name} | {_number(top)} | {sum(scores) / len(scores):.1f} | {_number(statistics.median(scores))} | "
+                     f"{_number(min(scores))} | {_number(max(scores))} | {scores.count(top)} |")
     failing, messages = Counter(), {}
     for entry in graded:
         for case in entry.result.cases:
@@ -72,6 +73,10 @@ def summary(graded: list[Graded], assignments: list[str]) -> str:
             hints[assignment, hint] += 1
     lines += ["", "## Misconceptions recognised", "", "| assignment | misconception | students |", "|---|---|---|"]
     lines += [f"| {assignment} | {hint} | {count} |" for (assignment, hint), count in hints.most_common()] or ["| - | none recognised | 0 |"]
+    problems = Counter(first for entry in graded for first in {line.partition("\n")[0] for line in entry.result.staff})
+    if problems:  # the grader's own failures (a reference that raised): the details are in results/<student>.json
+        lines += ["", "## Grader problems", "", "| problem (details: \"staff\" in results/<student>.json) | students |", "|---|---|"]
+        lines += [f"| {_cell(problem)} | {count} |" for problem, count in problems.most_common()]
     return "\n".join(lines) + "\n"
 
 

@@ -107,13 +107,8 @@ def main(argv=None) -> int:
     except (FileNotFoundError, ValueError) as error:  # grade() raises these for usage errors only
         print(f"dlgrade: error: {error}", file=sys.stderr)
         return 2
-    if arguments.json:
-        try:
-            arguments.json.parent.mkdir(parents=True, exist_ok=True)
-            arguments.json.write_text(report.gradescope_json(result))
-        except OSError as error:
-            print(f"dlgrade: error: cannot write {arguments.json}: {error.strerror or error}", file=sys.stderr)
-            return 2
+    if arguments.json and not _write(arguments.json, report.gradescope_json(result)):
+        return 2
     try:
         print(report.table(result), flush=True)
     except BrokenPipeError:  # `dlgrade grade ... | head`: the reader left, grading is done
@@ -121,6 +116,17 @@ def main(argv=None) -> int:
     for line in result.staff:
         print(f"dlgrade: staff: {line}", file=sys.stderr)
     return 0
+
+
+def _write(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` (parents created); ``False``, with the reason on stderr, when it cannot."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    except OSError as error:
+        print(f"dlgrade: error: cannot write {path}: {error.strerror or error}", file=sys.stderr)
+        return False
+    return True
 
 
 def gradescope_command(arguments) -> int:
@@ -139,8 +145,8 @@ def gradescope_command(arguments) -> int:
             print(f"dlgrade: error: {error}", file=sys.stderr)
             return 2
         print(output, end="")
-        if arguments.json:
-            arguments.json.write_text(json.dumps(results, indent=2))
+        if arguments.json and not _write(arguments.json, json.dumps(results, indent=2)):
+            return 2
         print(f"results.json: score {results['score']:g}" + (f", written to {arguments.json}" if arguments.json else ""))
         return 0
     try:
@@ -209,6 +215,9 @@ def grade_whole_class(arguments) -> int:
     reused = sum(entry.reused for entry in graded)
     print(f"Graded {len(graded) - reused} submissions ({reused} unchanged since the last run, not graded again). "
           f"Grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; summary: {out / 'summary.md'}")
+    failing = sum(bool(entry.result.staff) for entry in graded)
+    if failing:
+        print(f"dlgrade: staff: the grader itself failed on {failing} submissions; see 'Grader problems' in {out / 'summary.md'}", file=sys.stderr)
     return 0
 
 

@@ -67,8 +67,9 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
 
     ``assignments`` names the assignments to grade; a missing file then scores 0. By default
     every suite in ``suites`` whose file the submission holds is graded (all of them, each
-    scoring 0, when it holds none), and the others are listed in ``skipped``; ``seed`` draws the hidden inputs (default: :func:`new_seed`); the references come from
-    the ``solutions`` folder. Never raises for anything in the submission: a missing file,
+    scoring 0, when it holds none), and the others are listed in ``skipped``. ``seed`` draws
+    the hidden inputs (default: :func:`new_seed`); the references come from the
+    ``solutions`` folder. Never raises for anything in the submission: a missing file,
     an unreadable zip or broken code costs points, with a message.
     ``FileNotFoundError`` when ``path`` does not exist, ``KeyError`` for an unknown assignment.
     """

@@ -67,8 +67,9 @@ def build(out: Path, config: Path | None = None, assignments=None, suites=None, 
 
     ``config`` is the instructor's TOML file (``None``: ``gradescope.toml`` at the project
     root if it exists, else every default); ``assignments`` overrides its list of graded
-    assignments. numpy is pinned to the handout's version unless the config says otherwise. Raises :class:`~autograder.gradescope_config.ConfigError` for a bad config
-    and ``FileNotFoundError`` when a graded assignment has no reference solution.
+    assignments. numpy is pinned to the handout's version unless the config says otherwise.
+    Raises :class:`~autograder.gradescope_config.ConfigError` for a bad config and
+    ``FileNotFoundError`` when a graded assignment has no reference solution.
     """
     import numpy
 
@@ -226,9 +227,10 @@ def snapshot(submission: Path):
     try:
         with zipfile.ZipFile(packed, "w", zipfile.ZIP_STORED) as bundle:
             for path in _regular_files(Path(submission)):
-                budget -= path.lstat().st_size
-                if budget < 0:  # never read a huge file into memory; what fits is graded
-                    break
+                size = path.lstat().st_size
+                if size > budget:  # never read a huge file into memory; what fits is graded
+                    continue
+                budget -= size
                 name = path.relative_to(submission).as_posix()
                 data = path.read_bytes()
                 digest.update(f"{name}\0{len(data)}\0".encode())

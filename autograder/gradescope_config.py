@@ -13,15 +13,17 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .report import GRADESCOPE_VISIBILITY
 from .sandbox import Limits
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")  # Gradescope's
-DEFAULT_VISIBILITY = {"visible": "visible", "hidden": "after_due_date"}
+DEFAULT_VISIBILITY = GRADESCOPE_VISIBILITY  # per kind of case, as `dlgrade grade --json` writes it
 # the config's names for Limits fields, with the factor from the config's unit to Limits'
 LIMIT_KEYS = {"call_seconds": ("call_seconds", 1), "import_seconds": ("import_seconds", 1),
               "submission_seconds": ("submission_seconds", 1), "memory_mb": ("memory_bytes", 1 << 20),
@@ -99,9 +101,10 @@ def _check(data: dict, suites: dict, numpy_version: str, assignments, name: str)
     _known(data, ("autograder", "limits", "visibility", "assignment"), name, "the top level")
     general = _table(data, "autograder", name)
     _known(general, ("assignments", "worker_user", "stdout_visibility", "numpy"), name, "[autograder]")
-    chosen = list(assignments or general.get("assignments", list(suites)))
-    if not chosen or not isinstance(chosen, list) or not all(isinstance(a, str) for a in chosen):
+    chosen = assignments or general.get("assignments", list(suites))
+    if not chosen or not isinstance(chosen, (list, tuple)) or not all(isinstance(a, str) for a in chosen):
         raise ConfigError(f"{name}: [autograder] assignments must be a non-empty list of assignment names")
+    chosen = list(chosen)
     for assignment in chosen:
         _member(assignment, suites, name, "assignment", "[autograder] assignments")
     user = general.get("worker_user", DEFAULT_USER)
@@ -157,7 +160,7 @@ def _member(value: str, known: dict, name: str, what: str, where: str) -> None:
 
 
 def _number(value, name: str, where: str, positive: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (positive and value == 0) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 or (positive and value == 0):
         raise ConfigError(f"{name}: {where} must be a {'positive' if positive else 'non-negative'} number, not {value!r}")
     return value
 

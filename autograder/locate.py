@@ -21,6 +21,7 @@ from pathlib import Path
 from .notebook_code import NotebookError, module_source
 
 IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"}
+NAMED_SUFFIXES = (".py", ".txt", ".ipynb", "")  # files locate takes or suggests renaming (lower case)
 MAX_UNZIPPED_BYTES = 200 << 20
 MAX_ZIP_DEPTH = 3
 _COPY_SUFFIX = re.compile(r"(\s*\(\d+\)|[\s_-]*(copy|final|v\d+|\d+))+$", re.IGNORECASE)
@@ -46,7 +47,8 @@ class Found:
 @contextlib.contextmanager
 def opened(path: Path):
     """Yield a folder holding the submission: ``path`` itself, or a temporary folder that
-    :func:`locate` may write into: a zip unpacked, or a copy of a folder that holds a notebook.
+    :func:`locate` may write into: a zip unpacked, or a copy of the files :func:`locate` may
+    use from a folder that holds a notebook.
 
     A single ``.py`` file is treated as a folder holding just that file.
     Raises :class:`SubmissionError` when ``path`` is missing, an unreadable zip, or a folder
@@ -81,8 +83,10 @@ def _notebooks(folder: Path):
 
 
 def _copy(source: Path, folder: Path) -> None:
-    """Copy the folder ``source`` into ``folder`` (skipping ignored parts), within MAX_UNZIPPED_BYTES."""
-    files = [p for p in sorted(source.rglob("*")) if p.is_file() and not _ignored(p.relative_to(source))]
+    """Copy into ``folder`` the files of the folder ``source`` that :func:`locate` may use (not
+    data, nor ignored parts), within MAX_UNZIPPED_BYTES."""
+    files = [p for p in sorted(source.rglob("*"))
+             if p.suffix.lower() in NAMED_SUFFIXES and p.is_file() and not _ignored(p.relative_to(source))]
     if sum(p.stat().st_size for p in files) > MAX_UNZIPPED_BYTES:
         raise SubmissionError(f"{source.name} holds more than {MAX_UNZIPPED_BYTES / 2**20:g} MB")
     for path in files:
@@ -118,6 +122,8 @@ def _unzip(archive: Path, folder: Path, depth: int, budget: list) -> None:
         for inner in sorted(folder.rglob("*.zip")):
             if zipfile.is_zipfile(inner):
                 destination = inner.with_name(inner.stem + "_unzipped")
+                if destination.exists() and not destination.is_dir():
+                    raise SubmissionError(f"{inner.name} cannot be unpacked beside the file {destination.name}: rename that file")
                 destination.mkdir(exist_ok=True)
                 _unzip(inner, destination, depth + 1, budget)
                 inner.unlink()
@@ -181,6 +187,6 @@ def _near_miss(name: str, candidates: list[Path]) -> Path | None:
             stem = stem.removesuffix(suffix)
         return _COPY_SUFFIX.sub("", stem).strip()
 
-    scored = [(difflib.SequenceMatcher(None, name, normal(path)).ratio(), path) for path in candidates if path.suffix.lower() in (".py", ".txt", ".ipynb", "")]
+    scored = [(difflib.SequenceMatcher(None, name, normal(path)).ratio(), path) for path in candidates if path.suffix.lower() in NAMED_SUFFIXES]
     best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
     return best[1] if best[0] >= 0.8 else None

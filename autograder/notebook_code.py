@@ -46,17 +46,18 @@ def code_cells(path: Path) -> list[tuple[int, str]]:
         cells = notebook["cells"]
         if not isinstance(cells, list):
             raise TypeError("cells is not a list")
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):  # not JSON, not a notebook's JSON, not text
+        code = []
+        for position, cell in enumerate(cells, start=1):
+            if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+                continue
+            tags = cell.get("metadata", {}).get("tags", []) if isinstance(cell.get("metadata"), dict) else []
+            if isinstance(tags, list) and any(isinstance(tag, str) and tag in SKIPPED_TAGS for tag in tags):
+                continue
+            source = cell.get("source", "")
+            code.append((position, "".join(source) if isinstance(source, list) else str(source)))  # TypeError: not all text
+    # not JSON, JSON nested too deep to read, not a notebook's JSON, not text
+    except (ValueError, RecursionError, KeyError, TypeError, UnicodeDecodeError):
         raise NotebookError(f"{Path(path).name} is not a readable Jupyter notebook") from None
-    code = []
-    for position, cell in enumerate(cells, start=1):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        tags = cell.get("metadata", {}).get("tags", []) if isinstance(cell.get("metadata"), dict) else []
-        if SKIPPED_TAGS & set(tags if isinstance(tags, list) else []):
-            continue
-        source = cell.get("source", "")
-        code.append((position, "".join(source) if isinstance(source, list) else str(source)))
     return code
 
 
@@ -87,7 +88,7 @@ def definitions(source: str, defined: set | None = None) -> str:
     defined = set() if defined is None else defined
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError):  # nested too deep for the parser: the worker's import says so
         return source
     lines = source.splitlines()
     kept = []

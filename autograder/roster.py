@@ -69,7 +69,10 @@ def _gradescope(folder: Path) -> list[Submission]:
     entries = []
     for key, record in metadata.items():
         path = folder / str(key)
-        submitters = (record or {}).get(":submitters") or [{}]
+        record = {} if record is None else record  # a folder with no submitters listed: named by the folder
+        submitters = (record.get(":submitters") or [{}]) if isinstance(record, dict) else None
+        if not isinstance(submitters, list) or not all(isinstance(person, dict) for person in submitters):
+            raise ValueError(f"{folder / METADATA}: the submitters of {key} are not a list of records (:name, :email, :sid)")
         for person in submitters:
             email, sid = str(person.get(":email") or ""), str(person.get(":sid") or "")
             entries.append(Submission(email or sid or str(key), path, str(person.get(":name") or ""), email))
