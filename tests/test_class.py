@@ -167,7 +167,10 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     """After SIGKILL midway, the next run reuses every finished submission and grades the rest."""
     expected = make_class(tmp_path / "submissions", 30)
     command = [sys.executable, "-m", "autograder.cli", "grade", str(tmp_path / "submissions"), "--class", "-a", "backprop", "--jobs", "1"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    scratch = tmp_path / "scratch"  # the killed run's sandbox folders land here, not in /tmp
+    scratch.mkdir()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                               env={**os.environ, "TMPDIR": str(scratch)})
     results = tmp_path / "grading" / "results"
     deadline = time.monotonic() + 60
     while len(list(results.glob("*.json"))) < 5 and time.monotonic() < deadline and process.poll() is None:
