@@ -15,9 +15,12 @@ from typing import Callable
 import numpy as np
 
 from .judge import Compare
+from .plan import Made
 
 PUBLIC_SEED = 182231  # fixed: public cases draw the same inputs everywhere, every time
 VISIBILITIES = ("visible", "hidden")
+# For inputs of magnitude 1e3: the right values computed with an overflow on the way still fail.
+STABLE = Compare(no_warnings=True)
 
 
 @dataclass(frozen=True)
@@ -98,3 +101,44 @@ def with_zeros(rng: np.random.Generator, x: np.ndarray, share: float = 0.25) -> 
     zeros.flat[rng.integers(x.size)] = True
     x[zeros] = 0.0
     return x
+
+
+# -- drawing a case's inputs: the same calls on the generator wherever a suite uses them --------
+
+def fixed(*values) -> Callable:
+    """A draw that does not depend on the generator: ``fixed(4, 5)(rng)`` is ``(4, 5)``."""
+    return lambda rng: values
+
+
+def draw(rng: np.random.Generator, low: int, high: int) -> int:
+    """A Python int in [low, high], both ends included."""
+    return int(rng.integers(low, high + 1))
+
+
+def distinct(rng: np.random.Generator, low: int, high: int, count: int = 2) -> list[int]:
+    """``count`` different Python ints from [low, high], both ends included."""
+    return [int(value) for value in rng.choice(range(low, high + 1), size=count, replace=False)]
+
+
+def away_from_zero(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    """Magnitudes in [0.5, 2] with random signs, of ``shape``: never 0, never close to it."""
+    return rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+
+
+def extreme_values(rng: np.random.Generator) -> np.ndarray:
+    """16 values, shuffled: magnitudes up to 1e3 with both signs, and 0. exp(x) overflows from
+    x = 709.8 on, so a naive sigmoid, tanh or ELU warns or gives NaN here."""
+    values = [-1000.0, -745.5, -700.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 700.0, 745.5, 1000.0]
+    return rng.permutation(values + list(normal(rng, 5, scale=30.0)))
+
+
+def large_logit_rows(rng: np.random.Generator) -> np.ndarray:
+    """(4, 6) logits around +-1e3, row 2 tied at its maximum: an unshifted softmax overflows."""
+    x = normal(rng, 4, 6, scale=300.0) + rng.choice([-1000.0, 1000.0], size=(4, 1))
+    x[2, :3] = x[2].max()
+    return x
+
+
+def generator(seed) -> Made:
+    """A numpy Generator made from ``seed`` on both sides, in the grader and in the worker."""
+    return Made("generator", (("seed", int(seed)),))

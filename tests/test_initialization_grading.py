@@ -19,7 +19,8 @@ import pytest
 
 from autograder import wire
 from autograder.grade import grade
-from autograder.suites.initialization import HINTS, SUITE, draw_plan, fixed
+from autograder.suite import fixed
+from autograder.suites.initialization import HINTS, SUITE, draw_plan
 from submissions import Grades, assert_fails_exactly, failing, mutated
 
 pytestmark = pytest.mark.initialization
@@ -278,7 +279,7 @@ def test_fans_swapped_is_not_offered_where_it_coincides_with_the_right_law():
     for (64, 256) the same mistake is recognised."""
     rng = np.random.default_rng(0)
     for shape, offered in (((128, 128), False), ((64, 256), True)):
-        plan = draw_plan(XN, fixed(shape), "fan_in")(rng)
+        plan = draw_plan(XN, fixed(*shape), "fan_in")(rng)
         W = rng.normal(0, math.sqrt(1 / shape[1]), size=shape)
         assert hint_test(XN, "fans swapped")({"W": W}, plan) is offered
 
@@ -289,7 +290,7 @@ def test_two_mistakes_with_the_same_law_give_no_hint():
     Var/3, so neither is offered; on (64, 256) (Var/4 and Var/3) the bound sqrt(Var) is recognised."""
     rng = np.random.default_rng(0)
     for shape, offered in (((64, 192), False), ((64, 256), True)):
-        plan = draw_plan(XU, fixed(shape), "fan_in")(rng)
+        plan = draw_plan(XU, fixed(*shape), "fan_in")(rng)
         W = rng.uniform(-math.sqrt(1 / 64), math.sqrt(1 / 64), size=shape)  # the bound sqrt(1/fan_in)
         assert hint_test(XU, "uniform bound sqrt(Var)")({"W": W}, plan) is offered
         assert hint_test(XU, "fans swapped")({"W": W}, plan) is False

@@ -18,10 +18,8 @@ import numpy as np
 from ..hints import Hint
 from ..judge import Compare
 from ..plan import Call, Plan
-from ..suite import Case, Suite, normal, per_output, with_zeros
+from ..suite import STABLE, Case, Suite, distinct, draw, extreme_values, fixed, normal, per_output, with_zeros
 
-STABLE = Compare(no_warnings=True)
-FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
 DEFAULTS = lambda rng: {}  # noqa: E731 - the function's own default negative_slope or alpha
 
 
@@ -35,12 +33,6 @@ def random_shape(rng):
 def kinked(shape, scale=2.0):
     """Normal draws of ``shape(rng)`` with about a quarter (at least one) exactly 0: the kink."""
     return lambda rng: with_zeros(rng, normal(rng, *shape(rng), scale=scale))
-
-
-def extremes(rng):
-    """Magnitudes up to 1e3 with both signs, and 0: exp(x) overflows from x = 709.8 on."""
-    values = [-1000.0, -745.5, -700.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 700.0, 745.5, 1000.0]
-    return rng.permutation(values + list(normal(rng, 5, scale=30.0)))
 
 
 def random_slope(rng):
@@ -92,8 +84,7 @@ KEEPS = Compare(tol=0.0, form_only=("dx",))
 
 def maxout_shape(rng):
     """N, D, M all different (a transpose shows), and K from 3 to 5 pieces."""
-    n, d, m = rng.choice(range(2, 8), size=3, replace=False)
-    return int(n), int(d), int(m), int(rng.integers(3, 6))
+    return (*distinct(rng, 2, 7, 3), draw(rng, 3, 5))
 
 
 def normal_pieces(rng, n, d, m, k):
@@ -221,23 +212,23 @@ MAXOUT_LAST_TIE = Hint(
 
 MAXOUT_HINTS = (MAXOUT_EVERY_PIECE, MAXOUT_TIES_TO_ALL, MAXOUT_TIES_SPLIT, MAXOUT_LAST_TIE)
 GRADIENTS = {"dx": 1, "dw": 1, "db": 1}
-TEXTBOOK = kinked(FIXED(6, 5))  # a visible 6 x 5 input with exact zeros
+TEXTBOOK = kinked(fixed(6, 5))  # a visible 6 x 5 input with exact zeros
 
 SUITE = Suite("activations", (
     # 9.1, 9.2 sigmoid
-    Case("sigmoid_forward", 1, forward_plan("sigmoid", kinked(FIXED(4, 5), scale=3.0)), about="out = 1 / (1 + exp(-x))"),
+    Case("sigmoid_forward", 1, forward_plan("sigmoid", kinked(fixed(4, 5), scale=3.0)), about="out = 1 / (1 + exp(-x))"),
     Case("sigmoid_forward, random shapes", 1, forward_plan("sigmoid", kinked(random_shape, scale=3.0)), visibility="hidden"),
-    Case("sigmoid_forward, |x| up to 1000 without overflow", 2, forward_plan("sigmoid", extremes), STABLE),
-    Case("sigmoid_backward", 1, backward_plan("sigmoid", kinked(FIXED(4, 5), scale=3.0)), hints=(SIGMOID_OF_X,)),
+    Case("sigmoid_forward, |x| up to 1000 without overflow", 2, forward_plan("sigmoid", extreme_values), STABLE),
+    Case("sigmoid_backward", 1, backward_plan("sigmoid", kinked(fixed(4, 5), scale=3.0)), hints=(SIGMOID_OF_X,)),
     Case("sigmoid_backward, random shapes", 1, backward_plan("sigmoid", kinked(random_shape, scale=3.0)), visibility="hidden", hints=(SIGMOID_OF_X,)),
-    Case("sigmoid_backward, |x| up to 1000 without overflow", 1, backward_plan("sigmoid", extremes), STABLE, hints=(SIGMOID_OF_X,)),
+    Case("sigmoid_backward, |x| up to 1000 without overflow", 1, backward_plan("sigmoid", extreme_values), STABLE, hints=(SIGMOID_OF_X,)),
     # 9.3, 9.4 tanh
-    Case("tanh_forward", 1, forward_plan("tanh", kinked(FIXED(4, 5)))),
+    Case("tanh_forward", 1, forward_plan("tanh", kinked(fixed(4, 5)))),
     Case("tanh_forward, random shapes", 1, forward_plan("tanh", kinked(random_shape)), visibility="hidden"),
-    Case("tanh_forward, |x| up to 1000 without overflow", 1, forward_plan("tanh", extremes), STABLE),
-    Case("tanh_backward", 1, backward_plan("tanh", kinked(FIXED(4, 5))), hints=(TANH_OF_X,)),
+    Case("tanh_forward, |x| up to 1000 without overflow", 1, forward_plan("tanh", extreme_values), STABLE),
+    Case("tanh_backward", 1, backward_plan("tanh", kinked(fixed(4, 5))), hints=(TANH_OF_X,)),
     Case("tanh_backward, random shapes", 1, backward_plan("tanh", kinked(random_shape)), visibility="hidden", hints=(TANH_OF_X,)),
-    Case("tanh_backward, |x| up to 1000 without overflow", 1, backward_plan("tanh", extremes), STABLE, hints=(TANH_OF_X,)),
+    Case("tanh_backward, |x| up to 1000 without overflow", 1, backward_plan("tanh", extreme_values), STABLE, hints=(TANH_OF_X,)),
     # 9.5, 9.6 ReLU
     Case("relu_forward, exact zeros", 1, forward_plan("relu", TEXTBOOK)),
     Case("relu_forward, random shapes", 1, forward_plan("relu", kinked(random_shape)), visibility="hidden"),
@@ -256,17 +247,17 @@ SUITE = Suite("activations", (
     Case("elu_forward, default alpha", 1, forward_plan("elu", TEXTBOOK)),
     Case("elu_forward, alpha=0.5", 1, forward_plan("elu", TEXTBOOK, lambda rng: {"alpha": 0.5})),
     Case("elu_forward, random alpha", 1, forward_plan("elu", kinked(random_shape), random_alpha), visibility="hidden"),
-    Case("elu_forward, |x| up to 1000 without overflow", 1, forward_plan("elu", extremes), STABLE),
+    Case("elu_forward, |x| up to 1000 without overflow", 1, forward_plan("elu", extreme_values), STABLE),
     Case("elu_backward, default alpha", 1, backward_plan("elu", TEXTBOOK), hints=(ELU_DERIVATIVE_AS_FORWARD, ELU_KINK)),
     Case("elu_backward, alpha=0.5", 1, backward_plan("elu", TEXTBOOK, lambda rng: {"alpha": 0.5}), hints=(ELU_DERIVATIVE_AS_FORWARD, ELU_KINK)),
     Case("elu_backward, random alpha", 1, backward_plan("elu", kinked(random_shape), random_alpha), visibility="hidden", hints=(ELU_DERIVATIVE_AS_FORWARD, ELU_KINK)),
-    Case("elu_backward, |x| up to 1000 without overflow", 1, backward_plan("elu", extremes), STABLE, hints=(ELU_DERIVATIVE_AS_FORWARD,)),
+    Case("elu_backward, |x| up to 1000 without overflow", 1, backward_plan("elu", extreme_values), STABLE, hints=(ELU_DERIVATIVE_AS_FORWARD,)),
     # 9.11, 9.12 maxout
-    Case("maxout_forward", 1, maxout_forward_plan(FIXED(4, 5, 3, 3), normal_pieces), about="out = max over k of x @ w[k] + b[k]"),
+    Case("maxout_forward", 1, maxout_forward_plan(fixed(4, 5, 3, 3), normal_pieces), about="out = max over k of x @ w[k] + b[k]"),
     Case("maxout_forward, random shapes", 1, maxout_forward_plan(maxout_shape, normal_pieces), visibility="hidden"),
-    Case("maxout_forward, tied pieces", 1, maxout_forward_plan(FIXED(5, 3, 4, 4), tied_pieces)),
-    *per_output(maxout_backward_plan(FIXED(4, 5, 3, 3), normal_pieces), "maxout_backward", GRADIENTS, hints=MAXOUT_HINTS),
+    Case("maxout_forward, tied pieces", 1, maxout_forward_plan(fixed(5, 3, 4, 4), tied_pieces)),
+    *per_output(maxout_backward_plan(fixed(4, 5, 3, 3), normal_pieces), "maxout_backward", GRADIENTS, hints=MAXOUT_HINTS),
     *per_output(maxout_backward_plan(maxout_shape, normal_pieces), "maxout_backward, random shapes", GRADIENTS, visibility="hidden", hints=MAXOUT_HINTS),
-    *per_output(maxout_backward_plan(FIXED(5, 3, 4, 4), tied_pieces), "maxout_backward, tied pieces", GRADIENTS, hints=MAXOUT_HINTS),
+    *per_output(maxout_backward_plan(fixed(5, 3, 4, 4), tied_pieces), "maxout_backward, tied pieces", GRADIENTS, hints=MAXOUT_HINTS),
     *per_output(maxout_backward_plan(maxout_shape, tied_pieces), "maxout_backward, tied pieces, random shapes", GRADIENTS, visibility="hidden", hints=MAXOUT_HINTS),
 ))

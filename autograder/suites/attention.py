@@ -14,11 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..hints import Hint
-from ..judge import Compare, Raises
+from ..judge import Raises
 from ..plan import Call, Plan
-from ..suite import Case, Suite, normal, per_output
-
-STABLE = Compare(no_warnings=True)
+from ..suite import STABLE, Case, Suite, distinct, draw, fixed, large_logit_rows, normal, per_output
 
 
 def swap(a):
@@ -28,18 +26,10 @@ def swap(a):
 
 # -- shapes: (batch, Tq, Tk, d, dv) for attention, (N, T, H, Dh) for multi-head -----------
 
-FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
-
-
-def distinct(rng, low, high, count=2):
-    """``count`` different ints from [low, high)."""
-    return [int(n) for n in rng.choice(range(low, high), size=count, replace=False)]
-
-
 def two_batch_dims(rng):
     """Two batch dimensions, Tq != Tk, d != dv, d >= 2."""
-    tq, tk = distinct(rng, 2, 7)
-    d, dv = distinct(rng, 2, 7)
+    tq, tk = distinct(rng, 2, 6)
+    d, dv = distinct(rng, 2, 6)
     return tuple(int(b) for b in rng.integers(1, 4, size=2)), tq, tk, d, dv
 
 
@@ -50,8 +40,8 @@ def unbatched(rng):
 
 def random_heads(rng):
     """N, T >= 2 positions, H >= 2 heads of Dh >= 2 columns (T != Dh)."""
-    t, dh = distinct(rng, 2, 6)
-    return int(rng.integers(1, 4)), t, int(rng.integers(2, 5)), dh
+    t, dh = distinct(rng, 2, 5)
+    return draw(rng, 1, 3), t, draw(rng, 2, 4), dh
 
 
 # -- inputs ---------------------------------------------------------------------------------
@@ -110,13 +100,6 @@ def softmax_plan(draw, axis=None):
         call = Call("softmax", x, **kwargs)
         return Plan([call], {"softmax": call.out})
     return build
-
-
-def large_rows(rng):
-    """Rows of logits around +-1e3, one row tied at its maximum."""
-    x = normal(rng, 4, 6, scale=300.0) + rng.choice([-1000.0, 1000.0], size=(4, 1))
-    x[2, :3] = x[2].max()
-    return x
 
 
 def forward_call(rng, shape, mask, draw):
@@ -308,8 +291,8 @@ HEADS = (HEADS_INTERLEAVED, *ATTENTION)
 HEADS_MASKED = (HEADS_INTERLEAVED, *MASKED)
 HEADS_BACKWARD = (HEADS_BACKWARD_UNSCALED, DV_NOT_TRANSPOSED)
 
-ATTENTION_SHAPE = FIXED((2,), 3, 5, 4, 6)
-SQUARE_SHAPE = FIXED((2,), 5, 5, 3, 2)
+ATTENTION_SHAPE = fixed((2,), 3, 5, 4, 6)
+SQUARE_SHAPE = fixed((2,), 5, 5, 3, 2)
 GRADIENTS = {"dq": 1, "dk": 1, "dv": 1}
 HEAD_GRADIENTS = {"dx": 2, "dw_q": 1, "dw_k": 1, "dw_v": 1, "dw_o": 1}
 
@@ -317,7 +300,7 @@ SUITE = Suite("attention", (
     Case("softmax over the last axis", 1, softmax_plan(lambda rng: normal(rng, 4, 5, scale=2.0)), about="the default axis=-1"),
     Case("softmax, axis=0", 1, softmax_plan(lambda rng: normal(rng, 4, 5, scale=2.0), axis=0), hints=(SOFTMAX_AXIS,)),
     Case("softmax, a middle axis of a 3-D array", 1, softmax_plan(lambda rng: normal(rng, 2, 3, 4, scale=2.0), axis=lambda rng: int(rng.choice([1, -2]))), visibility="hidden", hints=(SOFTMAX_AXIS,)),
-    Case("softmax, logits of magnitude 1000", 2, softmax_plan(large_rows), STABLE),
+    Case("softmax, logits of magnitude 1000", 2, softmax_plan(large_logit_rows), STABLE),
     Case("scaled_dot_product_attention", 2, attention_forward_plan(ATTENTION_SHAPE), about="Tq != Tk, dv != d, one batch dimension", hints=ATTENTION),
     Case("scaled_dot_product_attention, two batch dimensions", 2, attention_forward_plan(two_batch_dims), visibility="hidden", hints=ATTENTION),
     Case("scaled_dot_product_attention, no batch dimension", 1, attention_forward_plan(unbatched), visibility="hidden", hints=ATTENTION),
@@ -331,11 +314,11 @@ SUITE = Suite("attention", (
     *per_output(attention_backward_plan(two_batch_dims, random_mask), "attention_backward, mask broadcast from (Tq, Tk)", GRADIENTS, visibility="hidden", hints=(*BACKWARD, *MASKED)),
     *per_output(attention_backward_plan(ATTENTION_SHAPE, one_row_masked), "attention_backward, a query with no allowed key", GRADIENTS, judge=STABLE, hints=(*BACKWARD, *MASKED)),
     Case("attention_backward, scores of magnitude 1000", 2, attention_backward_plan(ATTENTION_SHAPE, draw=large_scores), STABLE, hints=(*BACKWARD, *ATTENTION)),
-    Case("multi_head_attention_forward", 2, heads_forward_plan(FIXED(2, 5, 2, 4)), about="2 heads of 4 columns", hints=HEADS),
-    Case("multi_head_attention_forward, causal mask", 2, heads_forward_plan(FIXED(2, 5, 4, 2), lambda rng, n, t: causal(rng, t, t)), hints=HEADS_MASKED),
+    Case("multi_head_attention_forward", 2, heads_forward_plan(fixed(2, 5, 2, 4)), about="2 heads of 4 columns", hints=HEADS),
+    Case("multi_head_attention_forward, causal mask", 2, heads_forward_plan(fixed(2, 5, 4, 2), lambda rng, n, t: causal(rng, t, t)), hints=HEADS_MASKED),
     Case("multi_head_attention_forward, random shapes and padding mask", 2, heads_forward_plan(random_heads, padding), visibility="hidden", hints=HEADS_MASKED),
     Case("multi_head_attention_forward, num_heads not dividing E", 1, heads_not_dividing, Raises(ValueError)),
-    *per_output(heads_backward_plan(FIXED(2, 5, 2, 4)), "multi_head_attention_backward", HEAD_GRADIENTS, hints=(*HEADS_BACKWARD, *HEADS)),
-    *per_output(heads_backward_plan(FIXED(2, 5, 4, 2), lambda rng, n, t: causal(rng, t, t)), "multi_head_attention_backward, causal mask", HEAD_GRADIENTS, hints=(*HEADS_BACKWARD, *HEADS_MASKED)),
+    *per_output(heads_backward_plan(fixed(2, 5, 2, 4)), "multi_head_attention_backward", HEAD_GRADIENTS, hints=(*HEADS_BACKWARD, *HEADS)),
+    *per_output(heads_backward_plan(fixed(2, 5, 4, 2), lambda rng, n, t: causal(rng, t, t)), "multi_head_attention_backward, causal mask", HEAD_GRADIENTS, hints=(*HEADS_BACKWARD, *HEADS_MASKED)),
     *per_output(heads_backward_plan(random_heads, padding), "multi_head_attention_backward, random shapes and padding mask", HEAD_GRADIENTS, visibility="hidden", hints=(*HEADS_BACKWARD, *HEADS_MASKED)),
 ))

@@ -14,9 +14,7 @@ import numpy as np
 from ..hints import Hint
 from ..judge import Compare
 from ..plan import Call, Func, Plan
-from ..suite import Case, Suite, normal, per_output, with_zeros
-
-STABLE = Compare(no_warnings=True)
+from ..suite import STABLE, Case, Suite, distinct, extreme_values, fixed, large_logit_rows, normal, per_output, with_zeros
 
 
 def affine(rng, n, d, m):
@@ -25,8 +23,7 @@ def affine(rng, n, d, m):
 
 def random_shape(rng):
     """Batch, input and output sizes, all different so that no transpose goes unnoticed."""
-    n, d, m = rng.choice(range(2, 9), size=3, replace=False)
-    return int(n), int(d), int(m)
+    return tuple(distinct(rng, 2, 8, 3))
 
 
 # -- 1.1, 1.2 affine layer ----------------------------------------------------------------
@@ -87,19 +84,6 @@ def elementwise_plan(function, draw):
         call = Call(function, draw(rng))
         return Plan([call], {function: call.out})
     return build
-
-
-def extreme_logits(rng):
-    """Magnitudes up to 1e3 with both signs, and 0: naive exp overflows on these."""
-    values = [-1000.0, -745.5, -700.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 700.0, 745.5, 1000.0]
-    return rng.permutation(values + list(normal(rng, 5, scale=30.0)))
-
-
-def large_rows(rng):
-    """Rows of logits around +-1e3, one row tied at its maximum."""
-    x = normal(rng, 4, 6, scale=300.0) + rng.choice([-1000.0, 1000.0], size=(4, 1))
-    x[2, :3] = x[2].max()
-    return x
 
 
 # -- 1.7 softmax cross-entropy --------------------------------------------------------------
@@ -226,7 +210,6 @@ FORWARD_DIFFERENCE = Hint(
     "forward differences", "Your J matches forward differences (f(x + h) - f(x)) / h, whose error is O(h); central "
     "differences (f(x + h) - f(x - h)) / 2h are accurate to O(h^2).", replace={"numerical_jacobian": forward_difference})
 
-FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
 # An input left as it was is bit for bit the same; the result must still be well formed
 # (right type and shape), or an empty function would pass.
 KEEPS = Compare(tol=0.0, form_only=("result", "dx", "J"))
@@ -235,22 +218,22 @@ KEEPS = Compare(tol=0.0, form_only=("result", "dx", "J"))
 EXP_AFFINE = {"x_scale": 0.5, "a": ((4, 3), 4.0)}
 
 SUITE = Suite("backprop", (
-    Case("affine_forward", 1, affine_forward_plan(FIXED(4, 5, 3)), about="out = x @ w + b"),
+    Case("affine_forward", 1, affine_forward_plan(fixed(4, 5, 3)), about="out = x @ w + b"),
     Case("affine_forward, batch of 1", 1, affine_forward_plan(lambda rng: (1, *random_shape(rng)[1:])), visibility="hidden"),
-    *per_output(affine_backward_plan(FIXED(4, 5, 3)), "affine_backward", {"dx": 1, "dw": 1, "db": 1}, hints=(DB_MEAN, DW_TRANSPOSED)),
+    *per_output(affine_backward_plan(fixed(4, 5, 3)), "affine_backward", {"dx": 1, "dw": 1, "db": 1}, hints=(DB_MEAN, DW_TRANSPOSED)),
     *per_output(affine_backward_plan(random_shape), "affine_backward, random shapes", {"dx": 1, "dw": 1, "db": 1}, visibility="hidden", hints=(DB_MEAN, DW_TRANSPOSED)),
-    Case("relu_forward, exact zeros", 1, relu_forward_plan(FIXED(6, 5))),
+    Case("relu_forward, exact zeros", 1, relu_forward_plan(fixed(6, 5))),
     Case("relu_forward, random shapes", 1, relu_forward_plan(random_shape), visibility="hidden"),
-    Case("relu_backward, gradient 0 at x == 0", 1, relu_backward_plan(FIXED(6, 5)), hints=(RELU_KINK,)),
+    Case("relu_backward, gradient 0 at x == 0", 1, relu_backward_plan(fixed(6, 5)), hints=(RELU_KINK,)),
     Case("relu_backward, random shapes", 1, relu_backward_plan(random_shape), visibility="hidden", hints=(RELU_KINK,)),
     Case("relu_forward leaves x unchanged", 1, keeps_input("relu_forward", lambda rng: (normal(rng, 4, 3),), "x", lambda call: call.out[0]), KEEPS),
     Case("relu_backward leaves dout unchanged", 1, relu_backward_keeps_dout, KEEPS),
     Case("sigmoid", 1, elementwise_plan("sigmoid", lambda rng: normal(rng, 3, 4, scale=3.0))),
     Case("sigmoid, random values", 1, elementwise_plan("sigmoid", lambda rng: normal(rng, 11, scale=5.0)), visibility="hidden"),
-    Case("sigmoid, |x| up to 1000 without overflow", 2, elementwise_plan("sigmoid", extreme_logits), STABLE),
+    Case("sigmoid, |x| up to 1000 without overflow", 2, elementwise_plan("sigmoid", extreme_values), STABLE),
     Case("softmax", 1, elementwise_plan("softmax", lambda rng: normal(rng, 4, 5)), hints=(SOFTMAX_AXIS,)),
     Case("softmax over the last axis of a 3-D array", 1, elementwise_plan("softmax", lambda rng: normal(rng, 2, 3, 5, scale=2.0)), visibility="hidden"),
-    Case("softmax, logits of magnitude 1000", 2, elementwise_plan("softmax", large_rows), STABLE),
+    Case("softmax, logits of magnitude 1000", 2, elementwise_plan("softmax", large_logit_rows), STABLE),
     Case("softmax leaves x unchanged", 1, keeps_input("softmax", lambda rng: (normal(rng, 3, 4, scale=5.0),), "x", lambda call: call.out), KEEPS),
     *per_output(cross_entropy_plan(5, 4), "softmax_cross_entropy", {"loss": 1, "dscores": 2}, hints=(LOSS_SUMMED,)),
     *per_output(cross_entropy_plan(1, 7, scale=2.0), "softmax_cross_entropy, batch of 1", {"loss": 1, "dscores": 1}, visibility="hidden", hints=(LOSS_SUMMED,)),
@@ -262,9 +245,9 @@ SUITE = Suite("backprop", (
     Case("logistic_regression_loss, margins of magnitude 1000", 2, logistic_plan(8, 3, margin=400.0), STABLE),
     Case("softmax_jacobian", 2, softmax_jacobian_plan(4)),
     Case("softmax_jacobian, random logits", 2, softmax_jacobian_plan(6, scale=3.0), visibility="hidden"),
-    *per_output(affine_jacobians_plan(FIXED(1, 3, 2)), "affine_jacobians", {"J_x": 1, "J_w": 2}, hints=(JX_TRANSPOSED, JW_COLUMN_MAJOR)),
+    *per_output(affine_jacobians_plan(fixed(1, 3, 2)), "affine_jacobians", {"J_x": 1, "J_w": 2}, hints=(JX_TRANSPOSED, JW_COLUMN_MAJOR)),
     *per_output(affine_jacobians_plan(random_shape), "affine_jacobians, random shapes", {"J_x": 1, "J_w": 2}, visibility="hidden", hints=(JX_TRANSPOSED, JW_COLUMN_MAJOR)),
-    Case("chain_rule", 1, chain_rule_plan(FIXED(1, 4, 6))),
+    Case("chain_rule", 1, chain_rule_plan(fixed(1, 4, 6))),
     Case("chain_rule, random shapes", 1, chain_rule_plan(random_shape), visibility="hidden"),
     *per_output(numerical_jacobian_plan("exp_affine", (3,), **EXP_AFFINE), "numerical_jacobian", {"J": 2}, hints=(FORWARD_DIFFERENCE,)),
     Case("numerical_jacobian leaves x unchanged", 1, numerical_jacobian_plan("tanh_affine", (3,), a=((4, 3), 0.5), b=((4,), 0.5)), KEEPS),

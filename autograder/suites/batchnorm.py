@@ -19,14 +19,10 @@ import numpy as np
 from ..hints import Hint
 from ..judge import Compare, Raises
 from ..plan import Call, Plan
-from ..suite import Case, Suite, normal, per_output
+from ..suite import Case, Suite, away_from_zero, distinct, draw, fixed, normal, per_output
 
 TINY = 1e-3  # the scale of one feature per batch: variance about 1e-6, well below eps = 1e-5
-
-
-def signed(rng, *shape):
-    """Magnitudes in [0.5, 2] with random signs: gamma never close to 0, which would hide x_hat."""
-    return rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+# gamma is drawn away_from_zero: a gamma close to 0 would hide x_hat.
 
 
 def feature_scales(rng, d):
@@ -71,15 +67,15 @@ def given_statistics(rng, d):
 
 def random_rows(rng):
     """N in [2, 9], D in [3, 7], N != D."""
-    d = int(rng.integers(3, 8))
+    d = draw(rng, 3, 7)
     return int(rng.choice([n for n in range(2, 10) if n != d])), d
 
 
 def random_images(rng):
     """N in [1, 3], C in [2, 4], H != W in [2, 5]: at least 2 positions, so per-(C, H, W)
     statistics differ from per-channel ones."""
-    h, w = rng.choice(range(2, 6), size=2, replace=False)
-    return int(rng.integers(1, 4)), int(rng.integers(2, 5)), int(h), int(w)
+    h, w = distinct(rng, 2, 5)
+    return draw(rng, 1, 3), draw(rng, 2, 4), h, w
 
 
 # -- 4.1 batchnorm_forward -------------------------------------------------------------------
@@ -88,7 +84,7 @@ def train_plan(forward, draw, shape, **options):
     """One train-mode forward on ``draw(rng, *shape(rng))``; ``options`` go into bn_param."""
     def build(rng):
         dims = shape(rng)
-        call = Call(forward, draw(rng, *dims), signed(rng, dims[1]), normal(rng, dims[1]), {"mode": "train", **options})
+        call = Call(forward, draw(rng, *dims), away_from_zero(rng, dims[1]), normal(rng, dims[1]), {"mode": "train", **options})
         return Plan([call], {"out": call.out[0]})
     return build
 
@@ -99,7 +95,7 @@ def update_plan(forward, draw, shape, steps, start=None, **options):
     running statistics ``start(rng, D)`` if given (else the student creates them)."""
     def build(rng):
         dims = shape(rng)
-        gamma, beta = signed(rng, dims[1]), normal(rng, dims[1])
+        gamma, beta = away_from_zero(rng, dims[1]), normal(rng, dims[1])
         bn_param = {"mode": "train", **options, **(start(rng, dims[1]) if start else {})}
         calls = []
         for _ in range(steps):
@@ -114,18 +110,18 @@ def test_mode_plan(forward, draw, shape):
     def build(rng):
         dims = shape(rng)
         bn_param = {"mode": "test", **trained_statistics(rng, dims[1])}
-        call = Call(forward, draw(rng, *dims), signed(rng, dims[1]), normal(rng, dims[1]), bn_param)
+        call = Call(forward, draw(rng, *dims), away_from_zero(rng, dims[1]), normal(rng, dims[1]), bn_param)
         return Plan([call], {"out": call.out[0], "bn_param": call.arg(3)})
     return build
 
 
 def keeps_x(rng):
-    call = Call("batchnorm_forward", rows(rng, 5, 3), signed(rng, 3), normal(rng, 3), {"mode": "train"})
+    call = Call("batchnorm_forward", rows(rng, 5, 3), away_from_zero(rng, 3), normal(rng, 3), {"mode": "train"})
     return Plan([call], {"x after batchnorm_forward": call.arg(0), "out": call.out[0]})
 
 
 def unknown_mode(rng):
-    call = Call("batchnorm_forward", rows(rng, 4, 3), signed(rng, 3), normal(rng, 3), {"mode": "eval"})
+    call = Call("batchnorm_forward", rows(rng, 4, 3), away_from_zero(rng, 3), normal(rng, 3), {"mode": "eval"})
     return Plan([call], {"out": call.out[0]})
 
 
@@ -135,7 +131,7 @@ def backward_plan(forward, backward, draw, shape):
     """A train-mode forward, then the backward on the student's own cache."""
     def build(rng):
         dims = shape(rng)
-        first = Call(forward, draw(rng, *dims), signed(rng, dims[1]), normal(rng, dims[1]), {"mode": "train"})
+        first = Call(forward, draw(rng, *dims), away_from_zero(rng, dims[1]), normal(rng, dims[1]), {"mode": "train"})
         second = Call(backward, normal(rng, *dims), first.out[1])
         return Plan([first, second], {"dx": second.out[0], "dgamma": second.out[1], "dbeta": second.out[2]})
     return build
@@ -217,34 +213,33 @@ PER_POSITION = Hint(
 RUNNING = (BIASED_RUNNING_VAR, MOMENTUM_BACKWARDS, NOT_IN_PLACE)
 TEST_MODE = (TEST_WITH_BATCH_STATISTICS, EPS_OUTSIDE_SQRT)
 
-FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
 # x left as it was is bit for bit the same; out must still be well formed, or an empty function would pass
 KEEPS = Compare(tol=0.0, form_only=("out",))
 FORWARD = "batchnorm_forward"
 SPATIAL = "spatial_batchnorm_forward"
 
 SUITE = Suite("batchnorm", (
-    Case("batchnorm_forward, train mode", 2, train_plan(FORWARD, rows, FIXED(5, 4), eps=1e-3, momentum=0.25), about="out = gamma * (x - mu) / sqrt(var + eps) + beta", hints=(EPS_OUTSIDE_SQRT,)),
-    Case("batchnorm_forward, train mode, batch of 2", 1, train_plan(FORWARD, rows, lambda rng: (2, int(rng.integers(3, 7)))), visibility="hidden", hints=(EPS_OUTSIDE_SQRT,)),
+    Case("batchnorm_forward, train mode", 2, train_plan(FORWARD, rows, fixed(5, 4), eps=1e-3, momentum=0.25), about="out = gamma * (x - mu) / sqrt(var + eps) + beta", hints=(EPS_OUTSIDE_SQRT,)),
+    Case("batchnorm_forward, train mode, batch of 2", 1, train_plan(FORWARD, rows, lambda rng: (2, draw(rng, 3, 6))), visibility="hidden", hints=(EPS_OUTSIDE_SQRT,)),
     Case("batchnorm_forward, train mode, random shapes", 1, train_plan(FORWARD, rows, random_rows), visibility="hidden", hints=(EPS_OUTSIDE_SQRT,)),
-    Case("batchnorm_forward, a feature of variance 0", 1, train_plan(FORWARD, rows_with_constant, FIXED(6, 4)), about="eps keeps 0 / 0 away", hints=(EPS_OUTSIDE_SQRT,)),
-    Case("batchnorm_forward updates running_mean and running_var in bn_param", 2, update_plan(FORWARD, rows, FIXED(6, 3), 1, start=given_statistics, momentum=0.25), about="in place in the dict, unbiased variance", hints=RUNNING),
-    Case("batchnorm_forward, running statistics after 5 training steps", 1, update_plan(FORWARD, rows, FIXED(4, 3), 5), about="created as zeros and ones, default momentum 0.1", hints=RUNNING),
+    Case("batchnorm_forward, a feature of variance 0", 1, train_plan(FORWARD, rows_with_constant, fixed(6, 4)), about="eps keeps 0 / 0 away", hints=(EPS_OUTSIDE_SQRT,)),
+    Case("batchnorm_forward updates running_mean and running_var in bn_param", 2, update_plan(FORWARD, rows, fixed(6, 3), 1, start=given_statistics, momentum=0.25), about="in place in the dict, unbiased variance", hints=RUNNING),
+    Case("batchnorm_forward, running statistics after 5 training steps", 1, update_plan(FORWARD, rows, fixed(4, 3), 5), about="created as zeros and ones, default momentum 0.1", hints=RUNNING),
     Case("batchnorm_forward, running statistics after 5 steps, random data", 1, update_plan(FORWARD, rows, random_rows, 5, momentum=0.3), visibility="hidden", hints=RUNNING),
-    Case("batchnorm_forward, test mode", 2, test_mode_plan(FORWARD, rows, FIXED(5, 4)), about="the running statistics, bn_param left as it is", hints=TEST_MODE),
-    Case("batchnorm_forward, test mode on a single sample", 1, test_mode_plan(FORWARD, rows, lambda rng: (1, int(rng.integers(3, 7)))), visibility="hidden", hints=TEST_MODE),
+    Case("batchnorm_forward, test mode", 2, test_mode_plan(FORWARD, rows, fixed(5, 4)), about="the running statistics, bn_param left as it is", hints=TEST_MODE),
+    Case("batchnorm_forward, test mode on a single sample", 1, test_mode_plan(FORWARD, rows, lambda rng: (1, draw(rng, 3, 6))), visibility="hidden", hints=TEST_MODE),
     Case("batchnorm_forward, test mode, random shapes", 1, test_mode_plan(FORWARD, rows, random_rows), visibility="hidden", hints=TEST_MODE),
     Case("batchnorm_forward leaves x unchanged", 1, keeps_x, KEEPS, about="no x -= mu in place"),
     Case("batchnorm_forward raises ValueError for an unknown mode", 1, unknown_mode, Raises(ValueError)),
-    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, FIXED(5, 4)), "batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}, hints=(SUMS_AVERAGED,)),
+    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, fixed(5, 4)), "batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}, hints=(SUMS_AVERAGED,)),
     *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, random_rows), "batchnorm_backward, random shapes", {"dx": 1, "dgamma": 1, "dbeta": 1}, visibility="hidden", hints=(SUMS_AVERAGED,)),
-    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, FIXED(2, 3)), "batchnorm_backward, batch of 2", {"dx": 1}, visibility="hidden"),
-    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows_with_constant, FIXED(6, 4)), "batchnorm_backward, a feature of variance 0", {"dx": 1}),
-    Case("spatial_batchnorm_forward, train mode", 2, train_plan(SPATIAL, images, FIXED(2, 3, 4, 5)), about="statistics per channel over N, H and W", hints=(EPS_OUTSIDE_SQRT, PER_POSITION)),
+    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, fixed(2, 3)), "batchnorm_backward, batch of 2", {"dx": 1}, visibility="hidden"),
+    *per_output(backward_plan(FORWARD, "batchnorm_backward", rows_with_constant, fixed(6, 4)), "batchnorm_backward, a feature of variance 0", {"dx": 1}),
+    Case("spatial_batchnorm_forward, train mode", 2, train_plan(SPATIAL, images, fixed(2, 3, 4, 5)), about="statistics per channel over N, H and W", hints=(EPS_OUTSIDE_SQRT, PER_POSITION)),
     Case("spatial_batchnorm_forward, train mode, random shapes", 1, train_plan(SPATIAL, images, random_images), visibility="hidden", hints=(EPS_OUTSIDE_SQRT, PER_POSITION)),
-    Case("spatial_batchnorm_forward updates the running statistics per channel", 1, update_plan(SPATIAL, images, FIXED(2, 3, 4, 2), 2, momentum=0.2), hints=RUNNING),
-    Case("spatial_batchnorm_forward, test mode", 1, test_mode_plan(SPATIAL, images, FIXED(2, 3, 2, 4)), hints=TEST_MODE),
+    Case("spatial_batchnorm_forward updates the running statistics per channel", 1, update_plan(SPATIAL, images, fixed(2, 3, 4, 2), 2, momentum=0.2), hints=RUNNING),
+    Case("spatial_batchnorm_forward, test mode", 1, test_mode_plan(SPATIAL, images, fixed(2, 3, 2, 4)), hints=TEST_MODE),
     Case("spatial_batchnorm_forward, test mode, random shapes", 1, test_mode_plan(SPATIAL, images, random_images), visibility="hidden", hints=TEST_MODE),
-    *per_output(backward_plan(SPATIAL, "spatial_batchnorm_backward", images, FIXED(2, 3, 4, 5)), "spatial_batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}, hints=(SUMS_AVERAGED,)),
+    *per_output(backward_plan(SPATIAL, "spatial_batchnorm_backward", images, fixed(2, 3, 4, 5)), "spatial_batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}, hints=(SUMS_AVERAGED,)),
     *per_output(backward_plan(SPATIAL, "spatial_batchnorm_backward", images, random_images), "spatial_batchnorm_backward, random shapes", {"dx": 1, "dgamma": 1, "dbeta": 1}, visibility="hidden", hints=(SUMS_AVERAGED,)),
 ))

@@ -27,7 +27,7 @@ import numpy as np
 from ..hints import Hint
 from ..judge import Raises
 from ..plan import Call, Plan
-from ..suite import Case, Suite, normal, per_output
+from ..suite import Case, Suite, distinct, draw, fixed, normal, per_output
 
 # -- 2.1 to 2.4 output sizes and parameter counts ------------------------------------------------
 
@@ -38,17 +38,12 @@ def label(call: Call) -> str:
 
 
 def sizes_plan(function, draw):
-    """``function`` called on each argument set ``draw(rng)`` gives, as a list of (args, kwargs);
-    one output per call, named by the call."""
+    """``function`` called on each argument set (args, kwargs) that ``draw(rng)`` gives; one
+    output per call, named by the call."""
     def build(rng):
         calls = [Call(function, *args, **kwargs) for args, kwargs in draw(rng)]
         return Plan(calls, {label(call): call.out for call in calls})
     return build
-
-
-def fixed(*sets):
-    """Argument sets, each (args, kwargs), that do not depend on the draw."""
-    return lambda rng: list(sets)
 
 
 def raising(why, function, *args, **kwargs) -> Case:
@@ -58,11 +53,6 @@ def raising(why, function, *args, **kwargs) -> Case:
         call = Call(function, *args, **kwargs)
         return Plan([call], {label(call): call.out})
     return Case(f"{label(Call(function, *args, **kwargs))} raises ValueError: {why}", 0.5, build, Raises(ValueError))
-
-
-def draw(rng, low, high) -> int:
-    """A Python int in [low, high]."""
-    return int(rng.integers(low, high + 1))
 
 
 def random_conv_sizes(rng):
@@ -123,20 +113,16 @@ def even_size(rng, kernel, pad, stride):
 def random_conv_shape(rng):
     """N in {2, 3}, a stride of 2 or 3 that does not divide H but divides W, pad 1 or 2, a non-square kernel."""
     stride, pad = draw(rng, 2, 3), draw(rng, 1, 2)
-    hh, ww = rng.choice(range(2, 5), size=2, replace=False)
-    height, width = uneven_size(rng, int(hh), pad, stride), even_size(rng, int(ww), pad, stride)
-    return (draw(rng, 2, 3), draw(rng, 1, 3), height, width), (draw(rng, 2, 4), int(hh), int(ww)), stride, pad
+    hh, ww = distinct(rng, 2, 4)
+    height, width = uneven_size(rng, hh, pad, stride), even_size(rng, ww, pad, stride)
+    return (draw(rng, 2, 3), draw(rng, 1, 3), height, width), (draw(rng, 2, 4), hh, ww), stride, pad
 
 
 def batch_of_one_shape(rng):
     """N = 1, stride 1, pad 0 (slicing [pad:-pad] is empty there), H != W, a kernel that is not 1 x 1."""
-    height, width = rng.choice(range(3, 8), size=2, replace=False)
+    height, width = distinct(rng, 3, 7)
     hh, ww = draw(rng, 1, 3), draw(rng, 2, 3)
-    return (1, draw(rng, 1, 3), int(height), int(width)), (draw(rng, 1, 3), hh, ww), 1, 0
-
-
-def fixed_conv(shape, kernel, stride, pad):
-    return lambda rng: (shape, kernel, stride, pad)
+    return (1, draw(rng, 1, 3), height, width), (draw(rng, 1, 3), hh, ww), 1, 0
 
 
 def conv_inputs(rng, shape, kernel):
@@ -181,10 +167,6 @@ def random_pool_shape(rng):
     if width == height:
         width += 1
     return (draw(rng, 1, 3), draw(rng, 1, 3), height, width), pool, stride
-
-
-def fixed_pool(shape, pool, stride):
-    return lambda rng: (shape, pool, stride)
 
 
 def pool_call(rng, shape, pool, stride):
@@ -329,10 +311,10 @@ TIES = (POOL_SPREAD, POOL_SPLIT)
 CONV = "conv_output_size"
 POOL = "pool_output_size"
 TRANSPOSE = "conv_transpose_output_size"
-CONV_FIXED = fixed_conv((2, 3, 5, 7), (4, 3, 2), 1, 1)
-CONV_UNEVEN = fixed_conv((2, 2, 10, 7), (3, 3, 2), 2, 0)  # H: 7 / 2 and W: 5 / 2 do not divide; pad 0
-POOL_FIXED = fixed_pool((2, 3, 4, 6), 2, 2)
-POOL_OVERLAP = fixed_pool((1, 2, 7, 6), 3, 2)  # windows overlap; W: 3 / 2 does not divide
+CONV_FIXED = fixed((2, 3, 5, 7), (4, 3, 2), 1, 1)
+CONV_UNEVEN = fixed((2, 2, 10, 7), (3, 3, 2), 2, 0)  # H: 7 / 2 and W: 5 / 2 do not divide; pad 0
+POOL_FIXED = fixed((2, 3, 4, 6), 2, 2)
+POOL_OVERLAP = fixed((1, 2, 7, 6), 3, 2)  # windows overlap; W: 3 / 2 does not divide
 BACKWARD_POINTS = {"dx": 2, "dw": 2, "db": 1}
 
 # Argument sets (args, kwargs) of the visible size cases, one group per feature.

@@ -30,7 +30,7 @@ import numpy as np
 from ..hints import Hint
 from ..judge import Raises
 from ..plan import Call, Plan
-from ..suite import Case, Suite
+from ..suite import Case, Suite, fixed
 
 # -- boxes and scenes ------------------------------------------------------------------------
 
@@ -226,11 +226,6 @@ def map_plan(draw):
         call = Call("mean_average_precision", *draw(rng))
         return Plan([call], {"ap": call.out[1], "mAP": call.out[0]})  # ap first: its message names the class
     return build
-
-
-def fixed(*args):
-    """Arguments that do not depend on the draw."""
-    return lambda rng: args
 
 
 # -- fixed inputs ----------------------------------------------------------------------------
@@ -493,6 +488,8 @@ SUITE = Suite("detection", (
     Case("nms, random scenes at the threshold, with ties", 2,
          several("nms", [(name, lambda rng, t=t: (*threshold_scene(rng, t), t)) for t, name in THRESHOLD_NAMES.items()]),
          visibility="hidden", hints=NMS_HINTS),
+    # the inverted box scores lower and overlaps nothing: an nms without the check returns [0, 1]
+    raising("an inverted box", "nms", as_boxes([[0, 0, 2, 2], [3, 1, 2, 4]]), np.array([0.9, 0.8]), 0.5),
     Case("match_detections, best ground truth already taken", 2,
          several("match_detections", [("is_tp", fixed(*TAKEN)), ("is_tp, ground truth reversed", fixed(*TAKEN_REVERSED))]),
          about="COCO: the next unmatched box with IoU >= 0.5", hints=MATCH_HINTS),

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..hints import Hint
 from ..judge import Compare, Mismatch, Property, Raises, compare, relative_error
-from ..plan import Call, Made, Plan
-from ..suite import Case, Suite, normal
+from ..plan import Call, Plan
+from ..suite import Case, Suite, away_from_zero, fixed, generator, normal
 
 FALSE_FAILURE = 1e-7  # per statistical check; at most 10 of them run in one grading
 
@@ -31,16 +31,6 @@ def share_tolerance(n: int) -> float:
     """The t with 2 exp(-2 n t^2) = FALSE_FAILURE: the share of zeros among n independent
     draws is within t of p except with probability at most FALSE_FAILURE (Hoeffding)."""
     return math.sqrt(math.log(2 / FALSE_FAILURE) / (2 * n))
-
-
-def no_zeros(rng, *shape):
-    """Magnitudes in [0.5, 2] with random signs: a zero in out is a dropped unit, never an input."""
-    return rng.uniform(0.5, 2.0, size=shape) * rng.choice([-1.0, 1.0], size=shape)
-
-
-def generator(rng):
-    """A numpy Generator built on both sides from one seed drawn here."""
-    return Made("generator", (("seed", int(rng.integers(2**31))),))
 
 
 def away_from_half(rng):
@@ -62,13 +52,13 @@ def form(outputs: dict, name: str, like: np.ndarray) -> list[str]:
 def forward_plan(shape, p, train=True):
     """One forward; ``shape`` and ``p`` are functions of the case's rng."""
     def build(rng):
-        call = Call("dropout_forward", no_zeros(rng, *shape(rng)), p(rng), train, generator(rng))
+        call = Call("dropout_forward", away_from_zero(rng, *shape(rng)), p(rng), train, generator(rng.integers(2**31)))
         return Plan([call], {"out": call.out[0]})
     return build
 
 
 def keeps_x(rng):
-    call = Call("dropout_forward", no_zeros(rng, 6, 7), 0.3, True, generator(rng))
+    call = Call("dropout_forward", away_from_zero(rng, 6, 7), 0.3, True, generator(rng.integers(2**31)))
     return Plan([call], {"x after dropout_forward": call.arg(0), "out": call.out[0]})
 
 
@@ -130,7 +120,7 @@ def scaled_by_inverse_keep(outputs, plan) -> list[str]:
 def backward_plan(shape, p):
     def build(rng):
         dims = shape(rng)
-        forward = Call("dropout_forward", no_zeros(rng, *dims), p(rng), True, generator(rng))
+        forward = Call("dropout_forward", away_from_zero(rng, *dims), p(rng), True, generator(rng.integers(2**31)))
         backward = Call("dropout_backward", normal(rng, *dims), forward.out[1])
         return Plan([forward, backward], {"out": forward.out[0], "dx": backward.out})
     return build
@@ -158,8 +148,8 @@ def same_mask_as_forward(outputs, plan) -> list[str]:
 # -- one seed, one mask; rows of their own -----------------------------------------------------
 
 def reproducible_plan(rng):
-    x, p, seed = no_zeros(rng, 30, 40), away_from_half(rng), int(rng.integers(2**31))
-    calls = [Call("dropout_forward", x, p, True, Made("generator", (("seed", s),))) for s in (seed, seed, seed + 1)]
+    x, p, seed = away_from_zero(rng, 30, 40), away_from_half(rng), int(rng.integers(2**31))
+    calls = [Call("dropout_forward", x, p, True, generator(s)) for s in (seed, seed, seed + 1)]
     return Plan(calls, {"out": calls[0].out[0], "same seed": calls[1].out[0], "another seed": calls[2].out[0]})
 
 
@@ -182,8 +172,8 @@ ROWS = (40, 250)
 
 def rows_plan(rng):
     """40 identical rows: independent masks make them differ."""
-    x = np.tile(no_zeros(rng, 1, ROWS[1]), (ROWS[0], 1))
-    call = Call("dropout_forward", x, away_from_half(rng), True, generator(rng))
+    x = np.tile(away_from_zero(rng, 1, ROWS[1]), (ROWS[0], 1))
+    call = Call("dropout_forward", x, away_from_half(rng), True, generator(rng.integers(2**31)))
     return Plan([call], {"out": call.out[0]})
 
 
@@ -246,7 +236,6 @@ SCALED_AT_TEST_TIME = Hint(
     "divides by 1 - p, so at test time the layer returns x unchanged.",
     wrong=lambda e, plan: {"out": inputs(plan)[0] * (1 - inputs(plan)[1])})
 
-FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
 P = lambda p: (lambda rng: p)  # noqa: E731 - a p that does not depend on the draw
 EXACT = Compare(tol=0.0)
 # x left as it was is bit for bit the same; out (random) must still be well formed
@@ -254,20 +243,20 @@ KEEPS = Compare(tol=0.0, form_only=("out",))
 SCALE = (SCALED_BY_INVERSE_P, NOT_SCALED)
 
 SUITE = Suite("dropout", (
-    Case("dropout_forward drops a share p of the units, p = 0.2", 2, forward_plan(FIXED(1, SHARE_SIZE), P(0.2)), Property(share_near_p), about="share of zeros within 1.9% of p", hints=(SWAPPED,)),
-    Case("dropout_forward drops a share p of the units, p = 0.75", 1, forward_plan(FIXED(1, SHARE_SIZE), P(0.75)), Property(share_near_p), hints=(SWAPPED,)),
-    Case("dropout_forward drops a share p of the units, random p", 1, forward_plan(FIXED(1, 6, 40, 100), away_from_half), Property(share_near_p), visibility="hidden", hints=(SWAPPED,)),
-    Case("dropout_forward scales kept units by 1/(1 - p), p = 0.2", 2, forward_plan(FIXED(20, 50), P(0.2)), Property(scaled_by_inverse_keep), hints=SCALE),
-    Case("dropout_forward scales kept units by 1/(1 - p), p = 0.75", 1, forward_plan(FIXED(20, 50), P(0.75)), Property(scaled_by_inverse_keep), hints=SCALE),
-    Case("dropout_forward scales kept units by 1/(1 - p), random p", 1, forward_plan(FIXED(3, 4, 5, 6), away_from_half), Property(scaled_by_inverse_keep), visibility="hidden", hints=SCALE),
-    Case("dropout_forward at test time returns x unchanged", 2, forward_plan(FIXED(6, 5), P(0.3), train=False), EXACT, about="no mask, no scaling", hints=(SCALED_AT_TEST_TIME,)),
-    Case("dropout_forward at test time, random p", 1, forward_plan(FIXED(4, 3, 2), away_from_half, train=False), EXACT, visibility="hidden", hints=(SCALED_AT_TEST_TIME,)),
-    Case("dropout_forward with p = 0 is the identity", 1, forward_plan(FIXED(7, 9), P(0.0)), EXACT),
+    Case("dropout_forward drops a share p of the units, p = 0.2", 2, forward_plan(fixed(1, SHARE_SIZE), P(0.2)), Property(share_near_p), about="share of zeros within 1.9% of p", hints=(SWAPPED,)),
+    Case("dropout_forward drops a share p of the units, p = 0.75", 1, forward_plan(fixed(1, SHARE_SIZE), P(0.75)), Property(share_near_p), hints=(SWAPPED,)),
+    Case("dropout_forward drops a share p of the units, random p", 1, forward_plan(fixed(1, 6, 40, 100), away_from_half), Property(share_near_p), visibility="hidden", hints=(SWAPPED,)),
+    Case("dropout_forward scales kept units by 1/(1 - p), p = 0.2", 2, forward_plan(fixed(20, 50), P(0.2)), Property(scaled_by_inverse_keep), hints=SCALE),
+    Case("dropout_forward scales kept units by 1/(1 - p), p = 0.75", 1, forward_plan(fixed(20, 50), P(0.75)), Property(scaled_by_inverse_keep), hints=SCALE),
+    Case("dropout_forward scales kept units by 1/(1 - p), random p", 1, forward_plan(fixed(3, 4, 5, 6), away_from_half), Property(scaled_by_inverse_keep), visibility="hidden", hints=SCALE),
+    Case("dropout_forward at test time returns x unchanged", 2, forward_plan(fixed(6, 5), P(0.3), train=False), EXACT, about="no mask, no scaling", hints=(SCALED_AT_TEST_TIME,)),
+    Case("dropout_forward at test time, random p", 1, forward_plan(fixed(4, 3, 2), away_from_half, train=False), EXACT, visibility="hidden", hints=(SCALED_AT_TEST_TIME,)),
+    Case("dropout_forward with p = 0 is the identity", 1, forward_plan(fixed(7, 9), P(0.0)), EXACT),
     Case("dropout_forward: the same seed gives the same mask", 1, reproducible_plan, Property(reproducible)),
     Case("dropout_forward: rows of a batch get their own masks", 1, rows_plan, Property(rows_differ)),
     Case("dropout_forward leaves x unchanged", 1, keeps_x, KEEPS, about="no x *= mask in place"),
-    Case("dropout_forward raises ValueError for p = 1", 1, forward_plan(FIXED(3, 4), P(1.0)), Raises(ValueError)),
-    Case("dropout_forward raises ValueError for p < 0", 1, forward_plan(FIXED(3, 4), P(-0.1)), Raises(ValueError)),
-    Case("dropout_backward uses the forward's mask", 2, backward_plan(FIXED(8, 30), P(0.3)), Property(same_mask_as_forward), hints=(NEW_MASK,)),
-    Case("dropout_backward uses the forward's mask, random p", 1, backward_plan(FIXED(2, 3, 40), away_from_half), Property(same_mask_as_forward), visibility="hidden", hints=(NEW_MASK,)),
+    Case("dropout_forward raises ValueError for p = 1", 1, forward_plan(fixed(3, 4), P(1.0)), Raises(ValueError)),
+    Case("dropout_forward raises ValueError for p < 0", 1, forward_plan(fixed(3, 4), P(-0.1)), Raises(ValueError)),
+    Case("dropout_backward uses the forward's mask", 2, backward_plan(fixed(8, 30), P(0.3)), Property(same_mask_as_forward), hints=(NEW_MASK,)),
+    Case("dropout_backward uses the forward's mask, random p", 1, backward_plan(fixed(2, 3, 40), away_from_half), Property(same_mask_as_forward), visibility="hidden", hints=(NEW_MASK,)),
 ))

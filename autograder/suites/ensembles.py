@@ -26,23 +26,11 @@ import numpy as np
 
 from ..hints import Hint
 from ..judge import Compare, Property, Raises, describe
-from ..plan import Call, Made, Plan
-from ..suite import Case, Suite, normal, per_output
+from ..plan import Call, Plan
+from ..suite import STABLE, Case, Suite, distinct, fixed, generator, normal, per_output
 
 FALSE_FAILURE = 1e-7  # per statistical check; three of them run in one grading
-STABLE = Compare(no_warnings=True)
-FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
 CONSTANT = lambda value: (lambda *draw: value)  # noqa: E731 - a parameter that does not depend on the draw
-
-
-def distinct(rng, low, high, count):
-    """``count`` different ints from [low, high): no dimension equals another, so a wrong axis shows."""
-    return tuple(int(n) for n in rng.choice(range(low, high), size=count, replace=False))
-
-
-def generator(seed):
-    """A numpy Generator built on both sides from ``seed``."""
-    return Made("generator", (("seed", int(seed)),))
 
 
 def form(outputs: dict, name: str, n: int) -> list[str]:
@@ -474,10 +462,10 @@ SUITE = Suite("ensembles", (
     Case("bootstrap_indices, random n: about 1 - 1/e of the indices distinct", 1, bootstrap_plan(random_size), Property(distinct_share), visibility="hidden", hints=(WITHOUT_REPLACEMENT,)),
     Case("bootstrap_indices: uniform over range(n)", 1, bootstrap_plan(CONSTANT(20_000)), Property(uniform), about="each tenth of range(n) gets a tenth of the draws"),
     Case("bootstrap_indices: the same seed gives the same indices", 1, reproducible_plan, Property(reproducible)),
-    Case("average_predictions", 1, average_plan(FIXED(3, 4, 5)), about="the mean over the models", hints=(SUMMED_PREDICTIONS,)),
-    Case("average_predictions, random shapes", 1, average_plan(lambda rng: distinct(rng, 2, 9, 3)), visibility="hidden", hints=(SUMMED_PREDICTIONS,)),
-    Case("average_predictions, one model", 1, average_plan(lambda rng: (1, *distinct(rng, 2, 9, 2))), visibility="hidden"),
-    Case("majority_vote, ties to the smallest label", 2, vote_plan(tied_votes, FIXED(4, 6, 5)), EXACT, hints=(TIES_TO_LARGEST,)),
+    Case("average_predictions", 1, average_plan(fixed(3, 4, 5)), about="the mean over the models", hints=(SUMMED_PREDICTIONS,)),
+    Case("average_predictions, random shapes", 1, average_plan(lambda rng: distinct(rng, 2, 8, 3)), visibility="hidden", hints=(SUMMED_PREDICTIONS,)),
+    Case("average_predictions, one model", 1, average_plan(lambda rng: (1, *distinct(rng, 2, 8, 2))), visibility="hidden"),
+    Case("majority_vote, ties to the smallest label", 2, vote_plan(tied_votes, fixed(4, 6, 5)), EXACT, hints=(TIES_TO_LARGEST,)),
     Case("majority_vote, random votes with ties", 1, vote_plan(tied_votes, random_votes), EXACT, visibility="hidden", hints=(TIES_TO_LARGEST,)),
     Case("majority_vote, one model", 1, vote_plan(one_model, random_votes), EXACT, visibility="hidden"),
     Case("average_parameters", 1, average_parameters_plan(CONSTANT(3), mixed=False)),

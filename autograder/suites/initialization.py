@@ -32,8 +32,8 @@ import numpy as np
 
 from ..hints import Hint
 from ..judge import Mismatch, Property, Raises, compare
-from ..plan import Call, Made, Plan
-from ..suite import Case, Suite, normal
+from ..plan import Call, Plan
+from ..suite import Case, Suite, distinct, fixed, generator, normal
 
 ALPHA = 1e-8  # the largest chance that one statistical check fails a correct implementation
 FALSE_FAILURE = 4.2e-7  # = ALPHA * (10 * 3 + 6 * 2): the whole suite, per grading
@@ -276,10 +276,6 @@ HINTS = {
 
 # -- Shapes ----------------------------------------------------------------------------------
 
-def fixed(shape):
-    return lambda rng: shape
-
-
 def random_affine(rng) -> tuple[int, int]:
     """(D_in, D_out), one k in [3, 6] times the other, at least 12288 entries."""
     small, k = int(rng.integers(64, 129)), int(rng.integers(3, 7))
@@ -296,17 +292,12 @@ def random_conv(rng) -> tuple[int, int, int, int]:
 
 def small_conv(rng) -> tuple[int, int, int, int]:
     """(F, C, HH, WW) with F != C and any kernel, for counting fans."""
-    num_filters, channels = (int(v) for v in rng.choice(range(1, 17), size=2, replace=False))
+    num_filters, channels = distinct(rng, 1, 16)
     height, width = (int(v) for v in rng.integers(1, 8, size=2))
     return num_filters, channels, height, width
 
 
 # -- Plans -----------------------------------------------------------------------------------
-
-def generator(rng) -> Made:
-    """A numpy Generator made on both sides from a seed drawn here."""
-    return Made("generator", (("seed", int(rng.integers(2**32))),))
-
 
 def fans_plan(shapes):
     """fan_in_fan_out of each shape ``shapes(rng)`` gives, one output per shape."""
@@ -319,7 +310,7 @@ def fans_plan(shapes):
 def draw_plan(function: str, shape, mode: str | None = None):
     """One call of an initializer on ``shape(rng)``; ``mode`` None leaves the default."""
     def build(rng):
-        call = Call(function, shape(rng), generator(rng), **({} if mode is None else {"mode": mode}))
+        call = Call(function, shape(rng), generator(rng.integers(2**32)), **({} if mode is None else {"mode": mode}))
         return Plan([call], {"W": call.out})
     return build
 
@@ -329,7 +320,7 @@ def rng_plan(function: str, shape):
     def build(rng):
         seed = int(rng.integers(2**31))
         other = seed + 1 + int(rng.integers(2**31))  # never the same seed
-        calls = [Call(function, shape, Made("generator", (("seed", s),))) for s in (seed, seed, other)]
+        calls = [Call(function, shape, generator(s)) for s in (seed, seed, other)]
         return Plan(calls, {"W": calls[0].out, "W again": calls[1].out, "W, other seed": calls[2].out})
     return build
 
@@ -354,9 +345,9 @@ def stds_plan(activation: str, widths=None, scale=None, called_with=None):
 
 # -- The suite -------------------------------------------------------------------------------
 
-AFFINE = fixed((64, 256))
-AFFINE_WIDE_IN = fixed((320, 80))
-CONV = fixed((64, 16, 5, 3))
+AFFINE = fixed(64, 256)
+AFFINE_WIDE_IN = fixed(320, 80)
+CONV = fixed(64, 16, 5, 3)
 WIDTHS = [40, 56, 48, 64, 32, 50, 60, 44, 52, 36, 40]
 
 
@@ -381,7 +372,7 @@ def xavier_cases(function):
 SUITE = Suite("initialization", (
     Case("fan_in_fan_out, affine weight", 1, fans_plan(lambda rng: [(30, 7)]), about="(D_in, D_out)"),
     Case("fan_in_fan_out, conv weight", 1, fans_plan(lambda rng: [(6, 3, 5, 4)]), about="(F, C, HH, WW)"),
-    Case("fan_in_fan_out, random affine shapes", 1, fans_plan(lambda rng: [tuple(int(d) for d in rng.choice(range(1, 600), size=2, replace=False)) for _ in range(3)]), visibility="hidden"),
+    Case("fan_in_fan_out, random affine shapes", 1, fans_plan(lambda rng: [tuple(distinct(rng, 1, 599)) for _ in range(3)]), visibility="hidden"),
     Case("fan_in_fan_out, random conv shapes", 1, fans_plan(lambda rng: [small_conv(rng) for _ in range(3)]), visibility="hidden"),
     *xavier_cases("xavier_normal"),
     *xavier_cases("xavier_uniform"),

@@ -22,8 +22,8 @@ import numpy as np
 
 from ..hints import Hint
 from ..judge import Compare, Mismatch, Property, Raises, compare
-from ..plan import Call, Made, Plan
-from ..suite import Case, Suite, normal, per_output
+from ..plan import Call, Plan
+from ..suite import Case, Suite, fixed, generator, normal, per_output
 
 RULES = ("sgd", "sgd_momentum", "nesterov_momentum", "adagrad", "rmsprop", "adam")
 DEFAULTS = {  # the documented defaults (torch.optim's; momentum 0.9 is ours)
@@ -196,8 +196,7 @@ def random_shapes(rng):
     return [tuple(int(n) for n in rng.integers(1, 6, size=rng.integers(1, 4))) for _ in range(rng.integers(2, 5))]
 
 
-def fixed_shapes(rng):
-    return [(3, 4), (4,), (2, 2, 3)]
+FIXED_SHAPES = fixed((3, 4), (4,), (2, 2, 3))  # the visible cases' gradients
 
 
 def clip_value_plan(shapes, clip_value):
@@ -220,7 +219,7 @@ def clip_norm_plan(shapes, scale, share):
 
 def keeps_grads(function, argument):
     def build(rng):
-        call = Call(function, parameter_gradients(rng, fixed_shapes(rng), 2.0), argument)
+        call = Call(function, parameter_gradients(rng, FIXED_SHAPES(rng), 2.0), argument)
         clipped = call.out if function == "clip_by_value" else call.out[0]
         return Plan([call], {f"grads after {function}": call.arg(0), "clipped": clipped})
     return build
@@ -275,7 +274,7 @@ def log_uniform_problems(samples: np.ndarray, low: float, high: float) -> list[s
 def log_uniform_plan(bounds):
     def build(rng):
         low, high = bounds(rng)
-        call = Call("log_uniform", low, high, DRAWS, Made("generator", (("seed", int(rng.integers(2**32))),)))
+        call = Call("log_uniform", low, high, DRAWS, generator(rng.integers(2**32)))
         return Plan([call], {"samples": call.out})
     return build
 
@@ -299,7 +298,7 @@ def random_bounds(rng):
 def rng_plan(rng):
     """log_uniform of size (3, 4) with a seed, the same seed again, and another seed."""
     seed = int(rng.integers(2**31))
-    calls = [Call("log_uniform", 1e-4, 1.0, (3, 4), Made("generator", (("seed", s),))) for s in (seed, seed, seed + 1)]
+    calls = [Call("log_uniform", 1e-4, 1.0, (3, 4), generator(s)) for s in (seed, seed, seed + 1)]
     return Plan(calls, {"samples": calls[0].out, "samples again": calls[1].out, "samples, other seed": calls[2].out})
 
 
@@ -415,7 +414,6 @@ def hints_for(rule):
     return tuple(table[rule] for table in (BIAS_HINT, OLD_VELOCITY_HINT, EPS_HINT, RESTART_HINT, WEIGHT_DECAY_HINT) if rule in table)
 
 
-FIXED = lambda *shape: (lambda rng: shape)  # noqa: E731 - a shape that does not depend on the draw
 TEN = lambda rng: 10  # noqa: E731 - the visible runs' length
 TEN_TO_14 = lambda rng: int(rng.integers(10, 15))  # noqa: E731 - the hidden runs' length
 
@@ -425,8 +423,8 @@ def rule_cases(rule):
     keys = ", ".join(SET_KEYS[rule])
     hints = hints_for(rule)
     return [
-        Case(f"{rule}, 10 steps from config=None", 2, run_plan(rule, lambda rng: None, FIXED(3, 5), TEN), about="the defaults, state threaded through config", hints=hints),
-        Case(f"{rule}, 10 steps with {keys} and weight_decay set", 2, run_plan(rule, lambda rng: dict(SET_KEYS[rule]), FIXED(4, 4), TEN, weight_decay=lambda rng: 0.2), hints=hints),
+        Case(f"{rule}, 10 steps from config=None", 2, run_plan(rule, lambda rng: None, fixed(3, 5), TEN), about="the defaults, state threaded through config", hints=hints),
+        Case(f"{rule}, 10 steps with {keys} and weight_decay set", 2, run_plan(rule, lambda rng: dict(SET_KEYS[rule]), fixed(4, 4), TEN, weight_decay=lambda rng: 0.2), hints=hints),
         Case(f"{rule}, 10 to 14 steps, random shape and hyperparameters", 1, run_plan(rule, lambda rng: random_keys(rng, rule), random_shape, TEN_TO_14), visibility="hidden", hints=hints),
         Case(f"{rule}, 10 to 14 steps, random hyperparameters with weight_decay", 1, run_plan(rule, lambda rng: random_keys(rng, rule), random_shape, TEN_TO_14, weight_decay=lambda rng: float(rng.uniform(0.05, 0.5))), visibility="hidden", hints=hints),
         Case(f"{rule} leaves w and dw unchanged", 1, keeps_inputs(rule), KEEPS, about="next_w is a new array; no w -= ..."),
@@ -457,20 +455,20 @@ SUITE = Suite("optimizers", (
     Case("exponential_decay raises ValueError for t = -1", 0.5, raises_plan("exponential_decay", 0.1, -1, 0.9), Raises(ValueError)),
     Case("inverse_time_decay raises ValueError for t = -1", 0.5, raises_plan("inverse_time_decay", 0.1, -1, 0.5), Raises(ValueError)),
     Case("inverse_sqrt_decay raises ValueError for t = -1", 0.5, raises_plan("inverse_sqrt_decay", 0.1, -1, 0.5), Raises(ValueError)),
-    Case("clip_by_value", 1, clip_value_plan(fixed_shapes, lambda rng: 1.0), EXACT),
+    Case("clip_by_value", 1, clip_value_plan(FIXED_SHAPES, lambda rng: 1.0), EXACT),
     Case("clip_by_value, random gradients", 1, clip_value_plan(random_shapes, lambda rng: float(rng.uniform(0.2, 3))), EXACT, visibility="hidden"),
     Case("clip_by_value leaves grads unchanged", 1, keeps_grads("clip_by_value", 1.0), KEEPS),
-    *per_output(clip_norm_plan(fixed_shapes, 3.0, lambda rng: 0.4), "clip_by_norm", {"clipped": 2, "total_norm": 1}, hints=(CLIP_SEPARATELY,)),
+    *per_output(clip_norm_plan(FIXED_SHAPES, 3.0, lambda rng: 0.4), "clip_by_norm", {"clipped": 2, "total_norm": 1}, hints=(CLIP_SEPARATELY,)),
     *per_output(clip_norm_plan(random_shapes, 3.0, lambda rng: float(rng.uniform(0.1, 0.9))), "clip_by_norm, random gradients", {"clipped": 1, "total_norm": 1}, visibility="hidden", hints=(CLIP_SEPARATELY,)),
-    *per_output(clip_norm_plan(fixed_shapes, 2.0, lambda rng: 1.5), "clip_by_norm below max_norm", {"clipped": 1}, about="a factor of 1: left as they are"),
-    *per_output(clip_norm_plan(fixed_shapes, 3e-5, lambda rng: 0.1), "clip_by_norm adds 1e-6 to the total norm", {"clipped": 1}, about="a total norm of 1e-4: max_norm / (total_norm + 1e-6)"),
+    *per_output(clip_norm_plan(FIXED_SHAPES, 2.0, lambda rng: 1.5), "clip_by_norm below max_norm", {"clipped": 1}, about="a factor of 1: left as they are"),
+    *per_output(clip_norm_plan(FIXED_SHAPES, 3e-5, lambda rng: 0.1), "clip_by_norm adds 1e-6 to the total norm", {"clipped": 1}, about="a total norm of 1e-4: max_norm / (total_norm + 1e-6)"),
     Case("clip_by_norm leaves grads unchanged", 1, keeps_grads("clip_by_norm", 1.0), KEEPS),
     Case("log_uniform, 20000 draws over 4 decades", 2, log_uniform_plan(lambda rng: (1e-5, 1e-1)), Property(follows_log_uniform), about="an equal share in each decade"),
     Case("log_uniform, random bounds", 1, log_uniform_plan(random_bounds), Property(follows_log_uniform), visibility="hidden"),
     Case("log_uniform draws from rng", 1, rng_plan, Property(uses_rng), about="same seed, same samples; size a tuple"),
-    Case("log_uniform raises ValueError for low = 0", 0.5, raises_plan("log_uniform", 0.0, 1.0, 5, Made("generator", (("seed", 0),))), Raises(ValueError)),
-    Case("log_uniform raises ValueError for low > high", 0.5, raises_plan("log_uniform", 1e-2, 1e-3, 5, Made("generator", (("seed", 0),))), Raises(ValueError)),
-    Case("update_ratio", 1, update_ratio_plan(FIXED(4, 5), lambda rng: 1e-3), EXACT, about="Frobenius norms"),
+    Case("log_uniform raises ValueError for low = 0", 0.5, raises_plan("log_uniform", 0.0, 1.0, 5, generator(0)), Raises(ValueError)),
+    Case("log_uniform raises ValueError for low > high", 0.5, raises_plan("log_uniform", 1e-2, 1e-3, 5, generator(0)), Raises(ValueError)),
+    Case("update_ratio", 1, update_ratio_plan(fixed(4, 5), lambda rng: 1e-3), EXACT, about="Frobenius norms"),
     Case("update_ratio of a 4-D weight", 1, update_ratio_plan(lambda rng: tuple(int(n) for n in rng.integers(2, 5, size=4)), lambda rng: float(10 ** rng.uniform(-4, -1))), EXACT, visibility="hidden"),
     Case("update_ratio raises ValueError when w is all zeros", 0.5, raises_plan("update_ratio", np.zeros((2, 3)), np.ones((2, 3))), Raises(ValueError)),
 ))

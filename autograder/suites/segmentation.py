@@ -26,22 +26,7 @@ import numpy as np
 from ..hints import Hint
 from ..judge import Raises
 from ..plan import Call, Plan
-from ..suite import Case, Suite, normal, per_output
-
-
-def draw(rng, low, high) -> int:
-    """A Python int in [low, high]."""
-    return int(rng.integers(low, high + 1))
-
-
-def distinct(rng, low, high, count=2) -> list[int]:
-    """``count`` different Python ints in [low, high]."""
-    return [int(value) for value in rng.choice(range(low, high + 1), size=count, replace=False)]
-
-
-def fixed(*configuration):
-    """A configuration that does not depend on the draw."""
-    return lambda rng: configuration
+from ..suite import Case, Suite, distinct, draw, fixed, normal, per_output
 
 
 def label(call: Call) -> str:

@@ -18,11 +18,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..hints import Hint
-from ..judge import Compare
 from ..plan import Call, Func, Plan
-from ..suite import Case, Suite, normal, per_output
+from ..suite import STABLE, Case, Suite, extreme_values, fixed, normal, per_output
 
-STABLE = Compare(no_warnings=True)
 LOSS_OUTPUTS = ("loss", "grad_center_vec", "grad_outside_vectors")
 SKIPGRAM_OUTPUTS = ("loss", "grad_center_vectors", "grad_outside_vectors")
 VOCABULARY = ("the", "cat", "dog", "sat", "ran", "on", "mat", "red", "big", "park", "fox", "saw")
@@ -47,12 +45,6 @@ def sigmoid_plan(draw):
         call = Call("sigmoid", draw(rng))
         return Plan([call], {"sigmoid": call.out})
     return build
-
-
-def extreme_values(rng):
-    """Magnitudes up to 1e3 with both signs, and 0: 1 / (1 + exp(-x)) overflows on these."""
-    values = [-1000.0, -745.5, -700.0, -50.0, -1e-3, 0.0, 1e-3, 50.0, 700.0, 745.5, 1000.0]
-    return rng.permutation(values + list(normal(rng, 5, scale=30.0)))
 
 
 # -- 7.2, 7.3 the losses --------------------------------------------------------------------
@@ -271,23 +263,22 @@ NEG_HINTS = (NEG_SIGN, REPEATS_ONCE, FANCY_INDEX_ADD, GRADIENTS_NEGATED)
 SKIPGRAM_HINTS = (SKIPGRAM_AVERAGED, SKIPGRAM_SWAPPED)
 ONE_EACH = dict.fromkeys(LOSS_OUTPUTS, 1)
 ONE_EACH_SKIPGRAM = dict.fromkeys(SKIPGRAM_OUTPUTS, 1)
-FIXED = lambda v, d: (lambda rng: (v, d))  # noqa: E731 - sizes that do not depend on the draw
 
 SUITE = Suite("word2vec", (
     Case("sigmoid", 1, sigmoid_plan(lambda rng: normal(rng, 3, 4, scale=3.0))),
     Case("sigmoid, random values", 1, sigmoid_plan(lambda rng: normal(rng, 11, scale=5.0)), visibility="hidden"),
     Case("sigmoid, |x| up to 1000 without overflow", 2, sigmoid_plan(extreme_values), STABLE),
-    *per_output(loss_plan("naive_softmax_loss_and_gradient", naive_softmax_inputs(FIXED(6, 4))),
+    *per_output(loss_plan("naive_softmax_loss_and_gradient", naive_softmax_inputs(fixed(6, 4))),
                 "naive_softmax_loss_and_gradient", ONE_EACH, hints=NAIVE_HINTS),
     *per_output(loss_plan("naive_softmax_loss_and_gradient", naive_softmax_inputs(sizes)),
                 "naive_softmax_loss_and_gradient, random sizes", ONE_EACH, visibility="hidden", hints=NAIVE_HINTS),
     Case("naive_softmax_loss_and_gradient, dot products of magnitude 1000", 2,
          loss_plan("naive_softmax_loss_and_gradient", naive_softmax_large), STABLE),
-    *per_output(loss_plan("neg_sampling_loss_and_gradient", neg_sampling_inputs(FIXED(7, 3), distinct_negatives)),
+    *per_output(loss_plan("neg_sampling_loss_and_gradient", neg_sampling_inputs(fixed(7, 3), distinct_negatives)),
                 "neg_sampling_loss_and_gradient", ONE_EACH, hints=NEG_HINTS),
-    *per_output(loss_plan("neg_sampling_loss_and_gradient", neg_sampling_inputs(FIXED(7, 3), repeated_negatives)),
+    *per_output(loss_plan("neg_sampling_loss_and_gradient", neg_sampling_inputs(fixed(7, 3), repeated_negatives)),
                 "neg_sampling_loss_and_gradient, repeated negatives", ONE_EACH, hints=NEG_HINTS),
-    *per_output(loss_plan("neg_sampling_loss_and_gradient", neg_sampling_inputs(FIXED(6, 4), negatives_with_outside)),
+    *per_output(loss_plan("neg_sampling_loss_and_gradient", neg_sampling_inputs(fixed(6, 4), negatives_with_outside)),
                 "neg_sampling_loss_and_gradient, negatives include the outside word", ONE_EACH, hints=NEG_HINTS),
     *per_output(loss_plan("neg_sampling_loss_and_gradient", neg_sampling_inputs(sizes, random_negatives)),
                 "neg_sampling_loss_and_gradient, random negatives", ONE_EACH, visibility="hidden", hints=NEG_HINTS),
