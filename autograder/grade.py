@@ -132,7 +132,7 @@ def _grade_case(case, assignment: str, solution, run: _Run) -> CaseResult:
         plan = case.build(case.rng(run.seed))
         expected = None
         if case.judge.needs_reference:
-            expected, _ = execute(wire.decode(wire.encode(plan)), solution, probes)
+            expected, _ = execute(wire.copied(plan), solution, probes)
     except Exception as error:  # a broken suite or reference must not pass silently, nor crash
         run.staff.append(f"{assignment}/{case.name}: could not compute the expected result:\n{_traceback(error)}")
         return result(Verdict(False, GRADER_ERROR))

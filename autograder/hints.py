@@ -76,7 +76,7 @@ def diagnose(hints, outputs: dict, expected: dict | None, plan, solution, judge)
 def _variant(hint: Hint, expected: dict | None, plan, solution) -> dict:
     if hint.wrong is not None:
         return hint.wrong(expected, plan)
-    outputs, _ = execute(wire.decode(wire.encode(plan)), _replaced(solution, hint.replace), probes)
+    outputs, _ = execute(wire.copied(plan), _replaced(solution, hint.replace), probes)
     return outputs
 
 

@@ -266,7 +266,7 @@ def _points(points) -> str:
 
 def _case_code(case, plan, module, seed: int, assignment: str) -> str:
     """The code of one case: its calls with literal inputs, then the judgement."""
-    inputs = wire.decode(wire.encode(plan))  # written out before the reference runs: it may write into them
+    inputs = wire.copied(plan)  # written out before the reference runs: it may write into them
     named = {ref.index for ref in _refs([(c.args, c.kwargs) for c in plan.calls] + [plan.outputs]) if ref.kind == "arg"}
     calls = [_call_code(call, call.step in named) for call in inputs.calls]
     judge = case.judge
@@ -282,7 +282,7 @@ def _case_code(case, plan, module, seed: int, assignment: str) -> str:
         lines += [f"problems = property_problems({assignment!r}, {case.name!r}, {seed}, {{{outputs}}})",
                   'assert not problems, " ".join(problems)']
         return "\n".join(lines)
-    expected, _ = execute(wire.decode(wire.encode(plan)), module, probes)
+    expected, _ = execute(wire.copied(plan), module, probes)
     tol = judge.tol if isinstance(judge, Compare) else 1e-6
     for name, ref in plan.outputs.items():
         this_tol = math.inf if isinstance(judge, Compare) and name in judge.form_only else tol

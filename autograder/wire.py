@@ -78,6 +78,12 @@ def decode(payload: bytes):
         raise WireError(f"malformed message: {error}") from None
 
 
+def copied(value):
+    """A deep copy of a plain-data value (a plan with its inputs), made by the wire itself:
+    what a process gets is exactly what crossed, and nothing it writes reaches the original."""
+    return decode(encode(value))
+
+
 def _to_tree(value, buffers, depth):
     if depth >= MAX_DEPTH:  # decode accepts depth <= MAX_DEPTH, the Opaque included
         return {"opaque": "deeply nested structure"}

@@ -97,7 +97,7 @@ def step_by_step(path: Path, assignment: str, seed: int) -> dict:
             expected = None
             if case.judge.needs_reference:
                 with clock(phases, "copy"):
-                    copy = wire.decode(wire.encode(plan))
+                    copy = wire.copied(plan)
                 with clock(phases, "reference"):
                     expected, _ = execute(copy, reference(assignment), probes)
             before = phases["round trip"]

@@ -663,7 +663,7 @@ def memorized_source() -> str:
 
     for case in SUITE.cases:
         if case.visibility == "visible":
-            execute(wire.decode(wire.encode(case.build(case.rng(0)))), Recorder(), probes)
+            execute(wire.copied(case.build(case.rng(0))), Recorder(), probes)
     assert set(first) == set(SIGNATURES)
     lines = [MEMORIZED_HEADER, "ANSWERS = {"]
     lines += [f"    {k!r}: {literal(v)}," for k, v in answers.items()]

@@ -320,6 +320,6 @@ def test_a_variant_equal_to_the_truth_is_never_offered():
     solution = reference("batchnorm")
     for momentum, offered in ((0.0, None), (0.25, suite.BIASED_RUNNING_VAR)):
         plan = suite.update_plan("batchnorm_forward", suite.rows, suite.fixed(5, 3), 2, start=suite.given_statistics, momentum=momentum)(np.random.default_rng(0))
-        expected, _ = execute(wire.decode(wire.encode(plan)), solution, probes)
+        expected, _ = execute(wire.copied(plan), solution, probes)
         student = suite.replayed(plan, ddof=0)
         assert diagnose(suite.RUNNING, student, expected, plan, solution, Compare()) == offered

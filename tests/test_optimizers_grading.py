@@ -150,8 +150,8 @@ def test_the_error_grows_along_a_run_with_lost_state(graded):
     """A momentum that restarts every step passes the 1-step chain and fails the longer ones, by more each time."""
     solution = reference("optimizers")
     plan = suite_case("sgd_momentum, 10 steps from config=None").build(np.random.default_rng(0))
-    expected, _ = execute(wire.decode(wire.encode(plan)), solution, probes)
-    student, _ = execute(wire.decode(wire.encode(plan)), load_source(RESTARTS), probes)
+    expected, _ = execute(wire.copied(plan), solution, probes)
+    student, _ = execute(wire.copied(plan), load_source(RESTARTS), probes)
     errors = [np.max(np.abs(student[name] - expected[name])) for name in ("w after 1 step", "w after 3 steps", "w after 10 steps")]
     assert errors[0] == 0 and 0 < errors[1] < errors[2]
 
@@ -409,9 +409,9 @@ def test_a_variant_equal_to_the_truth_is_never_offered():
     no_decay = suite.run_plan("sgd", lambda rng: {"lr": 0.1}, lambda rng: (3, 4), lambda rng: 10)(np.random.default_rng(0))
     multiples = suite.schedule_plan("step_decay", lambda rng: (0.5, 3, 0.5), lambda rng: [0, 3, 6, 9])(np.random.default_rng(0))
     for plan, hint in ((no_decay, suite.WEIGHT_DECAY_HINT["sgd"]), (multiples, suite.NO_FLOOR)):
-        expected, _ = execute(wire.decode(wire.encode(plan)), solution, probes)
+        expected, _ = execute(wire.copied(plan), solution, probes)
         assert diagnose((hint,), expected, expected, plan, solution, Compare()) is None
     decayed = suite.run_plan("sgd", lambda rng: {"lr": 0.1, "weight_decay": 0.5}, lambda rng: (3, 4), lambda rng: 10)(np.random.default_rng(0))
-    expected, _ = execute(wire.decode(wire.encode(decayed)), solution, probes)
-    wrong, _ = execute(wire.decode(wire.encode(decayed)), load_source(NO_WEIGHT_DECAY), probes)
+    expected, _ = execute(wire.copied(decayed), solution, probes)
+    wrong, _ = execute(wire.copied(decayed), load_source(NO_WEIGHT_DECAY), probes)
     assert diagnose((suite.WEIGHT_DECAY_HINT["sgd"],), wrong, expected, decayed, solution, Compare()) == suite.WEIGHT_DECAY_HINT["sgd"]

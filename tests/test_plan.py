@@ -232,7 +232,7 @@ def test_made_generators_are_fresh_and_identical_on_both_sides():
     first, second = Call("identity", seed), Call("identity", seed)
     plan = Plan([first, second], {"a": first.out, "b": second.out})
     here, _ = execute(plan, MODULE, probes)
-    there, _ = execute(wire.decode(wire.encode(plan)), MODULE, probes)
+    there, _ = execute(wire.copied(plan), MODULE, probes)
     assert here["a"] is not here["b"]
     draws = [g.standard_normal(5) for g in (here["a"], here["b"], there["a"], there["b"])]
     for draw in draws[1:]:
@@ -255,7 +255,7 @@ def test_plan_survives_the_wire():
     calls = Call("apply", Func("probe", "sin_product", (("c", np.eye(4)),)), fwd.out[0])
     plan = Plan([fwd, bwd, calls], {"dx": bwd.out[0], "f": calls.out, "x_after": fwd.arg(0)})
     original, _ = execute(plan, MODULE, probes)
-    received, _ = execute(wire.decode(wire.encode(plan)), MODULE, probes)
+    received, _ = execute(wire.copied(plan), MODULE, probes)
     assert original.keys() == received.keys()
     for name in original:
         np.testing.assert_array_equal(received[name], original[name])

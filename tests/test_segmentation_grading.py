@@ -167,7 +167,7 @@ def test_numpy_integer_scales_cross_the_wire_as_numpy_integers():
     """The plan's np.int64 scale is decoded as np.int64 (not a Python int) on the worker's side of the wire."""
     for name in (NUMPY_SCALE, "bed_of_nails_upsample_forward, scale a numpy integer"):
         (case,) = [case for case in SUITE.cases if case.name == name]
-        plan = wire.decode(wire.encode(case.build(case.rng(SEEDS[0]))))
+        plan = wire.copied(case.build(case.rng(SEEDS[0])))
         assert type(plan.calls[0].args[1]) is np.int64
 
 

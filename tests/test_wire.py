@@ -570,3 +570,14 @@ def test_made_round_trips():
 
     made = Made("generator", (("seed", [1, 2]),))
     assert wire.decode(wire.encode(made)) == made
+
+
+def test_copied_is_a_deep_copy_through_the_wire():
+    """wire.copied gives an equal value that shares no array with the original."""
+    x = np.arange(6.0).reshape(2, 3)
+    value = {"x": x, "pair": (x, [1, 2.5, "a"])}
+    copy = wire.copied(value)
+    np.testing.assert_array_equal(copy["x"], x)
+    assert copy["pair"][1] == [1, 2.5, "a"]
+    copy["x"][0, 0] = 99.0
+    assert x[0, 0] == 0.0 and copy["pair"][0][0, 0] == 0.0
