@@ -338,7 +338,7 @@ def test_label_maps_of_different_shapes_raise(pred_shape, target_shape):
         ref.pixel_accuracy(pred, target)
 
 
-@pytest.mark.parametrize("where, label", itertools.product(["pred", "target"], [-1, 3, 7]))
+@pytest.mark.parametrize("where, label", list(itertools.product(["pred", "target"], [-1, 3, 7])))
 def test_segmentation_iou_rejects_a_label_outside_the_classes(where, label):
     """A label < 0 or >= num_classes in either map raises ValueError."""
     maps = {"pred": np.zeros((2, 2), dtype=int), "target": np.ones((2, 2), dtype=int)}
