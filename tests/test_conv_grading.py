@@ -43,6 +43,11 @@ POOL_FORWARD = cases("max_pool_forward")
 POOL_BACKWARD = cases("max_pool_backward")
 UNEVEN = ("conv_forward, stride 2 that does not divide, pad 0", "conv_forward, random shapes")
 STRIDE_0 = "conv_output_size(5, 3, stride=0) raises ValueError: the stride must be positive"
+N_0 = "conv_output_size(0, 1, pad=1) raises ValueError: the input size must be positive"
+DILATION_0 = "conv_output_size(5, 3, dilation=0) raises ValueError: the dilation must be positive"
+NEGATIVE_SIZES = {"conv_output_size(-1, 1, pad=2) raises ValueError: the input size must be positive",
+                  "conv_output_size(5, -1) raises ValueError: the kernel size must be positive"}
+SIZE_CHECKS = 'n, f = _integer("n", n, 1), _integer("f", f, 1)\n    pad, stride, dilation = _integer("pad", pad, 0), _integer("stride", stride, 1), _integer("dilation", dilation, 1)'
 
 
 @pytest.fixture(scope="module")
@@ -109,6 +114,20 @@ MUTATIONS = [
         [("span = dilation * (f - 1) + 1", "span = f")],
         {"conv_output_size, dilation", "conv_output_size, random arguments", "conv_output_size(6, 3, dilation=3) raises ValueError: the dilated kernel does not fit"},
         id="dilation-ignored",
+    ),
+    # n, f and dilation checked for >= 0 instead of >= 1: the negative ones still raise
+    pytest.param(
+        [(SIZE_CHECKS, 'n, f = _integer("n", n, 0), _integer("f", f, 0)\n    pad, stride, dilation = _integer("pad", pad, 0), _integer("stride", stride, 1), _integer("dilation", dilation, 0)')],
+        {N_0, DILATION_0},
+        id="sizes-checked-for-non-negative",
+    ),
+    # only what breaks the formula checked (a non-integer, a stride of 0, a negative pad): the window still fits
+    pytest.param(
+        [(SIZE_CHECKS, 'n, f = _integer("n", n, -math.inf), _integer("f", f, -math.inf)\n    '
+                       'pad, stride, dilation = _integer("pad", pad, 0), _integer("stride", stride, 1), _integer("dilation", dilation, -math.inf)'),
+         ("import numbers", "import math\nimport numbers")],
+        {N_0, DILATION_0} | NEGATIVE_SIZES,
+        id="n-f-and-dilation-not-checked",
     ),
     pytest.param(
         [("stride = f if stride is None else stride", "stride = 1 if stride is None else stride")],

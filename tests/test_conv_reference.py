@@ -160,6 +160,23 @@ def test_conv_output_size_rejects_invalid_arguments(args, kwargs, message):
         ref.conv_output_size(*args, **kwargs)
 
 
+@pytest.mark.parametrize(
+    "args, kwargs",
+    [((0, 1), {"pad": 1}), ((-1, 1), {"pad": 2}), ((5, 0), {}), ((5, -1), {}), ((5, 3), {"dilation": 0}), ((5, 3), {"stride": 0})],
+)
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors is a no-op")  # torch's warning for the f = 0 kernel
+def test_conv_output_size_refuses_the_sizes_below_1_that_torch_refuses(args, kwargs):
+    """For n, f, dilation or stride below 1 torch refuses (the layer, or an input of that size), and so does
+    conv_output_size, even where the formula alone would give a size >= 1."""
+    (n, f), pad, stride, dilation = args, kwargs.get("pad", 0), kwargs.get("stride", 1), kwargs.get("dilation", 1)
+    with pytest.raises(RuntimeError):
+        layer = torch.nn.Conv2d(1, 1, (f, 1), stride=(stride, 1), padding=(pad, 0), dilation=(dilation, 1), bias=False)
+        with torch.no_grad():
+            layer(torch.zeros(1, 1, n, 1))
+    with pytest.raises(ValueError, match=r"must be a positive integer"):
+        ref.conv_output_size(*args, **kwargs)
+
+
 def test_conv_output_size_accepts_numpy_integers_and_a_padded_tiny_input():
     """numpy integers are integers; padding larger than the kernel lets it slide over a 1-pixel input."""
     assert ref.conv_output_size(np.int64(7), np.int32(3), pad=np.int64(0), stride=np.int64(2)) == 3

@@ -72,6 +72,8 @@ SUPPRESS = "suppressed |= iou[i] > iou_threshold"
 FREE = "free = np.where(matched, -1.0, iou[d])"
 AREA_UNDER = "return float(np.sum(np.diff(recall, prepend=0.0) * envelope))"
 BY_SCORE = 'return np.argsort(-scores, kind="stable")'
+INVERTED = 'if np.any(boxes[:, 2] < boxes[:, 0]) or np.any(boxes[:, 3] < boxes[:, 1]):\n        raise ValueError(f"{name} has an inverted box (x2 < x1 or y2 < y1)")\n    '
+SHAPED = 'if boxes.ndim != 2 or boxes.shape[1] != 4:\n        raise ValueError(f"{name} must have shape (N, 4), got {boxes.shape}")\n    '
 CHECKED = 'if not 0 < iou_threshold <= 1:\n        raise ValueError(f"iou_threshold must be in (0, 1], got {iou_threshold!r}")'
 
 # cases that see every geometry, matching and AP mistake through the student's own functions
@@ -137,6 +139,17 @@ MUTATIONS = [
     pytest.param(mutated(REFERENCE, (CHECKED + "\n    det_boxes", "det_boxes")),
                  {"match_detections raises ValueError: iou_threshold = 0", "match_detections raises ValueError: iou_threshold = 1.5"},
                  ("match_detections raises ValueError: iou_threshold = 0", "match_detections returned"), id="threshold-not-checked"),
+    # every function taking boxes is graded on an inverted one
+    pytest.param(mutated(REFERENCE, (INVERTED, "")),
+                 {"box_area raises ValueError: an inverted box", "box_iou raises ValueError: an inverted box in boxes2",
+                  "nms raises ValueError: an inverted box", "match_detections raises ValueError: an inverted box in det_boxes"},
+                 ("match_detections raises ValueError: an inverted box in det_boxes", "match_detections returned"), id="inverted-boxes-not-checked"),
+    # corners read as columns 0:2 and 2:4 (slicing 2: would not broadcast a fifth column, raising ValueError by chance)
+    pytest.param(mutated(REFERENCE, (SHAPED, ""), ("np.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])", "np.minimum(boxes1[:, None, 2:4], boxes2[None, :, 2:4])")),
+                 {"box_area raises ValueError: shape (N, 5)", "box_iou raises ValueError: a single box of shape (4,)",
+                  "mean_average_precision raises ValueError: ground-truth boxes of shape (3, 5)"},
+                 ("mean_average_precision raises ValueError: ground-truth boxes of shape (3, 5)", "mean_average_precision returned"),
+                 id="box-shapes-not-checked"),
 ]
 
 

@@ -321,6 +321,16 @@ def test_match_rejects_a_threshold_outside_zero_one(threshold):
         ref.match_detections(np.ones((1, 4)), np.ones(1), np.ones((1, 4)), iou_threshold=threshold)
 
 
+@pytest.mark.parametrize("boxes, message", [(np.array([[3.0, 0.0, 1.0, 1.0]]), "inverted box"), (np.zeros((1, 5)), r"must have shape \(N, 4\)")])
+@pytest.mark.parametrize("which", ["det_boxes", "gt_boxes"])
+def test_match_rejects_an_inverted_box_and_another_shape(boxes, message, which):
+    """match_detections raises ValueError, naming the argument, for an inverted box or another shape in either box array."""
+    good = np.array([[0.0, 0.0, 1.0, 1.0]])
+    det, gt = (boxes, good) if which == "det_boxes" else (good, boxes)
+    with pytest.raises(ValueError, match=f"{which} .*{message}"):
+        ref.match_detections(det, np.ones(1), gt)
+
+
 # --- 11.5 average precision ---------------------------------------------------------------
 
 
@@ -461,13 +471,16 @@ def test_mean_average_precision_without_any_ground_truth_is_nan():
     assert math.isnan(mAP) and np.isnan(ap).all()
 
 
-def test_mean_average_precision_rejects_mismatched_lists_and_thresholds():
-    """mAP raises ValueError for lists of different lengths and for a threshold outside (0, 1]."""
+def test_mean_average_precision_rejects_mismatched_lists_thresholds_and_box_shapes():
+    """mAP raises ValueError for lists of different lengths, a threshold outside (0, 1] and ground-truth boxes of shape (g, 5)."""
     detections, ground_truths = hand_scene()
     with pytest.raises(ValueError, match="2 images of detections but 1 of ground truth"):
         ref.mean_average_precision(detections, ground_truths[:1], 3)
     with pytest.raises(ValueError, match=r"iou_threshold must be in \(0, 1\]"):
         ref.mean_average_precision(detections, ground_truths, 3, iou_threshold=0.0)
+    ground_truths[1]["boxes"] = np.column_stack([ground_truths[1]["boxes"], ground_truths[1]["labels"]])
+    with pytest.raises(ValueError, match=r"gt_boxes must have shape \(N, 4\), got \(2, 5\)"):
+        ref.mean_average_precision(detections, ground_truths, 3)
 
 
 def test_no_function_modifies_its_inputs(rng):

@@ -347,6 +347,11 @@ SUITE = Suite("conv", (
     raising("the stride must be positive", CONV, 5, 3, stride=0),
     raising("pad must not be negative", CONV, 5, 3, pad=-1),
     raising("the kernel size must be an integer", CONV, 5, 2.5),
+    # the arguments below fit the formula: a size >= 1 unless n, f and dilation are checked too
+    raising("the input size must be positive", CONV, 0, 1, pad=1),  # the padded input holds the window: 2
+    raising("the input size must be positive", CONV, -1, 1, pad=2),  # 3: checking n == 0 only is not enough
+    raising("the kernel size must be positive", CONV, 5, -1),  # a span of -1: 7
+    raising("the dilation must be positive", CONV, 5, 3, dilation=0),  # a span of 1: 5
     Case("pool_output_size, default stride", 1, sizes_plan(POOL, fixed(*POOL_DEFAULT)),
          about="stride = f by default: windows do not overlap", hints=POOL_HINTS),
     Case("pool_output_size, stride and padding", 1, sizes_plan(POOL, fixed(*POOL_STRIDES)),

@@ -291,6 +291,14 @@ def hand_scene_without(rng):
     return detections, ground_truths, 4
 
 
+def hand_scene_with_labels_in_boxes():
+    """hand_scene with the second image's ground-truth labels appended to its boxes as a fifth column: (3, 5)."""
+    detections, ground_truths = hand_scene()
+    gt = ground_truths[1]
+    ground_truths[1] = {"boxes": np.column_stack([gt["boxes"], gt["labels"]]), "labels": gt["labels"]}
+    return detections, ground_truths
+
+
 def random_ap(rng):
     """A random ranking of 15 to 40 detections, about half hits, and 1 to 4 boxes never found."""
     n = int(rng.integers(15, 41))
@@ -500,6 +508,8 @@ SUITE = Suite("detection", (
          several("match_detections", [(f"is_tp, image {i}", crowded_image) for i in (1, 2)]), visibility="hidden", hints=MATCH_HINTS),
     raising("iou_threshold = 0", "match_detections", *TAKEN, iou_threshold=0.0),
     raising("iou_threshold = 1.5", "match_detections", *TAKEN, iou_threshold=1.5),
+    # the inverted detection scores lowest and overlaps nothing: a matching without the check calls it a false positive
+    raising("an inverted box in det_boxes", "match_detections", as_boxes([*TAKEN[0][:3], [32, 0, 22, 10]]), TAKEN[1], TAKEN[2]),
     Case("average_precision, sequences worked out by hand", 3,
          several("average_precision", [(name, fixed(np.array(s), np.array(t, dtype=bool), g)) for name, (s, t, g) in HAND_AP.items()]),
          about="17/30, 29/75, 2/3 and 0", hints=AP_HINTS),
@@ -519,4 +529,6 @@ SUITE = Suite("detection", (
     Case("mean_average_precision, random scenes with a class without ground truth", 1,
          map_plan(lambda rng: (*random_scene(rng, 4, without=int(rng.integers(4))), 4)), visibility="hidden", hints=(ABSENT_AS_ZERO,)),
     raising("lists of different lengths", "mean_average_precision", hand_scene()[0][:1], hand_scene()[1], 3),
+    # the first four columns are the right boxes: code that ignores the fifth gets hand_scene's answer
+    raising("ground-truth boxes of shape (3, 5)", "mean_average_precision", *hand_scene_with_labels_in_boxes(), 3),
 ))
