@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from .batch import Graded, file_name
-from .report import table
+from .report import points, table
 
 TOP_CASES = 10
 
@@ -40,7 +40,7 @@ def grades_csv(graded: list[Graded], assignments: list[str]) -> str:
     writer.writerow(["student", *assignments, "total"])
     for entry in sorted(graded, key=lambda entry: entry.submission.student):
         scores = {a.assignment: a.score for a in entry.result.assignments}
-        writer.writerow([entry.submission.student, *(_number(scores.get(name, 0.0)) for name in assignments), _number(entry.result.score)])
+        writer.writerow([entry.submission.student, *(points(scores.get(name, 0.0)) for name in assignments), points(entry.result.score)])
     return text.getvalue()
 
 
@@ -53,8 +53,8 @@ def summary(graded: list[Graded], assignments: list[str]) -> str:
         if not scores:
             continue
         top = _maximum(graded, name)
-        lines.append(f"| {name} | {_number(top)} | {sum(scores) / len(scores):.1f} | {_number(statistics.median(scores))} | "
-                     f"{_number(min(scores))} | {_number(max(scores))} | {scores.count(top)} |")
+        lines.append(f"| {name} | {points(top)} | {sum(scores) / len(scores):.1f} | {points(statistics.median(scores))} | "
+                     f"{points(min(scores))} | {points(max(scores))} | {scores.count(top)} |")
     failing, messages = Counter(), {}
     for entry in graded:
         for case in entry.result.cases:
@@ -104,10 +104,6 @@ def _scores(graded: list[Graded], name: str) -> list[float]:
 
 def _maximum(graded: list[Graded], name: str) -> float:
     return max((a.max_score for entry in graded for a in entry.result.assignments if a.assignment == name), default=0.0)
-
-
-def _number(value: float) -> str:
-    return f"{value:g}"
 
 
 def _gist(message: str) -> str:

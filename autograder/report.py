@@ -13,7 +13,8 @@ GRADESCOPE_VISIBILITY = {"visible": "visible", "hidden": "after_due_date"}
 PRINTED_LINES = 20
 
 
-def _points(value: float) -> str:
+def points(value: float) -> str:
+    """A score as the reports print it: 60, 57.5, 0."""
     return f"{value:g}"
 
 
@@ -22,7 +23,7 @@ def table(result: SubmissionResult, width: int = 100) -> str:
     lines = []
     for assignment in result.assignments:
         heading = f"{assignment.assignment}.py" + (f"  ({assignment.file})" if assignment.file and assignment.file != f"{assignment.assignment}.py" else "")
-        lines += ["", f"{heading}: {_points(assignment.score)} / {_points(assignment.max_score)}"]
+        lines += ["", f"{heading}: {points(assignment.score)} / {points(assignment.max_score)}"]
         if assignment.note:
             lines.append(f"  note: {assignment.note}")
         if assignment.problem:
@@ -32,7 +33,7 @@ def table(result: SubmissionResult, width: int = 100) -> str:
         for case in assignment.cases:
             mark = "ok  " if case.passed else "FAIL"
             tag = "" if case.visibility == "visible" else "  (hidden)"
-            lines.append(f"  {mark} {case.name:<{name_width}}  {_points(case.score):>3} / {_points(case.max_score):<3}{tag}")
+            lines.append(f"  {mark} {case.name:<{name_width}}  {points(case.score):>3} / {points(case.max_score):<3}{tag}")
             if case.message and not case.passed:
                 lines += _wrapped(case.message, "         ", width)
     if result.skipped:
@@ -41,7 +42,7 @@ def table(result: SubmissionResult, width: int = 100) -> str:
     if result.printed:
         shown = result.printed.splitlines()[:PRINTED_LINES]
         lines += ["", f"Your code printed (the first {len(shown)} lines):", *(f"  | {line}" for line in shown)]
-    lines += ["", f"Total: {_points(result.score)} / {_points(result.max_score)}    (hidden inputs drawn with seed {result.seed}; "
+    lines += ["", f"Total: {points(result.score)} / {points(result.max_score)}    (hidden inputs drawn with seed {result.seed}; "
               f"graded in {result.seconds:.1f} s)"]
     return "\n".join(lines).lstrip("\n")
 
@@ -92,9 +93,9 @@ def _summary(assignment, visibility) -> str:
     """One line per assignment: the score on the cases shown now, and how many points are shown later."""
     shown = [case for case in assignment.cases if visibility(case) == "visible"]
     later = sum(case.max_score for case in assignment.cases if visibility(case) != "visible")
-    line = f"{assignment.assignment}.py: {_points(sum(c.score for c in shown))} / {_points(sum(c.max_score for c in shown))}"
+    line = f"{assignment.assignment}.py: {points(sum(c.score for c in shown))} / {points(sum(c.max_score for c in shown))}"
     if later:
-        line += f" on the cases shown now; {_points(later)} more points in cases shown later"
+        line += f" on the cases shown now; {points(later)} more points in cases shown later"
     return line + (f" ({assignment.problem or assignment.note})" if assignment.problem or assignment.note else "")
 
 
