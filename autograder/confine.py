@@ -277,9 +277,9 @@ def _bpf_filter(pid: int) -> bytes:
     return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
 
 
-def install_seccomp() -> None:
-    """Install :func:`_bpf_filter` on every thread of this process (needs no_new_privs)."""
-    code = _bpf_filter(os.getpid())
+def install_seccomp(code: bytes | None = None) -> None:
+    """Install the filter ``code`` (default: :func:`_bpf_filter`'s) on every thread of this process."""
+    code = _bpf_filter(os.getpid()) if code is None else code
     program = ctypes.create_string_buffer(code, len(code))
     fprog = struct.pack("=HxxxxxxQ", len(code) // 8, ctypes.addressof(program))  # struct sock_fprog
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:

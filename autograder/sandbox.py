@@ -140,6 +140,7 @@ class Sandbox:
         if limits.user is not None:
             _hand_over(self.work, limits.user)
         self.isolation: dict = {}  # the layers the last worker reported in effect
+        self.started = False  # whether a worker was ever started
         # what student code prints goes to a file, not a pipe: nothing to drain, nothing that
         # a process escaping the worker could keep open to hang the grader
         self._printed = tempfile.TemporaryFile()
@@ -221,7 +222,7 @@ class Sandbox:
         )
         os.close(request_read)
         os.close(response_write)
-        self._greeted = False
+        self._greeted, self.started = False, True
 
     def _discard_dead_worker(self) -> None:
         """A worker that died between requests (a background thread, say) is replaced, not blamed."""
@@ -298,6 +299,19 @@ class Sandbox:
             self._kill()
             return Outcome("garbled", {"step": step}, str(error), time.perf_counter() - start)
         return Outcome("ok" if answer["ok"] else "raised", answer, seconds=time.perf_counter() - start)
+
+
+def isolation_line(layers: dict, limits: Limits) -> str:
+    """One line on how the worker ran: its confinement layers (as the worker reported them) and limits."""
+    confined = [layers[name] for name in ("landlock", "seccomp", "capabilities") if name in layers]
+    who = f"as uid {limits.user.uid}, " if limits.user is not None else ""
+    bounds = f"{limits.call_seconds:g} s per case, {limits.memory_bytes >> 20} MB"
+    if "landlock" in layers and "seccomp" in layers:
+        return f"Isolation: student code ran confined ({', '.join(confined)}), {who}in its own session and folder, {bounds}."
+    missing = layers.get("missing", "no confinement asked for") if layers else "no confinement asked for"
+    return (f"Isolation: student code ran NOT fully confined ({', '.join(confined) or 'no layer'} in effect; missing: {missing}), "
+            f"{who}in its own session and folder, {bounds}: it could read what your user can read. "
+            "Grade untrusted code on Linux 5.13+ with Landlock enabled (x86_64).")
 
 
 def _well_formed(answer: dict, op: str) -> bool:
