@@ -1,0 +1,145 @@
+"""The handout's public checks (checks/harness.py on checks/data/) are the graded suites' visible cases.
+
+For every assignment and every wrong submission of its grading tests (the references, the
+stubs and each mutation of tests/test_<a>_grading.py), the public checks and `dlgrade grade`
+agree case by case on the visible cases: the same pass or fail, message and hint. Under
+pytest, each visible case is one item, its id its name on Gradescope, and a function's cases
+are selected by the function's exact name; in a notebook, run_checks does the same.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.grade import grade
+from autograder.release import HANDOUT, released
+from autograder.suite import Suite
+from autograder.suites import SUITES
+from submissions import mutations, reference_source, stub_source, swap
+
+pytestmark = pytest.mark.handout
+
+ASSIGNMENTS = released()
+
+
+@pytest.fixture(scope="module")
+def handout(tmp_path_factory) -> Path:
+    """A copy of student_template/ (kept equal to a fresh release by tests/test_handout.py)."""
+    folder = tmp_path_factory.mktemp("public") / "handout"
+    shutil.copytree(HANDOUT, folder, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def harness(handout):
+    """The handout's checks package, imported from the copy as a notebook imports it."""
+    sys.path.insert(0, str(handout))
+    try:
+        yield importlib.import_module("checks.harness")
+    finally:
+        sys.path.remove(str(handout))
+        for name in [name for name in sys.modules if name == "checks" or name.startswith("checks.")]:
+            del sys.modules[name]
+
+
+def visible_only(assignment: str) -> dict:
+    suite = SUITES[assignment]
+    return {assignment: Suite(assignment, tuple(case for case in suite.cases if case.visibility == "visible"))}
+
+
+def as_seen(cases) -> list:
+    """What a student sees of each case: name, verdict, message, hint."""
+    return [(case.name, case.passed, case.message, case.hint) for case in cases]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_public_checks_agree_with_the_grader(assignment, handout, harness, tmp_path):
+    """On the reference, the stubs and every mutation of the grading tests, each visible case
+    gets the same verdict, message and hint from the public checks as from `dlgrade grade`."""
+    sources = [reference_source(assignment), stub_source(assignment), *mutations(assignment)]
+    disagreements, failures, hinted = [], 0, 0
+    for number, source in enumerate(sources):
+        (handout / f"{assignment}.py").write_text(source)
+        submission = tmp_path / f"submission{number}"
+        submission.mkdir()
+        (submission / f"{assignment}.py").write_text(source)
+        with np.errstate(all="ignore"):  # a wrong variant's 0/0 may warn in a hint's check, on either side
+            (graded,) = grade(submission, [assignment], seed=1, suites=visible_only(assignment)).assignments
+            public = harness.graded(assignment)
+        disagreements += [(number, grader, local) for grader, local in zip(as_seen(graded.cases), as_seen(public)) if grader != local]
+        assert len(public) == len(graded.cases)
+        failures += sum(not case.passed for case in public)
+        hinted += sum(bool(case.hint) for case in public)
+    assert disagreements == []
+    assert all(case.passed for case in harness.graded(assignment)) is False  # the last source is wrong
+    assert failures > 0 and (hinted > 0 or not any(case.hints for case in SUITES[assignment].cases if case.visibility == "visible"))
+
+
+def pytest_in(folder: Path, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments], cwd=folder,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "300"})
+
+
+def test_one_item_per_visible_case_named_as_on_gradescope(handout):
+    """`pytest --collect-only` lists one item per visible case: test_<function>[<Gradescope's name>]."""
+    done = pytest_in(handout, "--collect-only", "checks/test_backprop.py")  # -q is in pytest.ini
+    items = [line for line in done.stdout.splitlines() if "::" in line]
+    suite = SUITES["backprop"]
+    expected = [f"checks/test_backprop.py::test_{case.build(case.rng(0)).functions[-1]}[backprop: {case.name}]"
+                for case in suite.cases if case.visibility == "visible"]
+    assert sorted(items) == sorted(expected) and len(items) > 20
+
+
+def test_a_function_is_selected_by_its_exact_name(handout):
+    """::test_softmax runs the cases of softmax only, not those of softmax_cross_entropy or
+    softmax_jacobian; a failure shows the grader's message and hint."""
+    (handout / "backprop.py").write_text(swap(reference_source("backprop"), "dout.sum(axis=0)", "dout.mean(axis=0)"))
+    done = pytest_in(handout, "--tb=line", "checks/test_backprop.py::test_softmax")
+    cases = [case.name for case in SUITES["backprop"].cases if case.visibility == "visible" and case.build(case.rng(0)).functions[-1] == "softmax"]
+    assert done.returncode == 0 and done.stdout.splitlines()[-1].startswith(f"{len(cases)} passed"), done.stdout
+    done = pytest_in(handout, "checks/test_backprop.py::test_affine_backward")
+    assert done.returncode == 1
+    assert "FAILED checks/test_backprop.py::test_affine_backward[backprop: affine_backward: db]" in done.stdout
+    assert "Hint: Your db equals the mean of dout over the batch" in done.stdout
+
+
+def test_run_checks_takes_exact_function_names(harness, handout, capsys):
+    """run_checks prints a line per case of the named functions and returns True when all
+    passed; a name that is not a checked function (a prefix, say) is refused with the list."""
+    module = types.ModuleType("backprop")
+    exec(compile(reference_source("backprop"), str(handout / "backprop.py"), "exec"), module.__dict__)
+    assert harness.run_checks("backprop", "softmax", module=module) is True
+    printed = capsys.readouterr().out.splitlines()
+    softmax = [case.name for case in SUITES["backprop"].cases if case.visibility == "visible" and case.build(case.rng(0)).functions[-1] == "softmax"]
+    assert printed == [f"ok   {name}" for name in softmax] + [f"{len(softmax)} of {len(softmax)} checks passed"]
+    assert harness.run_checks("backprop", "affine") is False
+    assert capsys.readouterr().out.startswith("no visible case of backprop checks affine: name functions exactly, one of affine_forward, ")
+
+
+def test_run_checks_shows_the_message_and_the_hint(harness, handout, capsys):
+    """A failing case prints FAIL, its name, and the grader's message with the hint, indented."""
+    (handout / "backprop.py").write_text(swap(reference_source("backprop"), "dout.sum(axis=0)", "dout.mean(axis=0)"))
+    assert harness.run_checks("backprop", "affine_backward") is False
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[:2] == ["ok   affine_backward: dx", "ok   affine_backward: dw"]
+    assert printed[2] == "FAIL affine_backward: db"
+    assert printed[3].startswith("     db is wrong in ") and printed[4].startswith("     Hint: Your db equals the mean of dout")
+
+
+def test_an_import_error_fails_every_case_as_in_the_grader(harness, handout, tmp_path):
+    """A file that does not import fails every visible case with the grader's message."""
+    source = "def affine_forward(x, w, b)\n    return x\n"
+    (handout / "backprop.py").write_text(source)
+    (tmp_path / "backprop.py").write_text(source)
+    (graded,) = grade(tmp_path, ["backprop"], seed=1, suites=visible_only("backprop")).assignments
+    public = harness.graded("backprop")
+    assert {case.message for case in public} == {graded.problem} and not any(case.passed for case in public)
