@@ -85,7 +85,8 @@ def _case(case, solution, module, roots: set) -> dict:
             expected, _ = execute(wire.copied(plan), solution, probes)
         found = hints_module.candidates(case.hints, expected, plan, solution, case.judge)
     except Exception as error:
-        raise PublicError(f"{case.name!r}: the reference failed on the visible inputs: {type(error).__name__}: {error}") from error
+        cause = error.__cause__ or error  # a plan's StepError says which call; its cause says what
+        raise PublicError(f"{case.name!r}: the reference failed on the visible inputs: {type(cause).__name__}: {cause}") from error
     hints = []
     for hint, variant in found:
         recorded = {"name": hint.name, "text": hint.text}

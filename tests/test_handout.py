@@ -216,9 +216,19 @@ def arrays(value) -> list:
     return []
 
 
+def distinctive(array: np.ndarray) -> bool:
+    """Whether ``array``'s bytes cannot turn up elsewhere by chance: floats with at least 4
+    different values that are not integers (runs of zeros, or of small integers such as
+    pooling's tied inputs, occur in many arrays)."""
+    if array.dtype.kind != "f":
+        return False
+    values = np.unique(array[np.isfinite(array)])
+    return np.count_nonzero(values != np.round(values)) >= 4
+
+
 def secret_arrays(seeds=(1, 2)) -> dict:
-    """{bytes: where} of every float array of 4 entries or more that a hidden case's inputs or
-    the reference's outputs hold at one of ``seeds`` and not at the other: what depends on the secret."""
+    """{bytes: where} of every distinctive array (:func:`distinctive`) that a hidden case's inputs
+    or the reference's outputs hold at one of ``seeds`` and not at the other: what depends on the secret."""
     found = {}
     for name in ASSIGNMENTS:
         solution = reference(name)
@@ -229,7 +239,7 @@ def secret_arrays(seeds=(1, 2)) -> dict:
             for seed in seeds:
                 plan = case.build(case.rng(seed))
                 expected = execute(wire.copied(plan), solution, probes)[0] if case.judge.needs_reference else {}
-                drawn.append({a.tobytes() for a in arrays([plan, expected]) if a.dtype.kind == "f" and a.size >= 4})
+                drawn.append({a.tobytes() for a in arrays([plan, expected]) if distinctive(a)})
             for data in drawn[0] ^ drawn[1]:
                 found[data] = f"{name}: {case.name}"
     return found
