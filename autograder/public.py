@@ -5,7 +5,8 @@
 - ``data/<assignment>.cases``: every visible case as data, one :mod:`autograder.wire` message:
   its name, points, the plan (the calls and their inputs, drawn at the public seed), the
   reference's outputs, the judge (its class and fields) and, for each hint, the wrong
-  variant's outputs on those inputs: values, never the hint's code;
+  variant's outputs on those inputs: values, never the hint's code; and the public-only
+  central-difference checks those cases allow (:mod:`autograder.gradients`);
 - ``engine/``: copies of the grader's own judging modules (:data:`ENGINE`), so that the
   student's machine judges with the same code as Gradescope;
 - ``engine/suites/<assignment>.py``, for a suite whose visible cases are judged by code of
@@ -28,7 +29,7 @@ import sys
 import types
 from pathlib import Path
 
-from . import hints as hints_module, judge as judge_module, probes, wire
+from . import gradients, hints as hints_module, judge as judge_module, probes, wire
 from .plan import execute
 from .sandbox import Limits
 from .suites import SUITES
@@ -36,7 +37,7 @@ from .suites import SUITES
 HERE = Path(__file__).resolve().parent
 # the grader's modules the handout's checks run on: what judging a case needs, and the
 # worker's own way of running a plan and describing an error (its process code is not used)
-ENGINE = ("hints.py", "judge.py", "plan.py", "probes.py", "results.py", "suite.py", "wire.py", "worker.py")
+ENGINE = ("gradients.py", "hints.py", "judge.py", "plan.py", "probes.py", "results.py", "suite.py", "wire.py", "worker.py")
 EXTENSION = ".cases"
 
 
@@ -61,11 +62,27 @@ def write(checks: Path, names: list[str], solutions: Path, reference) -> None:
         suite = SUITES[name]
         module = _suite_module(name)
         roots: set = set()
-        cases = [_case(case, reference(name, solutions), module, roots) for case in suite.cases if case.visibility == "visible"]
+        solution = reference(name, solutions)
+        visible = [case for case in suite.cases if case.visibility == "visible"]
+        cases = [_case(case, solution, module, roots) for case in visible]
         if roots:
             (engine / "suites" / f"{name}.py").write_text(sliced(module, roots))
-        data = {"assignment": name, "memory_bytes": Limits().memory_bytes, "cases": cases}
+        data = {"assignment": name, "memory_bytes": Limits().memory_bytes, "cases": cases,
+                "gradient_checks": gradient_checks(visible, solution)}
         (checks / "data" / f"{name}{EXTENSION}").write_bytes(wire.encode(data))
+
+
+def gradient_checks(cases, solution) -> list[dict]:
+    """The central-difference checks (:mod:`autograder.gradients`) the visible ``cases`` allow,
+    one per case name (the outputs of a backward pass graded one by one share one check),
+    named ``"<case>: central differences"``."""
+    found = {}
+    for case in cases:
+        plan = case.build(case.rng(secret_seed=0))
+        stem = case.name.removesuffix(f": {next(iter(plan.outputs))}") if len(plan.outputs) == 1 else case.name
+        if stem not in found:
+            found[stem] = gradients.derive(plan, solution)
+    return [{"name": f"{stem}: central differences", **check} for stem, check in found.items() if check is not None]
 
 
 def _suite_module(name: str) -> types.ModuleType:

@@ -11,8 +11,12 @@ Hidden cases draw other inputs and are graded on Gradescope only.
     pytest checks/test_backprop.py                          every visible case of backprop.py
     pytest checks/test_backprop.py::test_affine_backward    the cases of one function, by its exact name
 
+Each backward pass (and each loss returning its gradients) is also checked against central
+differences of your own forward pass (or loss), on a visible case's inputs: not graded, but
+it tells a wrong backward pass from a wrong forward pass.
+
 In a notebook, ``run_checks("backprop", "affine_forward", "affine_backward")`` prints a line
-per case of those functions and returns True when all passed.
+per check of those functions and returns True when all passed.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ try:
 except ImportError:  # Windows has no resource module; nothing here needs one
     sys.modules["resource"] = types.ModuleType("resource")
 
-from .engine import hints, judge, plan, probes, results, wire, worker
+from .engine import gradients, hints, judge, plan, probes, results, wire, worker
 
 CHECKS = Path(__file__).resolve().parent
 HANDOUT = CHECKS.parent
@@ -40,13 +44,25 @@ EXTENSION = ".cases"
 @functools.lru_cache(maxsize=None)
 def visible_cases(assignment: str) -> tuple:
     """The stored visible cases of ``assignment``: dicts with the name, points, plan, judge, hints."""
+    return _stored(assignment)["cases"]
+
+
+@functools.lru_cache(maxsize=None)
+def _stored(assignment: str) -> dict:
     path = CHECKS / "data" / f"{assignment}{EXTENSION}"
     if not path.exists():
         known = sorted(p.stem for p in (CHECKS / "data").glob(f"*{EXTENSION}"))
         raise FileNotFoundError(f"no public checks for {assignment!r}: the handout has checks for {', '.join(known)}")
     data = wire.decode(path.read_bytes())
-    return tuple({**case, "judge": _judge(case["judge"]), "hints": [_hint(hint) for hint in case["hints"]],
-                  "memory_bytes": data["memory_bytes"]} for case in data["cases"])
+    cases = tuple({**case, "judge": _judge(case["judge"]), "hints": [_hint(hint) for hint in case["hints"]],
+                   "memory_bytes": data["memory_bytes"]} for case in data["cases"])
+    return {"cases": cases, "gradient_checks": tuple(data["gradient_checks"]), "memory_bytes": data["memory_bytes"]}
+
+
+def gradient_checks(assignment: str) -> tuple:
+    """The central-difference checks of ``assignment`` (public only, never graded):
+    dicts with the check's name and the function it checks (see ``engine/gradients.py``)."""
+    return _stored(assignment)["gradient_checks"]
 
 
 def _resolved(reference: dict):
@@ -87,20 +103,45 @@ def graded(assignment: str, module=None) -> list:
     ``module`` is the module to check (a notebook passes its own namespace); by default
     ``<assignment>.py`` of the handout's folder, imported afresh, as the grader imports it.
     """
-    cases = visible_cases(assignment)
-    memory = cases[0]["memory_bytes"] if cases else 0
+    modules, problem = _loaded(assignment, module)
+    if problem:
+        return [results.CaseResult(assignment, case["name"], case["points"], False, "visible", problem, case["about"]) for case in visible_cases(assignment)]
+    return [_graded_case(case, assignment, modules) for case in visible_cases(assignment)]
+
+
+def _loaded(assignment: str, module) -> tuple[dict, str]:
+    """({assignment: your module}, "") or ({}, why it could not be imported, as the grader says it)."""
     folder = Path(module.__file__).resolve().parent if getattr(module, "__file__", None) else HANDOUT
     worker.FOLDER = str(folder)  # the worker shows only your own files' lines in a traceback
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))  # your modules may import each other, as in the grader
-    modules = {} if module is None else {assignment: module}
-    if module is None:
-        loaded = worker.load(assignment, modules)
-        if not loaded["ok"]:
-            why = judge.failure(_outcome(loaded), [f"import {assignment}"], memory)
-            problem = f"{assignment}.py could not be imported, so nothing in it was graded. {why}"
-            return [results.CaseResult(assignment, case["name"], case["points"], False, "visible", problem, case["about"]) for case in cases]
-    return [_graded_case(case, assignment, modules) for case in cases]
+    if module is not None:
+        return {assignment: module}, ""
+    modules = {}
+    loaded = worker.load(assignment, modules)
+    if loaded["ok"]:
+        return modules, ""
+    why = judge.failure(_outcome(loaded), [f"import {assignment}"], _stored(assignment)["memory_bytes"])
+    return {}, f"{assignment}.py could not be imported, so nothing in it was graded. {why}"
+
+
+def checked_gradients(assignment: str, module=None) -> list:
+    """Run the central-difference checks of ``assignment`` on your module: one
+    :class:`results.CaseResult` each (worth no points: Gradescope does not run them)."""
+    modules, problem = _loaded(assignment, module)
+    found = []
+    for check in gradient_checks(assignment):
+        message = problem
+        if not problem:
+            try:
+                with np.errstate(all="ignore"):  # a perturbed input may overflow: the values say so
+                    message = " ".join(gradients.problems(check, modules[assignment]))
+            except plan.StepError as error:  # your code raised: said as the grader says it
+                answer = {"ok": False, "step": error.step, "function": error.function, "kind": error.kind, "error": worker.describe(error.__cause__)}
+                calls = [check["forward"]] + ([check["function"]] if check["kind"] == "backward" else [])
+                message = judge.failure(_outcome(answer), calls, _stored(assignment)["memory_bytes"])
+        found.append(results.CaseResult(assignment, check["name"], 0, not message, "visible", message))
+    return found
 
 
 def _graded_case(case: dict, assignment: str, modules: dict):
@@ -123,8 +164,9 @@ def functions(assignment: str) -> list[str]:
 
 
 def run_checks(assignment: str, *names: str, module=None) -> bool:
-    """Print one line per visible case of the functions ``names`` (exact function names; all
-    functions when none are given) and return True if all of them passed. No pytest needed.
+    """Print one line per visible case and central-difference check of the functions ``names``
+    (exact function names; all functions when none are given) and return True if all of them
+    passed. No pytest needed.
 
     ``module`` as in :func:`graded`: a notebook that defines the functions passes ``__main__``.
     """
@@ -132,7 +174,7 @@ def run_checks(assignment: str, *names: str, module=None) -> bool:
     if unknown:
         print(f"no visible case of {assignment} checks {', '.join(unknown)}: name functions exactly, one of {', '.join(functions(assignment))}")
         return False
-    chosen = [result for result, case in zip(graded(assignment, module), visible_cases(assignment)) if not names or case["function"] in names]
+    chosen = [result for result, function in _all(assignment, module) if not names or function in names]
     for result in chosen:
         print(f"ok   {result.name}" if result.passed else f"FAIL {result.name}\n" + "\n".join(f"     {line}" for line in result.message.splitlines()))
     passed = sum(result.passed for result in chosen)
@@ -140,20 +182,29 @@ def run_checks(assignment: str, *names: str, module=None) -> bool:
     return passed == len(chosen)
 
 
+def _all(assignment: str, module=None) -> list:
+    """(result, the function it checks) for every visible case, then every gradient check."""
+    cases = [case["function"] for case in visible_cases(assignment)]
+    checks = [check["function"] for check in gradient_checks(assignment)]
+    return list(zip(graded(assignment, module), cases)) + list(zip(checked_gradients(assignment, module), checks))
+
+
 @functools.lru_cache(maxsize=None)
 def _session(assignment: str) -> dict:
-    """Case name -> result, for one pytest session: every case runs once, in the suite's order."""
-    return {result.name: result for result in graded(assignment)}
+    """Check name -> result, for one pytest session: every check runs once, in the suite's order."""
+    return {result.name: result for result, _ in _all(assignment)}
 
 
 def pytest_tests(assignment: str) -> dict:
-    """``{"test_<function>": test}``: one pytest test per function, one item per visible case,
-    its id the case's name on Gradescope (``"backprop: affine_backward: db"``)."""
+    """``{"test_<function>": test}``: one pytest test per function, one item per visible case
+    (its id the case's name on Gradescope, ``"backprop: affine_backward: db"``) and per
+    central-difference check."""
     import pytest
 
     tests = {}
     for function in functions(assignment):
         names = [case["name"] for case in visible_cases(assignment) if case["function"] == function]
+        names += [check["name"] for check in gradient_checks(assignment) if check["function"] == function]
 
         def test(case: str) -> None:
             result = _session(assignment)[case]
