@@ -24,7 +24,7 @@ from autograder.grade import grade
 from autograder.release import HANDOUT, released
 from autograder.suite import Suite
 from autograder.suites import SUITES
-from submissions import mutations, reference_source, stub_source, swap
+from submissions import mutated, mutations, reference_source, stub_source, swap
 
 pytestmark = pytest.mark.handout
 
@@ -90,12 +90,16 @@ def pytest_in(folder: Path, *arguments: str) -> subprocess.CompletedProcess:
 
 
 def test_one_item_per_visible_case_named_as_on_gradescope(handout):
-    """`pytest --collect-only` lists one item per visible case: test_<function>[<Gradescope's name>]."""
+    """`pytest --collect-only` lists one item per visible case, test_<function>[<Gradescope's name>],
+    and one per central-difference check."""
     done = pytest_in(handout, "--collect-only", "checks/test_backprop.py")  # -q is in pytest.ini
     items = [line for line in done.stdout.splitlines() if "::" in line]
     suite = SUITES["backprop"]
     expected = [f"checks/test_backprop.py::test_{case.build(case.rng(0)).functions[-1]}[backprop: {case.name}]"
                 for case in suite.cases if case.visibility == "visible"]
+    expected += [f"checks/test_backprop.py::test_{function}[backprop: {name}: central differences]" for function, name in [
+        ("affine_backward", "affine_backward"), ("softmax_cross_entropy", "softmax_cross_entropy"),
+        ("softmax_cross_entropy", "softmax_cross_entropy, logits of magnitude 1000")]]
     assert sorted(items) == sorted(expected) and len(items) > 20
 
 
@@ -143,3 +147,77 @@ def test_an_import_error_fails_every_case_as_in_the_grader(harness, handout, tmp
     (graded,) = grade(tmp_path, ["backprop"], seed=1, suites=visible_only("backprop")).assignments
     public = harness.graded("backprop")
     assert {case.message for case in public} == {graded.problem} and not any(case.passed for case in public)
+
+
+# -- central differences against the student's own forward pass ------------------------------
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_gradient_checks_pass_on_the_reference_and_fail_on_the_stubs(assignment, harness, handout):
+    """Every central-difference check passes on the reference and fails on the stubs, each
+    listed under the function it checks."""
+    checks = harness.gradient_checks(assignment)
+    (handout / f"{assignment}.py").write_text(reference_source(assignment))
+    assert [result.passed for result in harness.checked_gradients(assignment)] == [True] * len(checks)
+    (handout / f"{assignment}.py").write_text(stub_source(assignment))
+    assert not any(result.passed for result in harness.checked_gradients(assignment))
+    assert {check["function"] for check in checks} <= set(harness.functions(assignment))
+
+
+def test_gradient_checks_cover_the_backward_passes(harness):
+    """The backward passes and losses with gradients of the visible cases each get a check."""
+    assert {check["name"] for check in harness.gradient_checks("backprop")} == {
+        "affine_backward: central differences", "softmax_cross_entropy: central differences",
+        "softmax_cross_entropy, logits of magnitude 1000: central differences"}
+    assert {"conv_backward", "attention_backward", "batchnorm_backward"} <= {
+        check["function"] for name in ("conv", "attention", "batchnorm") for check in harness.gradient_checks(name)}
+
+
+def test_a_gradient_check_tells_a_wrong_backward_from_a_wrong_forward(harness, handout):
+    """A backward pass wrong for its own forward fails the check, naming the gradient and the
+    entries; a backward pass right for a forward that is wrong passes it while the graded cases fail."""
+    (handout / "backprop.py").write_text(swap(reference_source("backprop"), "dout.sum(axis=0)", "2 * dout.sum(axis=0)"))
+    (check,) = [result for result in harness.checked_gradients("backprop") if result.name == "affine_backward: central differences"]
+    assert not check.passed and check.message.startswith("the gradient for b (compared with central differences of your affine_forward) is wrong in 3 of 3 entries")
+    doubled = mutated(reference_source("backprop"), ("return x @ w + b, (x, w, b)", "return x @ w + 2 * b, (x, w, b)"),
+                      ("dout.sum(axis=0)", "2 * dout.sum(axis=0)"))
+    (handout / "backprop.py").write_text(doubled)
+    (check,) = [result for result in harness.checked_gradients("backprop") if result.name == "affine_backward: central differences"]
+    assert check.passed
+    assert not next(case for case in harness.graded("backprop") if case.name == "affine_backward: db").passed
+
+
+def test_no_gradient_check_where_central_differences_are_not_the_derivative():
+    """relu_backward's visible inputs hold exact zeros (its kink): the reference fails central
+    differences there, so no check is made; affine_backward's inputs give one."""
+    from autograder import gradients
+    from autograder.grade import reference
+
+    solution = reference("backprop")
+    plans = {case.name: case.build(case.rng(0)) for case in SUITES["backprop"].cases if case.visibility == "visible"}
+    assert gradients.derive(plans["relu_backward, gradient 0 at x == 0"], solution) is None
+    assert gradients.derive(plans["affine_backward: db"], solution)["names"] == ["x", "w", "b"]
+
+
+# -- what of a suite is shipped ----------------------------------------------------------------
+
+def test_shipped_suite_code_is_judging_code_only(handout):
+    """engine/suites/ holds, of each suite, statements its visible property judges and hint
+    tests need: never SUITE, a Case, a hint's wrong implementation (replace=, wrong=)."""
+    shipped = sorted((handout / "checks" / "engine" / "suites").glob("[!_]*.py"))
+    assert {path.stem for path in shipped} >= {"dropout", "initialization", "ensembles", "optimizers"}
+    for path in shipped:
+        text = path.read_text()
+        assert "SUITE" not in text and "Case(" not in text and "replace=" not in text and "wrong=" not in text, path.name
+
+
+def test_code_reachable_only_through_the_suite_stops_the_release():
+    """A property judge written inline in SUITE cannot be shipped alone: the release says what to do."""
+    from autograder import public
+    from autograder.judge import Property
+    from autograder.plan import Call, Plan
+    from autograder.suite import Case
+
+    module = types.ModuleType("autograder.suites.inline")
+    module.SUITE = Suite("inline", (Case("f is positive", 1, lambda rng: Plan([Call("f")], {}), Property(lambda outputs, plan: [])),))
+    with pytest.raises(public.PublicError, match=r"'f is positive': '.*<lambda>' is reachable only through SUITE; bind it .* at the top of autograder.suites.inline"):
+        public._code(module.SUITE.cases[0].judge.test, module, set(), "f is positive")

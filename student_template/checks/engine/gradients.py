@@ -105,12 +105,16 @@ def problems(check: dict, module) -> list[str]:
                 args[position].flat[flat] += step
                 values.append(_scalar(check, module, args))
             numerical.append((values[0] - values[1]) / (2 * H))
-        label = f"the gradient for {name} at entries {[int(e) for e in entries]} (compared with central differences of your {check['forward']})"
+        shape, numerical = check["args"][position].shape, np.array(numerical)
+        every = len(entries) == numerical.size == int(np.prod(shape))
+        where = "" if every else f" at its flat entries {[int(e) for e in entries]}"
+        label = f"the gradient for {name}{where} (compared with central differences of your {check['forward']})"
         try:
             shaped = np.asarray(gradient)
-            if shaped.shape != check["args"][position].shape:
-                raise Mismatch(f"the gradient for {name} has shape {shaped.shape}, expected {check['args'][position].shape}, the shape of {name}.")
-            compare(label, shaped.ravel()[entries], np.array(numerical), TOL)
+            if shaped.shape != shape:
+                raise Mismatch(f"the gradient for {name} has shape {shaped.shape}, expected {shape}, the shape of {name}.")
+            # all entries: indices in the messages are the argument's own; else positions in the list
+            compare(label, shaped if every else shaped.ravel()[entries], numerical.reshape(shape) if every else numerical, TOL)
         except Mismatch as mismatch:
             found.append(str(mismatch))
     return found
