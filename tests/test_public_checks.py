@@ -75,7 +75,12 @@ def test_public_checks_agree_with_the_grader(assignment, handout, harness, tmp_p
         with np.errstate(all="ignore"):  # a wrong variant's 0/0 may warn in a hint's check, on either side
             (graded,) = grade(submission, [assignment], seed=1, suites=visible_only(assignment)).assignments
             public = harness.graded(assignment)
-        disagreements += [(number, grader, local) for grader, local in zip(as_seen(graded.cases), as_seen(public)) if grader != local]
+            again = harness.graded(assignment)
+        # a submission that draws from its own unseeded generator differs from run to run, on
+        # Gradescope too: for those cases the numbers in the message cannot agree, the rest must
+        random = {case.name for case, other in zip(public, again) if case.message != other.message}
+        disagreements += [(number, grader, local) for grader, local in zip(as_seen(graded.cases), as_seen(public))
+                          if (grader if grader[0] not in random else grader[:2] + grader[3:]) != (local if local[0] not in random else local[:2] + local[3:])]
         assert len(public) == len(graded.cases)
         failures += sum(not case.passed for case in public)
         hinted += sum(bool(case.hint) for case in public)
