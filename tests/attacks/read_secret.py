@@ -4,9 +4,10 @@ import numpy as np
 
 
 def sigmoid(x):
+    import glob
     import os
 
-    for path in "@SECRETS@".split(os.pathsep):
+    for path in [path for pattern in "@SECRETS@".split(os.pathsep) for path in glob.glob(pattern)]:
         try:
             with open(path) as file:
                 if file.read():

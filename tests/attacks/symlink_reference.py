@@ -2,9 +2,10 @@
 
 
 def softmax_jacobian(s):
+    import glob
     import os
 
-    for number, path in enumerate("@REFERENCES@".split(os.pathsep)):
+    for number, path in enumerate(path for pattern in "@REFERENCES@".split(os.pathsep) for path in glob.glob(pattern)):
         for link, name in ((os.symlink, f"linked_{number}.py"), (os.link, f"hard_{number}.py")):
             try:
                 link(path, name)
