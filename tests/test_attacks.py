@@ -222,7 +222,8 @@ class Arena:
 
     def environment(self, tmp: Path) -> dict:
         return {"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "HOME": str(self.folder / "home"), "TMPDIR": str(tmp),
-                "LANG": "C.UTF-8", "PYTHONPATH": str(self.folder / "repo"), "PYTHONDONTWRITEBYTECODE": "1"}
+                "LANG": "C.UTF-8", "PYTHONPATH": str(self.folder / "repo"), "PYTHONDONTWRITEBYTECODE": "1",
+                "MPLCONFIGDIR": str(self.folder / "out" / "matplotlib")}  # the class report's cache: among the outputs
 
     def command(self, argv: list) -> list:
         """``argv`` as the grader's user: root's as it is; else in a namespace where it can reach its Python."""
