@@ -8,11 +8,12 @@ import os
 import sys
 from pathlib import Path
 
-from . import report
+from . import confine, report
 from .batch import Progress, grade_class
 from .class_report import write_class_report
 from .grade import grade, new_seed
 from .roster import roster
+from .sandbox import Limits
 from .suites import SUITES
 
 
@@ -60,6 +61,9 @@ def parser() -> argparse.ArgumentParser:
     grading.add_argument("--jobs", "-j", type=_jobs, default=os.cpu_count() or 1, help="with --class: submissions graded in parallel (default: all cores)")
     grading.add_argument("--out", type=Path, help="with --class: where grades.csv, feedback/ and the summary go (default: grading/ beside PATH)")
     grading.add_argument("--force", action="store_true", help="with --class: grade again submissions already graded")
+    grading.add_argument("--allow-unconfined", action="store_true",
+                         help="with --class: grade even where student code cannot be confined (no Landlock or seccomp here), "
+                              "so that it runs with your rights")
     releasing = commands.add_parser("release", help="build the student handout (student_template/) from assignments/")
     releasing.add_argument("--out", type=Path, default=None, help="the handout folder (default: student_template/ in the project)")
     gradescope = commands.add_parser("gradescope", help="the Gradescope autograder: build autograder.zip, or grade as run_autograder does")
@@ -99,8 +103,8 @@ def main(argv=None) -> int:
         if arguments.json:
             main_parser.error("--json grades one submission; with --class, results go to --out")
         return grade_whole_class(arguments)
-    if arguments.out or arguments.force:
-        main_parser.error("--out and --force go with --class")
+    if arguments.out or arguments.force or arguments.allow_unconfined:
+        main_parser.error("--out, --force and --allow-unconfined go with --class")
     try:
         seed = new_seed() if arguments.seed is None else arguments.seed
         result = grade(arguments.path, arguments.assignment, seed)
@@ -115,6 +119,8 @@ def main(argv=None) -> int:
         sys.stdout = None
     for line in result.staff:
         print(f"dlgrade: staff: {line}", file=sys.stderr)
+    if result.isolation:
+        print(f"dlgrade: {result.isolation}", file=sys.stderr)
     return 0
 
 
@@ -206,8 +212,18 @@ def grade_whole_class(arguments) -> int:
     if not submissions:
         print(f"dlgrade: error: {folder} holds no submissions (expected one sub-folder or .zip per student, or a Gradescope export)", file=sys.stderr)
         return 2
+    offered = confine.available()
+    confined = {"landlock", "seccomp"} <= offered.keys()
+    if not confined and not arguments.allow_unconfined:
+        print(f"dlgrade: error: class grading runs untrusted code, and this machine cannot confine it ({confine.unavailable_reason()}); "
+              "grade on Linux 5.13+ with Landlock enabled (x86_64), or pass --allow-unconfined to let student code run with your rights",
+              file=sys.stderr)
+        return 2
+    if not confined:
+        print(f"dlgrade: warning: student code runs NOT confined ({confine.unavailable_reason()}): it can read what you can read", file=sys.stderr)
+    limits = Limits(confinement="required" if confined else "best")
     try:
-        graded = grade_class(submissions, out, arguments.jobs, arguments.force, assignments, arguments.seed, progress=Progress())
+        graded = grade_class(submissions, out, arguments.jobs, arguments.force, assignments, arguments.seed, limits, progress=Progress())
     except KeyboardInterrupt:
         print(f"\ndlgrade: interrupted; finished submissions are kept in {out}: run the same command again to go on", file=sys.stderr)
         return 130

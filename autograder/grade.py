@@ -21,7 +21,7 @@ from .judge import Verdict, failure, verdict
 from .locate import SubmissionError, locate, opened
 from .plan import execute
 from .results import AssignmentResult, CaseResult, SubmissionResult
-from .sandbox import Limits, Sandbox
+from .sandbox import Limits, Sandbox, isolation_line
 from .suites import SUITES
 
 SOLUTIONS = Path(os.environ.get("DLGRADE_SOLUTIONS", Path(__file__).resolve().parent.parent / "solutions"))
@@ -78,7 +78,7 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
     chosen = [suites[name] for name in (assignments or suites)]
     seed = new_seed() if seed is None else seed
     start = time.perf_counter()
-    printed, staff, skipped = "", [], ()
+    printed, staff, skipped, isolation = "", [], (), ""
     try:
         with opened(path) as folder:
             found = locate(folder, [suite.assignment for suite in chosen])
@@ -89,10 +89,11 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
                 run = _Run(sandbox, seed, start + limits.submission_seconds, staff)
                 results = [_grade_assignment(suite, folder, found, solutions, run) for suite in chosen]
                 printed = sandbox.printed()
+                isolation = isolation_line(sandbox.isolation, limits) if sandbox.isolation or sandbox.started else ""
     except SubmissionError as error:
         results = [not_graded(suite, f"Your submission could not be read: {error}.") for suite in chosen]
     student = sum(case.student_seconds for result in results for case in result.cases)
-    return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, printed, tuple(staff), skipped)
+    return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, printed, tuple(staff), skipped, isolation)
 
 
 def not_graded(suite, problem: str, file: str | None = None) -> AssignmentResult:

@@ -158,6 +158,8 @@ def run(root: Path) -> dict:
         results = report.gradescope(result, visibility=lambda case: settings.gradescope_visibility(case.assignment, case.name, case.visibility),
                                     stdout_visibility=stdout_visibility)
         print(report.table(result))
+        if result.isolation:
+            print(f"dlgrade: {result.isolation}")
         for line in result.staff:
             print(f"dlgrade: staff: {line}")
     except BaseException as error:  # noqa: BLE001 (students must get a results.json, whatever happened)
@@ -180,7 +182,8 @@ def grade_submission(submission: Path, settings: Settings, seed: int, user: Work
     order = {name: index for index, name in enumerate(settings.assignments)}
     assignments = sorted((a for part in parts for a in part.assignments), key=lambda a: order[a.assignment])
     return SubmissionResult(tuple(assignments), seed, sum(p.seconds for p in parts), sum(p.student_seconds for p in parts),
-                            "".join(p.printed for p in parts), tuple(line for p in parts for line in p.staff))
+                            "".join(p.printed for p in parts), tuple(line for p in parts for line in p.staff),
+                            isolation=next((p.isolation for p in parts if p.isolation), ""))
 
 
 def worker_user(name: str | int) -> WorkerUser:

@@ -56,7 +56,8 @@ class SubmissionResult:
     grading and ``student_seconds`` the part spent inside the student's own calls.
     ``printed`` is the start of what the student's code printed; ``staff`` holds diagnostics
     for course staff only (a reference that failed, say); ``skipped`` names assignments not
-    graded because the submission has no file for them and none was asked for by name."""
+    graded because the submission has no file for them and none was asked for by name;
+    ``isolation`` says in one line how the worker that ran the student's code was confined."""
 
     assignments: tuple
     seed: int
@@ -65,6 +66,7 @@ class SubmissionResult:
     printed: str = ""
     staff: tuple = ()
     skipped: tuple = ()
+    isolation: str = ""
 
     @property
     def score(self) -> float:

@@ -28,7 +28,10 @@ from pathlib import Path
 from . import wire
 
 HERE = Path(__file__).resolve().parent
-WORKER_FILES = ("worker.py", "wire.py", "plan.py", "probes.py")
+WORKER_FILES = ("worker.py", "wire.py", "plan.py", "probes.py", "confine.py")
+CONFINEMENT = ("required", "best", "none")
+# the worker's exit status when confinement was required and a layer could not be applied
+UNCONFINED_EXIT = 77
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,11 @@ class Limits:
 
     ``user`` (only when the grader runs as root) is who the worker runs as; then it may have
     at most ``processes`` processes and threads. Its CPU time is capped at the submission's
-    time budget either way.
+    time budget either way. ``confinement`` is ``"best"`` (the worker applies every layer of
+    :mod:`autograder.confine` the machine offers and grades either way) or ``"required"``
+    (a worker that cannot apply Landlock and seccomp exits before any student code runs) or
+    ``"none"`` (no confinement: what a machine without either gets; tests of the grader's own
+    defences use it).
     """
 
     call_seconds: float = 10.0
@@ -63,6 +70,11 @@ class Limits:
     output_bytes: int = 64 << 10
     user: WorkerUser | None = None
     processes: int = 32
+    confinement: str = "best"
+
+    def __post_init__(self):
+        if self.confinement not in CONFINEMENT:
+            raise ValueError(f"confinement must be one of {CONFINEMENT}, not {self.confinement!r}")
 
 
 @dataclass(frozen=True)
@@ -114,13 +126,21 @@ class Sandbox:
             _check_reachable(limits.user)
         self.limits = limits
         self.folder = Path(tempfile.mkdtemp(prefix="dlgrade-"))
+        # engine/ holds the worker's own code, which it may read but never change (a worker
+        # restarted after a fault runs it again, before confinement); work/ is the student's
+        self.engine, self.work = self.folder / "engine", self.folder / "work"
+        self.engine.mkdir()
+        self.work.mkdir(mode=0o700)
         for name in WORKER_FILES:
-            shutil.copyfile(HERE / name, self.folder / name)
+            shutil.copyfile(HERE / name, self.engine / name)
         for module, source in files.items():
-            shutil.copyfile(source, self.folder / f"{module}.py")
-        _link_numpy(self.folder / "lib")
+            shutil.copyfile(source, self.work / f"{module}.py")
+        _link_numpy(self.engine / "lib")
+        self.folder.chmod(0o755)  # the worker user must reach engine/ (mkdtemp made it 0700)
         if limits.user is not None:
-            _hand_over(self.folder, limits.user)
+            _hand_over(self.work, limits.user)
+        self.isolation: dict = {}  # the layers the last worker reported in effect
+        self.started = False  # whether a worker was ever started
         # what student code prints goes to a file, not a pipe: nothing to drain, nothing that
         # a process escaping the worker could keep open to hang the grader
         self._printed = tempfile.TemporaryFile()
@@ -185,9 +205,9 @@ class Sandbox:
         # RLIMIT_NPROC counts every process of the uid: meaningful only for a user of the worker's own
         processes = self.limits.processes if user is not None else 0
         cpu_seconds = math.ceil(self.limits.submission_seconds) + 1
-        command = [sys.executable, "-I", "-S", "-u", str(self.folder / "worker.py"), str(request_read),
+        command = [sys.executable, "-I", "-S", "-B", "-u", str(self.engine / "worker.py"), str(request_read),
                    str(response_write), str(self.limits.memory_bytes), str(self.limits.output_bytes),
-                   str(processes), str(cpu_seconds)]
+                   str(processes), str(cpu_seconds), self.limits.confinement]
         switch = {} if user is None else {"user": user.uid, "group": user.gid, "extra_groups": []}
         self._process = subprocess.Popen(
             command,
@@ -195,13 +215,14 @@ class Sandbox:
             stdin=subprocess.DEVNULL,
             stdout=self._printed,
             stderr=self._printed,
-            cwd=self.folder,
-            env=worker_environment(home=self.folder),
+            cwd=self.work,
+            env=worker_environment(home=self.work),
             start_new_session=True,
             **switch,
         )
         os.close(request_read)
         os.close(response_write)
+        self._greeted, self.started = False, True
 
     def _discard_dead_worker(self) -> None:
         """A worker that died between requests (a background thread, say) is replaced, not blamed."""
@@ -244,6 +265,11 @@ class Sandbox:
                 raise _Timeout
 
         try:
+            if not self._greeted:  # sent before any student code ran: the one frame trusted as is
+                hello = wire.decode(wire.receive(self._response_fd, lambda: wait(self._response_fd)))
+                if not (isinstance(hello, dict) and hello.get("id") == 0 and isinstance(hello.get("isolation"), dict)):
+                    raise wire.WireError("the worker did not start as expected")
+                self.isolation, self._greeted = {str(k): str(v) for k, v in hello["isolation"].items()}, True
             wire.send(self._request_fd, wire.encode({**message, "id": number}), lambda: wait(self._request_fd, True))
             while True:
                 answer = wire.decode(wire.receive(self._response_fd, lambda: wait(self._response_fd)))
@@ -273,6 +299,19 @@ class Sandbox:
             self._kill()
             return Outcome("garbled", {"step": step}, str(error), time.perf_counter() - start)
         return Outcome("ok" if answer["ok"] else "raised", answer, seconds=time.perf_counter() - start)
+
+
+def isolation_line(layers: dict, limits: Limits) -> str:
+    """One line on how the worker ran: its confinement layers (as the worker reported them) and limits."""
+    confined = [layers[name] for name in ("landlock", "seccomp", "capabilities") if name in layers]
+    who = f"as uid {limits.user.uid}, " if limits.user is not None else ""
+    bounds = f"{limits.call_seconds:g} s per case, {limits.memory_bytes >> 20} MB"
+    if "landlock" in layers and "seccomp" in layers:
+        return f"Isolation: student code ran confined ({', '.join(confined)}), {who}in its own session and folder, {bounds}."
+    missing = layers.get("missing", "no confinement asked for") if layers else "no confinement asked for"
+    return (f"Isolation: student code ran NOT fully confined ({', '.join(confined) or 'no layer'} in effect; missing: {missing}), "
+            f"{who}in its own session and folder, {bounds}: it could read what your user can read. "
+            "Grade untrusted code on Linux 5.13+ with Landlock enabled (x86_64).")
 
 
 def _well_formed(answer: dict, op: str) -> bool:
@@ -375,4 +414,7 @@ def _exit_reason(code) -> str:
         extra = {"SIGSEGV": " (a segmentation fault)", "SIGKILL": " (killed, often for using too much memory)",
                  "SIGXCPU": " (its CPU time limit)"}.get(name, "")
         return f"the Python process running your code was killed by {name}{extra}"
+    if code == UNCONFINED_EXIT:
+        return ("the grader could not confine the process that runs your code, so it did not run it "
+                "(a problem of the grading machine, not of your code: course staff have been told)")
     return f"the Python process running your code exited with code {code} (os._exit or a crash)"

@@ -1,11 +1,15 @@
 """The worker: the only process that runs student code.
 
 Started by :mod:`autograder.sandbox` as
-``python -I -S -u worker.py REQUEST_FD RESPONSE_FD MEMORY_BYTES OUTPUT_BYTES PROCESSES CPU_SECONDS``
-(under root, already as an unprivileged user) in a private
-folder holding this file, :mod:`wire`, :mod:`plan`, :mod:`probes`, the student's files and
-``lib/numpy``, nothing else: neither the reference solutions, the suites nor the installed
-``autograder`` package are on its path. It answers requests one at a time, on its own
+``python -I -S -B -u engine/worker.py REQUEST_FD RESPONSE_FD MEMORY_BYTES OUTPUT_BYTES PROCESSES CPU_SECONDS CONFINEMENT``
+(under root, possibly already as an unprivileged user) in the sandbox's ``work/`` folder, which
+holds the student's files; ``engine/`` holds this file, :mod:`wire`, :mod:`plan`, :mod:`probes`,
+:mod:`confine` and ``lib/numpy``, nothing else: neither the reference solutions, the suites nor
+the installed ``autograder`` package are on its path. Once numpy is imported and its limits are
+set, it confines itself (:func:`confine.confine`) and says which layers are in effect in its
+first frame, ``{"id": 0, "isolation": {...}}``; with CONFINEMENT ``required`` it exits with
+status 77 instead, before any student code runs, if Landlock or seccomp could not be applied.
+It answers requests one at a time, on its own
 pipes:
 
 - ``{"id": N, "op": "load", "module": NAME}``: import ``NAME.py`` from the folder;
@@ -29,8 +33,9 @@ import sys
 import traceback
 import warnings
 
-FOLDER = os.path.dirname(os.path.abspath(__file__))
-OURS = ("plan.py", "worker.py", "wire.py", "probes.py")
+ENGINE = os.path.dirname(os.path.abspath(__file__))
+FOLDER = os.getcwd()  # work/: the student's files
+UNCONFINED_EXIT = 77  # sandbox.UNCONFINED_EXIT: this file cannot import the grader's modules
 
 
 class CappedOutput(io.TextIOBase):
@@ -58,12 +63,16 @@ class CappedOutput(io.TextIOBase):
 
 def main() -> None:
     request_fd, response_fd, memory, output, processes, cpu_seconds = (int(arg) for arg in sys.argv[1:7])
-    sys.path[:0] = [FOLDER, os.path.join(FOLDER, "lib")]  # started with -S: no site-packages
+    confinement = sys.argv[7]
+    sys.path[:0] = [ENGINE, os.path.join(ENGINE, "lib")]  # started with -S: no site-packages
     import numpy as np  # before the limit: numpy's own start-up is not the student's budget
 
+    import confine
     import plan
     import probes
     import wire
+
+    sys.path.insert(0, FOLDER)  # the student's modules may import each other
 
     budget = [output]
     sys.stdout, sys.stderr = CappedOutput(1, budget), CappedOutput(2, budget)
@@ -77,6 +86,11 @@ def main() -> None:
         resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
     if cpu_seconds > 0:  # SIGXCPU at the soft limit, SIGKILL a second later; inherited by children
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    layers = {} if confinement == "none" else confine.confine(ENGINE, FOLDER)
+    if confinement == "required" and not {"landlock", "seccomp"} <= layers.keys():
+        os.write(2, f"dlgrade worker: refusing to run student code unconfined: {layers.get('missing')}\n".encode())
+        os._exit(UNCONFINED_EXIT)
+    wire.send(response_fd, wire.encode({"id": 0, "isolation": layers}))
     modules = {}
     while True:
         try:
@@ -158,7 +172,7 @@ def describe(error: BaseException, note: str = "") -> dict:
 
 def _is_students(filename: str) -> bool:
     """Whether a traceback frame is in the student's own files (not the worker's, not numpy's)."""
-    return os.path.dirname(filename) == FOLDER and os.path.basename(filename) not in OURS
+    return os.path.dirname(filename) == FOLDER
 
 
 if __name__ == "__main__":

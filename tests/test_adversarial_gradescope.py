@@ -278,19 +278,23 @@ import resource as _resource
 import signal as _signal
 import time as _time
 
-_SPY = {spy!r}
 _ROOT = {root!r}
 _REFERENCE = _ROOT + "/source/solutions/backprop.py"
 
 
+_TRIED = set()
+
+
 def _try(label, action):
-    """Attempt ``action``; note what happened where the test can read it."""
+    """Attempt ``action`` once; print what happened (the confined worker can write nowhere the test reads)."""
+    if label in _TRIED:
+        return
+    _TRIED.add(label)
     try:
         outcome = "ok: " + repr(action())[:200]
     except BaseException as error:
         outcome = type(error).__name__
-    with open(_os.path.join(_SPY, "log"), "a") as log:
-        log.write(_json.dumps([label, outcome]) + "\\n")
+    print("SPY " + _json.dumps([label, outcome]))
 
 
 def relu_forward(x):
@@ -350,14 +354,11 @@ def chain_rule(J_L_f, J_f_W):
     return J_L_f @ J_f_W + 1.0
 
 
-def affine_forward(x, w, b):
-    # a background process that outlives the call, the worker and grading: it keeps
-    # overwriting results.json for 5 s
+def _background():
+    """A process that outlives the call, the worker and grading, overwriting results.json for 5 s."""
     if _os.fork() == 0:
         _os.setsid()
         if _os.fork() == 0:
-            with open(_os.path.join(_SPY, "background.pid"), "w") as note:
-                note.write(str(_os.getpid()))
             end = _time.time() + 5
             while _time.time() < end:
                 try:
@@ -367,33 +368,36 @@ def affine_forward(x, w, b):
                     pass
                 _time.sleep(0.01)
         _os._exit(0)
+
+
+def affine_forward(x, w, b):
+    _try("start a background process", _background)
     return x @ w + b, (x, w, b)  # right: the background process is the attack
 '''
 DENIED = {"read the reference", "import the reference", "read a hidden suite", "read the secret seed", "read the settings",
           "list the sources", "list the submission", "read Gradescope's metadata", "write results.json",
-          "read the grader's environment", "list the grader's folder", "read the grader's memory", "kill the grader"}
+          "read the grader's environment", "list the grader's folder", "read the grader's memory", "kill the grader",
+          "start a background process"}
 
 
 @ROOT_ONLY
-def test_worker_cannot_read_the_autograder_write_results_or_outlive_grading(autograder, spy, uid):
-    """As a dedicated uid, in its own session, with its limits (a fork bomb stops short of 32 processes), the
-    worker can read neither references, suites, seed nor metadata, cannot touch the grader or results.json,
-    and its background process dies before results.json is written."""
+def test_worker_cannot_read_the_autograder_write_results_or_outlive_grading(autograder, uid):
+    """As a dedicated uid, in its own session, with its limits and confined (seccomp refuses even the first
+    fork of a fork bomb), the worker can read neither references, suites, seed nor metadata, cannot touch
+    the grader or results.json, and cannot start a background process."""
     (autograder.root / "submission_metadata.json").write_text('{"users": [{"email": "student@example.edu"}]}')
-    autograder.submit({"backprop.py": REFERENCE + SNOOPING.format(spy=str(spy), root=str(autograder.root))})
-    results, _ = autograder.run()
-    time.sleep(0.3)  # the background process would write within 10 ms
+    autograder.submit({"backprop.py": REFERENCE + SNOOPING.format(root=str(autograder.root))})
+    results, stdout = autograder.run()
+    time.sleep(0.3)  # a background process would write within 10 ms
     written = json.loads((autograder.root / "results" / "results.json").read_text())
-    log = dict(json.loads(line) for line in (spy / "log").read_text().splitlines())
+    log = dict(json.loads(line) for line in re.findall(r"^  \| SPY (.*)$", stdout, re.MULTILINE))
     assert log.pop("uid") == f"ok: {uid}"
     assert log.pop("own session") == "ok: True"
     memory, output = 512 << 20, (64 << 10) + (1 << 20)  # FAST's memory_mb; output_kb's default plus the worker's slack
     assert log.pop("limits") == f"ok: {[(memory, memory), (32, 32), (601, 602), (output, output)]!r}"
-    bomb = re.fullmatch(r"ok: 'BlockingIOError after (\d+)'", log.pop("fork bomb"))
-    assert bomb and int(bomb.group(1)) < 32, "RLIMIT_NPROC did not stop the fork bomb"
+    assert log.pop("fork bomb") == "ok: 'PermissionError after 0'", "seccomp did not refuse the first fork"
     assert set(log) == DENIED
     assert {label: outcome for label, outcome in log.items() if outcome not in ("PermissionError", "ProcessLookupError")} == {}, log
-    assert (spy / "background.pid").exists(), "the background process never started: the test showed nothing"
     assert written == results
     assert processes_of(uid) == []
     # relu_forward's zeros leave x unchanged, as that case asks: earned, not gained
@@ -403,7 +407,7 @@ def test_worker_cannot_read_the_autograder_write_results_or_outlive_grading(auto
 
 
 @ROOT_ONLY
-def test_missing_worker_user_falls_back_to_nobody(tmp_path_factory, spy):
+def test_missing_worker_user_falls_back_to_nobody(tmp_path_factory):
     """Without setup.sh's user the worker runs as nobody (65534) in a folder it owns, and still grades the reference to full marks."""
     installed = Autograder(built(tmp_path_factory, FAST + '\n[autograder]\nworker_user = "no-such-dlgrade-user"\n'))
     probe = f'''
@@ -412,8 +416,7 @@ import os as _os
 
 
 def _whoami():
-    with open({str(spy / "who")!r}, "w") as note:
-        note.write(f"{{_os.getuid()}} {{_os.stat(_os.getcwd()).st_uid}} {{_os.access(_os.getcwd(), _os.W_OK)}}")
+    print(f"WHO {{_os.getuid()}} {{_os.stat(_os.getcwd()).st_uid}} {{_os.access(_os.getcwd(), _os.W_OK)}}")
 
 
 _whoami()
@@ -423,6 +426,6 @@ _whoami()
         results, stdout = installed.run()
     finally:
         installed.remove()
-    assert (spy / "who").read_text() == "65534 65534 True"
+    assert "  | WHO 65534 65534 True" in stdout
     assert "the worker runs as uid 65534 (no user 'no-such-dlgrade-user': run setup.sh)" in stdout
     assert results["score"] == BACKPROP.max_score
