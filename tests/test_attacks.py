@@ -368,10 +368,15 @@ def grade_command(*args) -> list:
     return [sys.executable, "-m", "autograder.cli", *args]
 
 
-def score_of(results_json: Path) -> float:
+def score_of(results_json: Path, group: str):
+    """The score in a valid results.json; if it is not the expected one, also the attacks whose cases passed."""
     results = json.loads(results_json.read_text())
     jsonschema.validate(results, SCHEMA)
-    return results["score"]
+    if results["score"] == expected_score(group):
+        return results["score"]
+    passed = {test["name"].removeprefix("backprop: ") for test in results["tests"] if test["status"] == "passed"}
+    gained = [attack for attack in GROUPS[group] for name in defined(attack_source(attack)) if name in FUNCTIONS and calling(name) & passed]
+    return f"{results['score']:g} (gained: {', '.join(gained) or 'none'})"
 
 
 def on_grade(arena: Arena, notebook: bool = False):
@@ -490,7 +495,7 @@ def finish(arena: Arena, one) -> dict:
         try:
             done, out = future.result()
             assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-1500:]}"
-            got = score_of(out)
+            got = score_of(out, group)
         except (AssertionError, OSError, ValueError, jsonschema.ValidationError) as error:
             got = f"no valid report: {error}"[:400]
         verdicts[group] = (expected_score(group), got)
