@@ -167,7 +167,7 @@ class Arena:
     """One test's folder under /tmp (named by a token the attacks also carry), its listeners and users."""
 
     user: int | None  # the grader's uid, or None for root
-    worker: int  # the dedicated uid of Gradescope's worker under a root grader
+    workers: dict  # group -> the dedicated uid of Gradescope's worker under a root grader (one each: a grader kills all its uid's processes)
     token: str = field(default_factory=lambda: "dlgrade-attacks-" + secrets.token_hex(6))
 
     def __post_init__(self):
@@ -289,9 +289,12 @@ class Arena:
                 owner = os.stat(f"/proc/{pid}").st_uid
             except OSError:
                 continue
-            if int(pid) != os.getpid() and (self.token.encode() in command or owner in {self.user, self.worker}) and state_of(pid) != "Z":
+            if int(pid) != os.getpid() and (self.token.encode() in command or owner in self.uids()) and state_of(pid) != "Z":
                 left.append(f"{pid}: {command.replace(bytes(1), b' ')[:160].decode(errors='replace')}")
         return left
+
+    def uids(self) -> set[int]:
+        return ({self.user} | set(self.workers.values())) - {None}
 
     def heard(self) -> list[str]:
         """What reached the listeners, and what appeared on the graders' terminals."""
@@ -324,7 +327,7 @@ class Arena:
     def close(self) -> None:
         for pid in self.survivors():
             os.kill(int(pid.split(":")[0]), signal.SIGKILL)
-        for uid in {self.user, self.worker} - {None}:
+        for uid in self.uids():
             for pid in processes_of(uid):
                 os.kill(pid, signal.SIGKILL)
         for handle in (self.tcp, self.udp, self.unix):
@@ -436,10 +439,11 @@ def class_runs(arena: Arena, command: list, expected: dict) -> dict:
     return verdicts
 
 
-def gradescope_zip(arena: Arena) -> Path:
-    folder = arena.folder / "build"
-    folder.mkdir(exist_ok=True)
-    (folder / "gradescope.toml").write_text(GRADESCOPE_CONFIG.format(uid=arena.worker))
+def gradescope_zip(arena: Arena, group: str) -> Path:
+    """backprop's autograder.zip, its worker (under a root grader) the group's own uid."""
+    folder = arena.folder / "build" / group
+    folder.mkdir(parents=True)
+    (folder / "gradescope.toml").write_text(GRADESCOPE_CONFIG.format(uid=arena.workers[group]))
     gradescope.build(folder / "autograder.zip", folder / "gradescope.toml", ["backprop"])
     os.chmod(folder / "autograder.zip", 0o644)
     return folder / "autograder.zip"
@@ -447,11 +451,10 @@ def gradescope_zip(arena: Arena) -> Path:
 
 def on_gradescope_run(arena: Arena):
     """The unpacked autograder's run_autograder, one root per group, as Gradescope runs it."""
-    archive = gradescope_zip(arena)
     roots = {}
     for group in GROUPS:
         roots[group] = arena.folder / "gs" / group
-        gradescope.install(archive, roots[group])
+        gradescope.install(gradescope_zip(arena, group), roots[group])
         arena.own(*(roots[group] / name for name in ("source", "submission", "run_autograder")))
         if arena.user is not None:  # the root folder itself, never recursively: the venv holds hard links to this machine's numpy
             os.chown(roots[group], arena.user, arena.user)
@@ -469,7 +472,7 @@ def on_gradescope_run(arena: Arena):
 
 def on_gradescope_try(arena: Arena):
     """``dlgrade gradescope try ZIP SUBMISSION --json`` for each group."""
-    archive = gradescope_zip(arena)
+    archives = {group: gradescope_zip(arena, group) for group in GROUPS}
     for group in GROUPS:
         folder = arena.folder / "subs" / group
         folder.mkdir()
@@ -479,7 +482,7 @@ def on_gradescope_try(arena: Arena):
     def one(group):
         folder = arena.folder / "subs" / group
         out = arena.folder / "out" / f"{group}.json"
-        done = arena.run(grade_command("gradescope", "try", str(archive), str(folder), "--json", str(out)), arena.folder / "tmp" / group)
+        done = arena.run(grade_command("gradescope", "try", str(archives[group]), str(folder), "--json", str(out)), arena.folder / "tmp" / group)
         return done, out
 
     return lambda: finish(arena, one)
@@ -518,10 +521,12 @@ PATHS = {
 
 @pytest.fixture(scope="module")
 def uids():
-    """The unprivileged grader's uid and the Gradescope worker's (under a root grader): fresh, distinct."""
-    user = free_uid()
-    worker = next(uid for uid in iter(free_uid, None) if uid != user)
-    return user, worker
+    """The unprivileged grader's uid, and group -> the Gradescope worker's (under a root grader): fresh, distinct."""
+    found = set()
+    while len(found) < len(GROUPS) + 1:
+        found.add(free_uid())
+    user, *workers = sorted(found)
+    return user, dict(zip(GROUPS, workers))
 
 
 @pytest.mark.parametrize("who", ["root", "user"])
