@@ -143,8 +143,11 @@ def gradescope_command(arguments) -> int:
     if arguments.gradescope_command == "try":
         try:
             results, output = gradescope.try_zip(arguments.zip, arguments.submission, arguments.keep)
-        except (FileNotFoundError, RuntimeError) as error:
+        except (FileNotFoundError, RuntimeError, ValueError) as error:
             print(f"dlgrade: error: {error}", file=sys.stderr)
+            return 2
+        except OSError as error:
+            print(f"dlgrade: error: cannot install {arguments.zip} in {arguments.keep or 'a temporary folder'}: {error.strerror or error}", file=sys.stderr)
             return 2
         print(output, end="")
         if arguments.json and not _write(arguments.json, json.dumps(results, indent=2)):
