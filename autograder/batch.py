@@ -135,9 +135,12 @@ def grade_class(submissions: list[Submission], out: Path, jobs: int = 1, force: 
 
 
 def pool(jobs: int) -> concurrent.futures.ProcessPoolExecutor:
-    """The class's grading processes: started by a fork server, each one non-dumpable, like
-    the grader (student code cannot read their memory or write into their pipes)."""
+    """The class's grading processes, forked by a fork server: the server and each process
+    non-dumpable, like the grader (student code of the same uid can neither read their
+    memory nor ptrace them, nor write into their pipes through /proc). The server makes
+    itself so as it starts (its preload); the initializer covers a server started earlier."""
     context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["autograder.forkserver_preload", "autograder.batch"])
     return concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=not_dumpable)
 
 

@@ -15,11 +15,9 @@ a child that drops to an unused uid after its imports; outside root it runs as t
 
 from __future__ import annotations
 
-import concurrent.futures
 import hashlib
 import hmac
 import json
-import multiprocessing
 import os
 import pwd
 import shutil
@@ -34,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import batch, gradescope, private, wire
+from autograder import gradescope, wire
 from autograder.cli import main
 from autograder.plan import Call, Plan
 from autograder.sandbox import Limits, Sandbox
@@ -119,14 +117,30 @@ def test_every_command_makes_the_grader_not_dumpable(argv):
     assert finished.stderr.splitlines()[-1] == "True False"
 
 
+POOL = """
+import concurrent.futures, multiprocessing, sys
+from autograder import batch, private
+if __name__ == "__main__":
+    if sys.argv[1] == "class":
+        with batch.pool(2) as workers:
+            print(all(workers.submit(private.dumpable).result() is False for _ in range(4)), end=" ")
+    # a pool without the initializer: its processes are as dumpable as the fork server that forks them
+    context = multiprocessing.get_context("forkserver")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as plain:
+        print(plain.submit(private.dumpable).result())
+"""
+
+
 @pytest.mark.classgrade
 @pytest.mark.skipif(not LINUX, reason="PR_SET_DUMPABLE is Linux's; elsewhere not_dumpable does nothing")
-def test_the_class_pool_processes_are_not_dumpable():
-    """Each process of the class's pool is not dumpable, though a fork-server child otherwise is."""
-    with batch.pool(2) as workers:
-        assert {workers.submit(private.dumpable).result() for _ in range(4)} == {False}
-    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as plain:
-        assert plain.submit(private.dumpable).result() is True
+@pytest.mark.parametrize("pools, expected", [("plain", "True"), ("class", "True False")])
+def test_the_class_pool_and_its_fork_server_are_not_dumpable(tmp_path, pools, expected):
+    """The class pool's processes are not dumpable, and neither is its fork server: even a process it forks
+    without the pool's initializer is born non-dumpable (a plain fork server's children are dumpable)."""
+    (tmp_path / "pools.py").write_text(POOL)
+    finished = subprocess.run([sys.executable, str(tmp_path / "pools.py"), pools], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.split() == expected.split()
 
 
 # -- the wire: bounded before it allocates or parses -------------------------------------------
