@@ -46,7 +46,7 @@ from pathlib import Path
 from . import report
 from .gradescope_config import Settings, load
 from .locate import MAX_UNZIPPED_BYTES
-from .private import private_file
+from .private import not_dumpable, private_file
 from .results import SubmissionResult
 from .sandbox import WorkerUser
 
@@ -418,6 +418,7 @@ def main(argv=None) -> int:
     """``python -m autograder.gradescope [--root DIR]``: what run_autograder runs. Always exit status 0."""
     parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=run.__doc__)
     parser.add_argument("--root", type=Path, default=Path(os.environ.get("DLGRADE_AUTOGRADER_ROOT") or DEFAULT_ROOT))
+    not_dumpable()  # under `gradescope try` by a non-root user, the worker shares this uid
     run(parser.parse_args(argv).root)
     return 0
 

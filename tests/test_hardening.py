@@ -107,13 +107,17 @@ def test_a_process_of_the_same_uid_cannot_read_a_non_dumpable_grader(state, expe
 
 @pytest.mark.engine
 @pytest.mark.skipif(not LINUX, reason="PR_SET_DUMPABLE is Linux's; elsewhere not_dumpable does nothing")
-@pytest.mark.parametrize("argv", [["grade", "no-such-submission"], ["gradescope", "try", "no.zip", "no-folder"], ["--help"]],
-                         ids=["grade", "gradescope-try", "help"])
-def test_every_command_makes_the_grader_not_dumpable(argv):
-    """dlgrade's main makes the process not dumpable before it does anything else, whatever the command."""
-    script = ("import sys\nfrom autograder import cli, private\nbefore = private.dumpable()\n"
-              f"try:\n    cli.main({argv!r})\nexcept SystemExit:\n    pass\nprint(before, private.dumpable(), file=sys.stderr)\n")
-    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60)
+@pytest.mark.parametrize("module, argv", [
+    ("cli", ["grade", "no-such-submission"]),
+    ("cli", ["gradescope", "try", "no.zip", "no-folder"]),
+    ("cli", ["--help"]),
+    ("gradescope", ["--root", "no-such-root"]),
+], ids=["grade", "gradescope-try", "help", "run_autograder"])
+def test_every_command_makes_the_grader_not_dumpable(tmp_path, module, argv):
+    """dlgrade's main, and the one run_autograder runs, make the process not dumpable, whatever the command."""
+    script = (f"import sys\nfrom autograder import {module}, private\nbefore = private.dumpable()\n"
+              f"try:\n    {module}.main({argv!r})\nexcept SystemExit:\n    pass\nprint(before, private.dumpable(), file=sys.stderr)\n")
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert finished.stderr.splitlines()[-1] == "True False"
 
 
