@@ -3,8 +3,8 @@
 The staff summary (``summary.md`` with ``scores.png``) shows the score distribution per
 assignment, the cases most students fail with their most common message, and how many
 students each recognised misconception caught: which idea the class missed; and, if any,
-the grader's own problems (staff diagnostics, and stored results that failed their integrity check), which no
-student's feedback shows.
+the grader's own problems (staff diagnostics, stored results that failed their integrity
+check), which no student's feedback shows.
 """
 
 from __future__ import annotations
