@@ -3,7 +3,8 @@
 The staff summary (``summary.md`` with ``scores.png``) shows the score distribution per
 assignment, the cases most students fail with their most common message, and how many
 students each recognised misconception caught: which idea the class missed; and, if any,
-the grader's own problems (staff diagnostics), which no student's feedback shows.
+the grader's own problems (staff diagnostics, stored results that failed their integrity
+check), which no student's feedback shows.
 """
 
 from __future__ import annotations
@@ -16,21 +17,24 @@ from collections import Counter
 from pathlib import Path
 
 from .batch import Graded, file_name
+from .private import private_folder, write_private
 from .report import points, table
 
 TOP_CASES = 10
 
 
 def write_class_report(graded: list[Graded], out: Path, assignments: list[str]) -> None:
-    """Write grades.csv, feedback/<student>.txt, summary.md and scores.png under ``out``."""
+    """Write grades.csv, feedback/<student>.txt, summary.md and scores.png under ``out``,
+    each readable by its owner only (grades and feedback are the instructor's to release)."""
     out = Path(out)
-    (out / "grades.csv").write_text(grades_csv(graded, assignments))
+    private_folder(out)
+    write_private(out / "grades.csv", grades_csv(graded, assignments))
     feedback = out / "feedback"
-    feedback.mkdir(parents=True, exist_ok=True)
+    private_folder(feedback)
     for entry in graded:
-        (feedback / f"{file_name(entry.submission.student)}.txt").write_text(table(entry.result) + "\n")
-    (out / "summary.md").write_text(summary(graded, assignments))
-    histogram(graded, assignments, out / "scores.png")
+        write_private(feedback / f"{file_name(entry.submission.student)}.txt", table(entry.result) + "\n")
+    write_private(out / "summary.md", summary(graded, assignments))
+    write_private(out / "scores.png", histogram(graded, assignments))
 
 
 def grades_csv(graded: list[Graded], assignments: list[str]) -> str:
@@ -74,14 +78,15 @@ def summary(graded: list[Graded], assignments: list[str]) -> str:
     lines += ["", "## Misconceptions recognised", "", "| assignment | misconception | students |", "|---|---|---|"]
     lines += [f"| {assignment} | {hint} | {count} |" for (assignment, hint), count in hints.most_common()] or ["| - | none recognised | 0 |"]
     problems = Counter(first for entry in graded for first in {line.partition("\n")[0] for line in entry.result.staff})
+    problems.update(entry.problem for entry in graded if entry.problem)
     if problems:  # the grader's own failures (a reference that raised): the details are in results/<student>.json
         lines += ["", "## Grader problems", "", "| problem (details: \"staff\" in results/<student>.json) | students |", "|---|---|"]
         lines += [f"| {_cell(problem)} | {count} |" for problem, count in problems.most_common()]
     return "\n".join(lines) + "\n"
 
 
-def histogram(graded: list[Graded], assignments: list[str], path: Path) -> None:
-    """One histogram of scores per assignment, side by side, as a PNG."""
+def histogram(graded: list[Graded], assignments: list[str]) -> bytes:
+    """One histogram of scores per assignment, side by side: the PNG's bytes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -94,8 +99,10 @@ def histogram(graded: list[Graded], assignments: list[str], path: Path) -> None:
         axis.set_xlabel("score")
     axes[0][0].set_ylabel("students")
     figure.tight_layout()
-    figure.savefig(path, dpi=80, metadata={"Software": None})
+    image = io.BytesIO()
+    figure.savefig(image, format="png", dpi=80, metadata={"Software": None})
     plt.close(figure)
+    return image.getvalue()
 
 
 def _scores(graded: list[Graded], name: str) -> list[float]:

@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 
 from . import confine, report
-from .batch import Progress, grade_class
+from .batch import Progress, SecretError, grade_class
 from .class_report import write_class_report
 from .grade import grade, new_seed
+from .private import not_dumpable
 from .roster import roster
 from .sandbox import Limits
 from .suites import SUITES
@@ -91,6 +92,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     """Entry point. Exit status 0 whenever grading happened, whatever the score; 2 on a usage error."""
+    not_dumpable()  # before any reference is loaded: student code of our uid cannot read this process
     main_parser = parser()
     arguments = main_parser.parse_args(argv)
     if arguments.command == "release":
@@ -147,8 +149,11 @@ def gradescope_command(arguments) -> int:
     if arguments.gradescope_command == "try":
         try:
             results, output = gradescope.try_zip(arguments.zip, arguments.submission, arguments.keep)
-        except (FileNotFoundError, RuntimeError) as error:
+        except (FileNotFoundError, RuntimeError, ValueError) as error:
             print(f"dlgrade: error: {error}", file=sys.stderr)
+            return 2
+        except OSError as error:
+            print(f"dlgrade: error: cannot install {arguments.zip} in {arguments.keep or 'a temporary folder'}: {error.strerror or error}", file=sys.stderr)
             return 2
         print(output, end="")
         if arguments.json and not _write(arguments.json, json.dumps(results, indent=2)):
@@ -227,6 +232,15 @@ def grade_whole_class(arguments) -> int:
     except KeyboardInterrupt:
         print(f"\ndlgrade: interrupted; finished submissions are kept in {out}: run the same command again to go on", file=sys.stderr)
         return 130
+    except SecretError as error:
+        print(f"dlgrade: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"dlgrade: error: cannot write the results to {out}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    for entry in graded:
+        if entry.problem:
+            print(f"dlgrade: staff: {entry.problem}", file=sys.stderr)
     write_class_report(graded, out, assignments)
     reused = sum(entry.reused for entry in graded)
     print(f"Graded {len(graded) - reused} submissions ({reused} unchanged since the last run, not graded again). "

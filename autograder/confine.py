@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import ctypes
 import os
-import platform
 import struct
 import sys
-import sysconfig
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
@@ -75,7 +73,7 @@ def landlock_abi() -> int:
 
 def seccomp_supported() -> bool:
     """Whether this process may install a seccomp filter of ours: Linux on x86_64."""
-    if sys.platform != "linux" or platform.machine() != "x86_64":
+    if sys.platform != "linux" or os.uname().machine != "x86_64":
         return False
     try:
         with open("/proc/self/status") as status:
@@ -101,7 +99,7 @@ def unavailable_reason() -> str:
         return f"{sys.platform} has neither Landlock nor seccomp"
     missing = [name for name in ("landlock", "seccomp") if name not in available()]
     reasons = {"landlock": "Landlock is not enabled in this kernel (Linux 5.13+, lsm=landlock) or is blocked here",
-               "seccomp": f"seccomp filters are not available here ({platform.machine()})"}
+               "seccomp": f"seccomp filters are not available here ({os.uname().machine})"}
     return "; ".join(reasons[name] for name in missing)
 
 
@@ -123,24 +121,25 @@ def drop_capabilities() -> None:
 
 
 def _readable_roots() -> list[tuple[str, int]]:
-    """(path, rights) the worker may read: stdlib entries, numpy, mapped objects, devices."""
+    """(path, rights) the worker may read: stdlib entries, numpy, mapped objects, devices.
+
+    Rights on a file hold only file rights (Landlock refuses others on a file).
+    """
     rules = []
-    stdlib = {os.path.realpath(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib")}
-    for folder in stdlib:
-        for entry in os.scandir(folder):
+    stdlib = os.path.dirname(os.path.realpath(os.__file__))  # lib-dynload lies beneath it
+    with os.scandir(stdlib) as entries:
+        for entry in entries:
             if entry.name not in ("site-packages", "dist-packages"):
                 rules.append((entry.path, READ_FILE | READ_DIR if entry.is_dir() else READ_FILE))
     numpy = sys.modules.get("numpy")
     if numpy is not None:
         site = os.path.dirname(os.path.dirname(os.path.realpath(numpy.__file__)))
-        for name in ("numpy", "numpy.libs"):
-            if os.path.isdir(os.path.join(site, name)):
-                rules.append((os.path.join(site, name), READ_FILE | READ_DIR))
+        rules += [(os.path.join(site, name), READ_FILE | READ_DIR) for name in ("numpy", "numpy.libs")]
     with open("/proc/self/maps") as maps:  # the interpreter, libc, BLAS: loaded, and loaded again by nothing
         mapped = {line.split(maxsplit=5)[5].strip() for line in maps if line.count(" ") >= 5 and "/" in line}
-    rules += [(path, READ_FILE) for path in sorted(mapped) if os.path.isfile(path)]
-    rules += [(path, READ_FILE) for path in ("/etc/ld.so.cache",) if os.path.isfile(path)]
-    rules += [(path, rights) for path, rights in DEVICES.items() if os.path.exists(path)]
+    rules += [(path, READ_FILE) for path in sorted(mapped) if not path.endswith(" (deleted)")]
+    rules.append(("/etc/ld.so.cache", READ_FILE))
+    rules += DEVICES.items()
     return rules
 
 
@@ -172,14 +171,12 @@ def restrict_filesystem(engine: str, work: str, abi: int) -> None:
 
 
 def _allow(ruleset: int, path: str, rights: int) -> None:
-    """Add a path-beneath rule; a path that vanished is skipped (it grants nothing then)."""
+    """Add a path-beneath rule; a path that does not exist is skipped (it grants nothing then)."""
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     except OSError:
         return
     try:
-        if not os.path.isdir(path):
-            rights &= FILE_RIGHTS
         rule = struct.pack("=Qi", rights, fd)  # struct landlock_path_beneath_attr is packed
         if _libc.syscall(SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH),
                          ctypes.c_char_p(rule), ctypes.c_uint32(0)) != 0:
@@ -319,7 +316,7 @@ def confine(engine: str, work: str) -> dict[str, str]:
         except OSError as error:
             missing.append(f"seccomp ({error})")
     else:
-        missing.append(f"seccomp (not available on {sys.platform} {platform.machine()})")
+        missing.append(f"seccomp (not available on {sys.platform} {os.uname().machine})")
     if missing:
         layers["missing"] = "; ".join(missing)
     return layers

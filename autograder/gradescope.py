@@ -39,12 +39,14 @@ import tempfile
 import time
 import traceback
 import zipfile
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
 from . import report
 from .gradescope_config import Settings, load
 from .locate import MAX_UNZIPPED_BYTES
+from .private import not_dumpable, private_file
 from .results import SubmissionResult
 from .sandbox import WorkerUser
 
@@ -87,17 +89,21 @@ def build(out: Path, config: Path | None = None, assignments=None, suites=None, 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
-        _add(bundle, "setup.sh", (FILES / "setup.sh").read_text().replace("@WORKER_USER@", str(settings.worker_user)), executable=True)
-        _add(bundle, "run_autograder", (FILES / "run_autograder").read_text(), executable=True)
-        _add(bundle, "requirements.txt", f"numpy=={settings.numpy}\n")
-        _add(bundle, SETTINGS, settings.to_json() + "\n")
-        _add(bundle, SEED, secrets.token_hex(32) + "\n")
-        for path in _engine_files(settings.assignments):
-            _add(bundle, f"autograder/{path.relative_to(HERE).as_posix()}", path.read_bytes())
-        for name in settings.assignments:
-            _add(bundle, f"solutions/{name}.py", (solutions / f"{name}.py").read_bytes())
-    partial.replace(out)
+    try:  # 0600 from its first byte: the zip holds the references and the secret
+        with private_file(partial) as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as bundle:
+            _add(bundle, "setup.sh", (FILES / "setup.sh").read_text().replace("@WORKER_USER@", str(settings.worker_user)), executable=True)
+            _add(bundle, "run_autograder", (FILES / "run_autograder").read_text(), executable=True)
+            _add(bundle, "requirements.txt", f"numpy=={settings.numpy}\n")
+            _add(bundle, SETTINGS, settings.to_json() + "\n")
+            _add(bundle, SEED, secrets.token_hex(32) + "\n")
+            for path in _engine_files(settings.assignments):
+                _add(bundle, f"autograder/{path.relative_to(HERE).as_posix()}", path.read_bytes())
+            for name in settings.assignments:
+                _add(bundle, f"solutions/{name}.py", (solutions / f"{name}.py").read_bytes())
+        partial.replace(out)
+    except BaseException:  # Ctrl-C included: no half-built zip of references is left behind
+        partial.unlink(missing_ok=True)
+        raise
     return settings
 
 
@@ -297,7 +303,8 @@ def install(zip_path: Path, root: Path) -> None:
                            "under root the worker could not start (Gradescope's setup.sh installs one)")
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    os.chmod(root, 0o755)
+    if os.geteuid() == 0:  # the worker's user runs the venv inside; otherwise the root stays as private as it was made
+        os.chmod(root, 0o755)
     with zipfile.ZipFile(zip_path) as bundle:
         bundle.extractall(root / "source")
         for info in bundle.infolist():  # unzip keeps the permissions; zipfile does not
@@ -319,15 +326,18 @@ def try_zip(zip_path: Path, submission: Path, keep: Path | None = None) -> tuple
     """Grade ``submission`` (a folder, or one file such as a .zip) with ``zip_path`` as Gradescope would.
 
     The zip is installed (:func:`install`) in ``keep`` (default: a temporary folder, removed
-    afterwards) and its own run_autograder is run. Returns results.json and run_autograder's
-    output (what Gradescope shows staff). ``FileNotFoundError`` if either path is missing.
+    afterwards; see :func:`install_root`) and its own run_autograder is run. Returns
+    results.json and run_autograder's output (what Gradescope shows staff).
+    ``FileNotFoundError`` if either path is missing; ``ValueError`` if ``zip_path`` is not an
+    intact autograder.zip or ``keep`` is a file or a folder with something in it.
     """
     import subprocess
 
     for path in (zip_path, submission):
         if not Path(path).exists():
             raise FileNotFoundError(f"{path} does not exist")
-    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="dlgrade-autograder-"))
+    check_autograder(zip_path)
+    root = install_root(keep)
     try:
         install(zip_path, root)
         if Path(submission).is_dir():
@@ -340,6 +350,43 @@ def try_zip(zip_path: Path, submission: Path, keep: Path | None = None) -> tuple
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
+
+
+AUTOGRADER_FILES = ("setup.sh", "run_autograder", SETTINGS, SEED, "autograder/gradescope.py")
+
+
+def check_autograder(zip_path: Path) -> None:
+    """Raise ``ValueError`` unless ``zip_path`` is an intact zip with an autograder's files."""
+    advice = "give the autograder.zip that `dlgrade gradescope build` writes"
+    try:
+        with zipfile.ZipFile(zip_path) as bundle:
+            names = set(bundle.namelist())
+            broken = bundle.testzip()  # reads every member: a damaged one fails here, not halfway through installing
+    except (OSError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as error:
+        raise ValueError(f"{zip_path} is not an intact zip file ({getattr(error, 'strerror', None) or error}): {advice}") from None
+    if broken is not None:
+        raise ValueError(f"{zip_path} is not an intact zip file ({broken} fails its checksum): {advice}")
+    missing = [name for name in AUTOGRADER_FILES if name not in names]
+    if missing:
+        raise ValueError(f"{zip_path} is not an autograder (it has no {', '.join(missing)}; a student's submission?): {advice}")
+
+
+def install_root(keep: Path | None) -> Path:
+    """The folder :func:`try_zip` installs in: ``keep`` (created if missing; it must not be a
+    file or hold anything) or a fresh temporary folder; private (0700) either way, until
+    :func:`install` opens it to the worker's user under root. Raises ``ValueError`` for an
+    unusable ``keep``."""
+    if keep is None:
+        return Path(tempfile.mkdtemp(prefix="dlgrade-autograder-"))  # 0700, whoever runs it
+    keep = Path(keep)
+    if keep.exists() and not keep.is_dir():
+        raise ValueError(f"--keep {keep} is a file: give a new folder (or an empty one) to install the autograder in")
+    if keep.is_dir() and any(keep.iterdir()):
+        raise ValueError(f"--keep {keep} is a folder with files in it: give a new folder (or an empty one); "
+                         "delete it first to reuse it")
+    keep.mkdir(parents=True, exist_ok=True)
+    os.chmod(keep, 0o700)
+    return keep
 
 
 def shared_python() -> str | None:
@@ -374,6 +421,7 @@ def main(argv=None) -> int:
     """``python -m autograder.gradescope [--root DIR]``: what run_autograder runs. Always exit status 0."""
     parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=run.__doc__)
     parser.add_argument("--root", type=Path, default=Path(os.environ.get("DLGRADE_AUTOGRADER_ROOT") or DEFAULT_ROOT))
+    not_dumpable()  # under `gradescope try` by a non-root user, the worker shares this uid
     run(parser.parse_args(argv).root)
     return 0
 

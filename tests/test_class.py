@@ -231,7 +231,7 @@ def test_usage_errors_are_one_line(tmp_path, capsys, setup, args, message):
 def test_out_without_class_is_a_usage_error(tmp_path, capsys):
     """--out and --force only make sense with --class."""
     assert status_of(["grade", str(ROOT / "solutions"), "--out", str(tmp_path)]) == 2
-    assert "--out and --force go with --class" in capsys.readouterr().err
+    assert "--out, --force and --allow-unconfined go with --class" in capsys.readouterr().err
 
 
 def test_file_names_are_safe_and_unique():

@@ -46,6 +46,12 @@ memory_mb = 512
 """
 
 
+# a worker user that no machine has, whether or not a Gradescope image (with setup.sh's
+# dlgrade-worker) was tried here: the worker then falls back to nobody on every machine
+ABSENT_USER = next(name for name in (f"dlgrade-absent-{n}" for n in range(1000)) if name not in {entry.pw_name for entry in pwd.getpwall()})
+NO_USER = f'[autograder]\nworker_user = "{ABSENT_USER}"\n'
+
+
 # -- the fake Gradescope machine -------------------------------------------------------------
 
 PYTHON = gradescope.shared_python()
@@ -201,7 +207,7 @@ def test_bad_config_is_a_clear_error(tmp_path, text, message):
 @NEEDS_PYTHON
 def test_reference_scores_full_marks_and_stubs_zero(tmp_path_factory):
     """Every assignment: the references score the suites' total, every test passed; the stubs score 0, every test failed."""
-    autograder = Autograder(built(tmp_path_factory, assignments=None))
+    autograder = Autograder(built(tmp_path_factory, NO_USER, assignments=None))
     try:
         autograder.submit({f"{name}.py": reference_source(name) for name in SUITES})
         results, stdout = autograder.run()
@@ -218,7 +224,7 @@ def test_reference_scores_full_marks_and_stubs_zero(tmp_path_factory):
     assert {test["name"] for test in results["tests"] if test["visibility"] == "after_due_date"} == hidden
     assert {test["visibility"] for test in results["tests"]} == {"visible", "after_due_date"}
     if AS_ROOT:
-        assert "the worker runs as uid 65534 (no user 'dlgrade-worker': run setup.sh)" in stdout
+        assert f"the worker runs as uid 65534 (no user '{ABSENT_USER}': run setup.sh)" in stdout
 
 
 @NEEDS_PYTHON
@@ -389,7 +395,7 @@ UNUSED_UID = next(uid for uid in range(61000, 65000) if uid not in {entry.pw_uid
 
 
 @pytest.mark.parametrize("name, expected", [
-    ("no-such-dlgrade-user", gradescope.NOBODY),
+    (ABSENT_USER, gradescope.NOBODY),
     ("root", gradescope.NOBODY),
     ("nobody", gradescope.NOBODY),
     (0, gradescope.NOBODY),
@@ -416,7 +422,7 @@ def test_run_locks_the_autograder_away_from_the_worker(backprop):
 @NEEDS_PYTHON
 def test_unreachable_python_is_a_grader_error_not_a_worker_as_root(tmp_path_factory):
     """If the worker's user cannot run the grader's Python, nothing runs as root: a grader error, explained to staff."""
-    autograder = Autograder(built(tmp_path_factory))
+    autograder = Autograder(built(tmp_path_factory, NO_USER))
     try:
         os.chmod(autograder.root / "venv", 0o700)
         os.chmod(autograder.root / "venv" / "bin", 0o700)
