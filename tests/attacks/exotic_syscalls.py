@@ -5,7 +5,6 @@ import numpy as np
 
 def logistic_regression_loss(w, b, X, y):
     import ctypes
-    import os
 
     libc = ctypes.CDLL(None, use_errno=True)
     attributes = ctypes.create_string_buffer(128)
