@@ -24,6 +24,7 @@ import ast
 import concurrent.futures
 import csv
 import fcntl
+import functools
 import hashlib
 import io
 import json
@@ -60,7 +61,8 @@ pytestmark = [pytest.mark.attacks, pytest.mark.skipif(os.geteuid() != 0, reason=
 CORPUS = Path(__file__).parent / "attacks"
 BACKPROP = SUITES["backprop"]
 # each group becomes one submission; within one, every attack replaces a different function
-GROUPS = {
+GROUPS = {  # the slowest first (its race outlasts a case's timeout): the runs go two at a time
+    "frames": ("huge_frame", "deep_frame", "deadline_race"),
     "steal": ("steal_by_path", "steal_via_venv", "steal_by_walking", "symlink_reference", "steal_from_memory", "proc_environ",
               "proc_cmdline", "proc_fd", "proc_cwd", "ptrace", "read_classmates", "read_secret"),
     "escape": ("tcp_connect", "udp_send", "abstract_unix", "io_uring", "namespaces", "exotic_syscalls", "tty_write", "tiocsti",
@@ -69,7 +71,6 @@ GROUPS = {
     "kill": ("kill_parent",),
     "killpg": ("kill_session",),
     "stop": ("stop_session",),
-    "frames": ("huge_frame", "deep_frame", "deadline_race"),
     "pool": ("pool_pickle",),
 }
 HONEST = {"honest-reference": (REFERENCE, BACKPROP.max_score), "honest-db-mean": (DB_MEAN, BACKPROP.max_score - 2)}
@@ -101,6 +102,7 @@ def callers() -> dict[str, set[str]]:
     return found
 
 
+@functools.cache
 def expected_score(group: str) -> float:
     """The reference's total minus every case that runs a replaced function, directly or through a caller."""
     broken, graph = set(replaced_functions(group)), callers()
