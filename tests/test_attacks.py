@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures
+import contextlib
 import csv
 import fcntl
 import functools
@@ -326,18 +327,19 @@ class Arena:
         return heard
 
     def close(self) -> None:
-        for pid in self.survivors():
-            os.kill(int(pid.split(":")[0]), signal.SIGKILL)
-        for uid in self.uids():
-            for pid in processes_of(uid):
-                os.kill(pid, signal.SIGKILL)
-        for handle in (self.tcp, self.udp, self.unix):
-            handle.close()
-        for master in self.terminals:
-            os.close(master)
-        for path in self.outside:
-            path.unlink(missing_ok=True)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Kill what the attacks left, close the listeners and terminals, remove every file of the run."""
+        try:
+            for pid in [int(line.split(":")[0]) for line in self.survivors()] + [pid for uid in self.uids() for pid in processes_of(uid)]:
+                with contextlib.suppress(ProcessLookupError):  # gone meanwhile
+                    os.kill(pid, signal.SIGKILL)
+            for handle in (self.tcp, self.udp, self.unix):
+                handle.close()
+            for master in self.terminals:
+                os.close(master)
+        finally:
+            for path in self.outside:
+                path.unlink(missing_ok=True)
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def state_of(pid) -> str | None:
