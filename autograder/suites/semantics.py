@@ -222,6 +222,11 @@ def analogy_scores(E, a, b, c, raw=False):
     return (unit * direction).sum(axis=1)
 
 
+def lengths_matter(E, i, k):
+    """Whether ranking by dot products instead of cosines changes the first k neighbours of row i."""
+    return not np.array_equal(ranking((E * E[i]).sum(axis=1), (i,), k), ranking(cosines(E, i), (i,), k))
+
+
 def ties_reach(scores, excluded, k):
     """Whether breaking the ties the other way changes the first k of the ranking."""
     return not np.array_equal(ranking(scores, excluded, k), ranking(scores, excluded, k, "reversed"))
@@ -237,6 +242,12 @@ def vectors(rng, count, dim, zeros=1, duplicates=1, scale=(0.3, 3.0)):
         source, copy = places[zeros + 2 * pair : zeros + 2 * pair + 2]
         E[copy] = E[source]
     return E
+
+
+def random_cosines(rng):
+    """12 rows of 3 to 12 numbers, two of them 0, a pair equal; the query one of the nonzero rows."""
+    E = vectors(rng, 12, draw(rng, 3, 12), zeros=2)
+    return E, int(rng.choice(np.flatnonzero(np.any(E != 0, axis=1))))
 
 
 def with_query_duplicates(rng):
@@ -277,24 +288,26 @@ def nearest_of_zero_row(rng):
 
 
 def random_nearest_ties(rng):
-    """V from 8 to 14, d from 3 to 5, two zero rows, two pairs of equal rows, any query, k from 3
-    to V - 1; a tie decides the first k."""
+    """V from 8 to 14, d from 3 to 5, two zero rows, two pairs of equal rows (none equal to the
+    query), any query, k from 3 to V - 1; a tie decides the first k, and so do the lengths."""
     count = draw(rng, 8, 14)
     query, k = draw(rng, 0, count - 1), draw(rng, 3, count - 1)
 
     def acceptable(E):
         scores = cosines(E, query)
-        return np.any(E[query] != 0) and ties_are_exact(E, scores, {query}) and ties_reach(scores, {query}, k)
+        alone = np.sum(np.all(E == E[query], axis=1)) == 1
+        return (np.any(E[query] != 0) and alone and ties_are_exact(E, scores, {query}) and ties_reach(scores, {query}, k)
+                and lengths_matter(E, query, k))
     return redrawn(rng, lambda rng: vectors(rng, count, draw(rng, 3, 5), zeros=2, duplicates=2), acceptable), query, k
 
 
 def random_nearest(rng):
-    """V from 10 to 25, d from 8 to 16, no equal rows, any query, k at random."""
+    """V from 10 to 25, d from 8 to 16, no equal rows, any query, k at random; the lengths decide the first k."""
     count = draw(rng, 10, 25)
-    query = draw(rng, 0, count - 1)
+    query, k = draw(rng, 0, count - 1), draw(rng, 1, count - 1)
     E = redrawn(rng, lambda rng: vectors(rng, count, draw(rng, 8, 16), zeros=1, duplicates=0),
-                lambda E: np.any(E[query] != 0) and ties_are_exact(E, cosines(E, query), {query}))
-    return E, query, draw(rng, 1, count - 1)
+                lambda E: np.any(E[query] != 0) and ties_are_exact(E, cosines(E, query), {query}) and lengths_matter(E, query, k))
+    return E, query, k
 
 
 def analogy_input(count, dim, zeros, duplicates, k, ends=False):
@@ -565,7 +578,7 @@ SUITE = Suite("semantics", (
     Case("cosine_similarities of a zero row", 1, calls("cosine_similarities", [("sims", fixed(COSINE_E, 3))]), about="all 0",
          hints=COSINE_HINTS),
     Case("cosine_similarities, random vectors", 2,
-         calls("cosine_similarities", [("sims", lambda rng: (vectors(rng, 12, draw(rng, 3, 12), zeros=2), draw(rng, 0, 11)))]),
+         calls("cosine_similarities", [("sims", random_cosines)]),
          visibility="hidden", hints=COSINE_HINTS),
     raising("i = -1", "cosine_similarities", COSINE_E, -1),
     raising("i = V", "cosine_similarities", COSINE_E, 6),
