@@ -334,11 +334,11 @@ def test_analogy_solves_a_planted_offset():
 
 
 def test_analogy_normalizes_before_the_offset():
-    """A long row b: the raw offset E_b - E_a + E_c points at b's neighbours, the unit one does not."""
-    E = np.array([[1.0, 0.0], [0.0, 100.0], [1.0, 1.0], [0.1, 1.0], [1.0, 0.3]])
-    assert ref.analogy(E, 0, 1, 2).tolist() == [3]
-    scores = torch_analogy_scores(E, 0, 1, 2)
-    assert brute_ranking(scores, {0, 1, 2}, 2) == [3, 4]
+    """A long row b: the raw offset E_b - E_a + E_c points along b (row 3), the unit one at row 4."""
+    E = np.array([[1.0, 0.0], [0.0, 100.0], [1.0, -1.0], [0.1, 1.0], [-1.0, 1.1]])
+    assert ref.analogy(E, 0, 1, 2, 2).tolist() == [4, 3] == brute_ranking(torch_analogy_scores(E, 0, 1, 2), {0, 1, 2}, 2)
+    raw = torch.tensor(E[1] - E[0] + E[2])
+    assert brute_ranking(F.cosine_similarity(torch.tensor(E), raw.expand(5, 2), dim=1).numpy(), {0, 1, 2}, 1) == [3]
 
 
 def test_analogy_ranks_zero_rows_at_cosine_zero(rng):

@@ -95,7 +95,7 @@ def sequence(rng, vocab_size, length):
 
 
 SEQUENCE = np.array([3, 0, 5, 5, 1, 3, 6, 0, 1, 1, 3, 5, 0, 6], dtype=np.int64)  # V = 7; id 2 and 4 never occur
-REPEATS = np.array([2, 2, 2], dtype=np.int64)
+REPEATS = np.array([2, 2, 2, 1], dtype=np.int64)  # two equal pairs at distance 1, one at 2; one pair of different words
 
 
 def random_counting(rng):
@@ -314,8 +314,9 @@ def analogy_input(count, dim, zeros, duplicates, k, ends=False):
     """E (``count`` rows of ``dim``, ``zeros`` zero rows, ``duplicates`` pairs of equal rows; each
     an int or drawn) and distinct a, b, c (a = 0 and c = V - 1 when ``ends``), and k (drawn by
     ``k(rng, V)`` when callable), such that the ties are exact and, when there are equal rows,
-    decide the first k; the raw-vector target ranks differently (lengths matter); and b or c is
-    the row closest to the target (so the query words must be excluded)."""
+    decide the first k; the raw-vector target and the swapped one, u_a - u_b + u_c, rank
+    differently (lengths matter, and the direction); and b or c is the row closest to the target
+    (so the query words must be excluded)."""
     def take(rng):
         V = count(rng) if callable(count) else count
         if ends:
@@ -335,7 +336,10 @@ def analogy_input(count, dim, zeros, duplicates, k, ends=False):
                 return False
             if duplicates and not ties_reach(scores, query, chosen):
                 return False
-            return not np.array_equal(ranking(analogy_scores(E, a, b, c, raw=True), query, chosen), ranking(scores, query, chosen))
+            # the right answer, the raw-vector one and the swapped one all differ: each mistake shows, and as itself
+            answers = [ranking(scores, query, chosen), ranking(analogy_scores(E, a, b, c, raw=True), query, chosen),
+                       ranking(analogy_scores(E, b, a, c), query, chosen)]
+            return all(not np.array_equal(answers[m], answers[n]) for m in range(3) for n in range(m))
         return redrawn(rng, make, acceptable), a, b, c, chosen
     return take
 
@@ -541,8 +545,8 @@ SUITE = Suite("semantics", (
          calls("cooccurrence", [(f"C for window = {w}", fixed(SEQUENCE, 7, w)) for w in (len(SEQUENCE) - 1, len(SEQUENCE), len(SEQUENCE) + 3)]),
          about="every pair counts", hints=COUNT_HINTS),
     Case("cooccurrence, one word and a word repeated", 1,
-         calls("cooccurrence", [("C of one word", fixed(np.array([4]), 6, 2)), ("C of 2, 2, 2 with window 1", fixed(REPEATS, 3, 1)),
-                                ("C of 2, 2, 2 with window 2", fixed(REPEATS, 3, 2))]), about="zeros; 4 and 6 on the diagonal",
+         calls("cooccurrence", [("C of one word", fixed(np.array([4]), 6, 2)), ("C of 2, 2, 2, 1 with window 1", fixed(REPEATS, 3, 1)),
+                                ("C of 2, 2, 2, 1 with window 2", fixed(REPEATS, 3, 2))]), about="zeros; C[2, 2] = 4, then 6",
          hints=COUNT_HINTS),
     Case("cooccurrence, random sequences", 2, calls("cooccurrence", [(f"C {i}", random_counting) for i in (1, 2)]),
          visibility="hidden", hints=COUNT_HINTS),
