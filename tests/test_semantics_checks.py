@@ -9,7 +9,6 @@ variants of the reference.
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 import types
 import warnings
