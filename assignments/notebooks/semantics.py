@@ -78,8 +78,8 @@ run_checks("semantics", "ppmi")
 # %%
 toy_ppmi = semantics.ppmi(toy_counts)
 the = toy_words.index("the")
-print("counts of 'the':", dict(zip(toy_words, toy_counts[the].astype(int))))
-print("PPMI of 'the':  ", dict(zip(toy_words, np.round(toy_ppmi[the], 2))))
+print("counts of 'the':", {word: int(count) for word, count in zip(toy_words, toy_counts[the])})
+print("PPMI of 'the':  ", {word: round(float(value), 2) for word, value in zip(toy_words, toy_ppmi[the])})
 
 # %% [markdown]
 # ## 3. Dimension reduction: latent semantic analysis
@@ -156,9 +156,9 @@ for name, members in categories.items():
 # %% [markdown]
 # How often are a word's neighbours in its own category? For every categorized word, take as
 # many nearest neighbours (in the whole vocabulary) as its category has other words, and count
-# the share that belong to it: about $1/7$ for random vectors, 1 when every category is a tight
-# cluster. LSA is shown for every $k$; its rank $k$ must reach about the number of categories
-# before each gets a direction of its own.
+# the share that belong to it: for random vectors, about the category's share of the
+# vocabulary (one in nine here); 1 when every category is a tight cluster. LSA is shown for
+# every $k$: with far fewer dimensions than categories, some categories have to share one.
 
 # %% tags=["experiment"]
 def category_share(vectors):
@@ -229,9 +229,11 @@ for a, b, c in questions:
         print(f"    {method:>8}: " + ", ".join(f"{answer} ({category_of.get(answer, '-')})" for answer in answers))
 
 # %% [markdown]
-# Some answers are right and many are not, for both methods: in this grammar the offsets
-# between categories are not parallel (nothing in the sentences ties "cat" to "runs" the way
-# "farmer" is tied to "eats"), and 3CosAdd then tends to return neighbours of b or c, which is
-# why a, b and c must be excluded at all. Analogies are a demanding test: they need a corpus
-# with consistent relations (capitals and countries, singulars and plurals) and many more
-# words than this one. The categories, which the corpus does have, both methods find.
+# Neither method answers these the way one would hope: the answers are mostly words of b's or
+# of c's own category. In this grammar the offsets between categories are not parallel (the
+# sentences tie animals to verbs of motion and people to verbs of trade, but nothing makes the
+# step from "cat" to "runs" the same direction as the step from "farmer" to "eats"), and then
+# 3CosAdd returns neighbours of b or c, which is also why a, b and c must be excluded at all.
+# Analogies are a demanding test: they need a corpus with consistent relations (capitals and
+# countries, singulars and plurals) and far more text than this. The categories, which this
+# corpus does have, both methods find, and counting needs no training to find them.
