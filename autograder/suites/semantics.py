@@ -320,31 +320,27 @@ def analogy_input(count, dim, zeros, duplicates, k, ends=False):
     decide the first k; the raw-vector target and the swapped one, u_a - u_b + u_c, rank
     differently (lengths matter, and the direction); and b or c is the row closest to the target
     (so the query words must be excluded)."""
-    def take(rng):
+    def make(rng):
         V = count(rng) if callable(count) else count
-        if ends:
-            a, b, c = 0, draw(rng, 1, V - 2), V - 1
-        else:
-            a, b, c = distinct_indices(rng, V)
-        chosen = k(rng, V) if callable(k) else k
+        a, b, c = (0, draw(rng, 1, V - 2), V - 1) if ends else distinct_indices(rng, V)
+        E = vectors(rng, V, dim(rng) if callable(dim) else dim, zeros=zeros, duplicates=duplicates)
+        return E, a, b, c, (k(rng, V) if callable(k) else k)
 
-        def make(rng):
-            return vectors(rng, V, dim(rng) if callable(dim) else dim, zeros=zeros, duplicates=duplicates)
+    def acceptable(drawn):
+        E, a, b, c, chosen = drawn
+        if not (np.any(E[a] != 0) and np.any(E[b] != 0) and np.any(E[c] != 0)):
+            return False
+        scores, query = analogy_scores(E, a, b, c), {a, b, c}
+        if not ties_are_exact(E, scores, query) or int(np.argmax(scores)) not in (b, c):
+            return False
+        if duplicates and not ties_reach(scores, query, chosen):
+            return False
+        # the right answer, the raw-vector one and the swapped one all differ: each mistake shows, and as itself
+        answers = [ranking(scores, query, chosen), ranking(analogy_scores(E, a, b, c, raw=True), query, chosen),
+                   ranking(analogy_scores(E, b, a, c), query, chosen)]
+        return all(not np.array_equal(answers[m], answers[n]) for m in range(3) for n in range(m))
 
-        def acceptable(E):
-            if not (np.any(E[a] != 0) and np.any(E[b] != 0) and np.any(E[c] != 0)):
-                return False
-            scores, query = analogy_scores(E, a, b, c), {a, b, c}
-            if not ties_are_exact(E, scores, query) or int(np.argmax(scores)) not in (b, c):
-                return False
-            if duplicates and not ties_reach(scores, query, chosen):
-                return False
-            # the right answer, the raw-vector one and the swapped one all differ: each mistake shows, and as itself
-            answers = [ranking(scores, query, chosen), ranking(analogy_scores(E, a, b, c, raw=True), query, chosen),
-                       ranking(analogy_scores(E, b, a, c), query, chosen)]
-            return all(not np.array_equal(answers[m], answers[n]) for m in range(3) for n in range(m))
-        return redrawn(rng, make, acceptable), a, b, c, chosen
-    return take
+    return lambda rng: redrawn(rng, make, acceptable)
 
 
 def distinct_indices(rng, count):
