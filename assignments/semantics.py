@@ -23,8 +23,8 @@ Conventions: matrices are float64 and every returned matrix is float64; returned
 are int64; word ids and row indices are ints (Python's or numpy's) and a row index outside
 range(V) raises ValueError (no negative indexing); rankings are by decreasing similarity,
 exactly equal similarities to the lower index; shapes are exact, (V,) is not (1, V); the
-inputs are never modified. No warnings and no NaN, also for zero counts and zero rows. Use
-numpy and the standard library only.
+inputs are never modified. Zero counts and zero rows give 0, never NaN (and ppmi must not
+even warn: never take log(0) or divide 0 / 0). Use numpy and the standard library only.
 """
 
 import numpy as np
