@@ -126,7 +126,6 @@ def init_mlp(dims, rng, scheme="he"):
     raise NotImplementedError("init_mlp: not implemented yet (task 13.1)")
 
 
-
 def mlp_forward(params, X):
     """The scores of a multilayer perceptron. Task 13.2.
 
