@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .grade import SOLUTIONS, grade, not_graded
-from .results import AssignmentResult, CaseResult, SubmissionResult
+from .results import AssignmentResult, CaseResult, Standing, SubmissionResult
 from .roster import Submission
 from .sandbox import Limits
 from .suites import SUITES
@@ -148,7 +148,8 @@ def _load(out: Path, student: str, fingerprint: str) -> SubmissionResult | None:
 def result_from_dict(data: dict) -> SubmissionResult:
     """The inverse of ``dataclasses.asdict`` on a :class:`SubmissionResult`."""
     assignments = tuple(
-        AssignmentResult(**{**assignment, "cases": tuple(CaseResult(**case) for case in assignment["cases"])})
+        AssignmentResult(**{**assignment, "cases": tuple(CaseResult(**case) for case in assignment["cases"]),
+                            "leaderboard": tuple(Standing(**standing) for standing in assignment.get("leaderboard", ()))})
         for assignment in data["assignments"]
     )
     return SubmissionResult(**{**data, "assignments": assignments, "staff": tuple(data["staff"]), "skipped": tuple(data.get("skipped", ()))})

@@ -97,6 +97,8 @@ def build(out: Path, config: Path | None = None, assignments=None, suites=None, 
             _add(bundle, f"autograder/{path.relative_to(HERE).as_posix()}", path.read_bytes())
         for name in settings.assignments:
             _add(bundle, f"solutions/{name}.py", (solutions / f"{name}.py").read_bytes())
+            for data in suites[name].data:  # where the suite finds it: the project's layout, rooted at source/
+                _add(bundle, Path(data).as_posix(), (PROJECT / data).read_bytes())
     partial.replace(out)
     return settings
 

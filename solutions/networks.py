@@ -29,11 +29,15 @@ Use numpy and the standard library only.
 
 LEADERBOARD (optional, for the course's Gradescope leaderboard): set it to a dict choosing a
 configuration, e.g. {"hidden": [128], "lr": 0.1, "epochs": 20, "batch_size": 32, "reg": 1e-4,
-"lr_decay": 0.95, "seed": 0}. The grader then runs init_mlp([64, *hidden, 10],
-np.random.default_rng(seed)) and train(...) with your functions on the training set and posts
-the validation accuracy. Limits: at most 3 hidden layers of at most 256 units, at most 50
-epochs, batch_size at least 8; lr, reg and lr_decay numbers with lr > 0, reg >= 0 and
-0 < lr_decay <= 1. Leave it None to stay off the board; it is never graded.
+"lr_decay": 0.95, "seed": 0} (reg, lr_decay and seed may be left out: 0, 1 and 0). The
+grader reads it from your file's text (write it as a literal dict), runs
+params = init_mlp([64, *hidden, 10], np.random.default_rng(seed)) and
+train(params, X_train, y_train, X_val, y_val, lr, epochs, batch_size,
+np.random.default_rng(seed + 1), reg=reg, lr_decay=lr_decay) with your functions on the digits,
+and posts the validation accuracy of the parameters train returns. Limits: at most 3 hidden
+layers of 1 to 256 units, 1 to 50 epochs, batch_size at least 8, lr > 0, reg >= 0,
+0 < lr_decay <= 1, an int seed >= 0; 30 s for the run. Leave it None to stay off the board;
+it is never graded.
 """
 
 import numpy as np

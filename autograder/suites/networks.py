@@ -21,6 +21,7 @@ train is graded two ways.
 
 from __future__ import annotations
 
+import ast
 import functools
 import math
 from pathlib import Path
@@ -30,7 +31,7 @@ import numpy as np
 from ..hints import Hint
 from ..judge import Compare, Mismatch, Property, Raises, compare
 from ..plan import Call, Plan
-from ..suite import Case, Suite, draw, fixed, generator, normal, per_output, with_zeros
+from ..suite import Case, Entry, Suite, draw, fixed, generator, normal, per_output, with_zeros
 from .initialization import ALPHA, Law, problems
 
 DIGITS = Path(__file__).resolve().parents[2] / "assignments" / "data" / "digits.npz"
@@ -110,6 +111,92 @@ def learns_the_digits(outputs: dict, plan) -> list[str]:
                 f"{share:.1%} of the validation digits right; a working training loop reaches {THRESHOLD:.0%} "
                 f"(the reference: {MEASURED['mean']:.1%} on average). Check the exact train cases first."]
     return []
+
+
+# -- the leaderboard ---------------------------------------------------------------------------------
+# A student may state a configuration in the module-level LEADERBOARD of networks.py (see its
+# docstring). The grader reads it from the file's text with ast.literal_eval (never running the
+# module for it), trains with the student's init_mlp and train in the worker, and posts the
+# validation accuracy of the returned parameters, computed here, as Gradescope's leaderboard
+# quantity. The limits keep a run within LEADERBOARD_BUDGET seconds of loop-free numpy.
+
+LEADERBOARD_KEYS = {"hidden": list, "lr": float, "epochs": int, "batch_size": int, "reg": float, "lr_decay": float, "seed": int}
+LEADERBOARD_DEFAULTS = {"reg": 0.0, "lr_decay": 1.0, "seed": 0}
+LEADERBOARD_BUDGET = 30.0
+
+
+def stated_configuration(source: str) -> dict | None:
+    """The LEADERBOARD dict a module's text assigns at its top level (the last such assignment),
+    checked and with its defaults; None when there is none or it is None.
+
+    Raises ValueError saying what is wrong: not a literal, unknown or missing keys, a value of the
+    wrong type or outside the limits the stub's docstring states.
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None  # the graded cases already report it
+    stated = [node.value for node in tree.body if isinstance(node, ast.Assign)
+              and any(isinstance(target, ast.Name) and target.id == "LEADERBOARD" for target in node.targets)]
+    if not stated:
+        return None
+    try:
+        config = ast.literal_eval(stated[-1])
+    except ValueError:
+        raise ValueError("LEADERBOARD must be written as a literal dict (numbers, a list of ints), computing nothing") from None
+    if config is None:
+        return None
+    if not isinstance(config, dict):
+        raise ValueError(f"LEADERBOARD must be a dict or None, not a {type(config).__name__}")
+    unknown = sorted(set(config) - set(LEADERBOARD_KEYS), key=str)
+    missing = sorted(set(LEADERBOARD_KEYS) - set(LEADERBOARD_DEFAULTS) - set(config))
+    if unknown or missing:
+        raise ValueError(f"LEADERBOARD has the unknown keys {unknown} and lacks {missing}" if unknown and missing else
+                         f"LEADERBOARD has the unknown keys {unknown}" if unknown else f"LEADERBOARD lacks the keys {missing}")
+    config = {**LEADERBOARD_DEFAULTS, **config}
+    for key, kind in LEADERBOARD_KEYS.items():
+        value = config[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
+            raise ValueError(f"LEADERBOARD[{key!r}] must be {'a list of ints' if kind is list else 'a number' if kind is float else 'an int'}, not {value!r}")
+    hidden = config["hidden"]
+    if len(hidden) > 3 or any(isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= 256 for h in hidden):
+        raise ValueError(f"LEADERBOARD['hidden'] must list at most 3 layer sizes, each an int from 1 to 256, not {hidden!r}")
+    limits = {"lr": config["lr"] > 0, "epochs": 1 <= config["epochs"] <= 50, "batch_size": config["batch_size"] >= 8,
+              "reg": config["reg"] >= 0, "lr_decay": 0 < config["lr_decay"] <= 1, "seed": config["seed"] >= 0}
+    broken = [key for key, holds in limits.items() if not holds]
+    if broken:
+        raise ValueError(f"LEADERBOARD[{broken[0]!r}] = {config[broken[0]]!r} is outside its limits "
+                         "(lr > 0, 1 <= epochs <= 50, batch_size >= 8, reg >= 0, 0 < lr_decay <= 1, seed >= 0)")
+    return config
+
+
+def leaderboard_plan(source: str):
+    """init_mlp([64, *hidden, 10], default_rng(seed)), then train with default_rng(seed + 1) on the digits."""
+    config = stated_configuration(source)
+    if config is None:
+        return None
+    data = digits()
+    init = Call("init_mlp", [64, *config["hidden"], 10], generator(config["seed"]))
+    run = Call("train", init.out, data["X_train"], data["y_train"], data["X_val"], data["y_val"], float(config["lr"]),
+               config["epochs"], config["batch_size"], generator(config["seed"] + 1), reg=float(config["reg"]), lr_decay=float(config["lr_decay"]))
+    return Plan([init, run], {"params": run.out[0]})
+
+
+def validation_accuracy(outputs: dict, plan) -> float:
+    """The share of validation digits the trained parameters classify right, to 4 decimals."""
+    dims = plan.calls[0].args[0]
+    expected = {f"{kind}{layer}": np.zeros(shape) for layer, (a, b) in enumerate(zip(dims, dims[1:]), start=1)
+                for kind, shape in (("W", (a, b)), ("b", (b,)))}
+    try:
+        compare("params", outputs.get("params"), expected, math.inf)  # the form only
+    except Mismatch as mismatch:
+        raise ValueError(f"train's parameters cannot be scored: {mismatch}") from None
+    X_val, y_val = plan.calls[1].args[3], plan.calls[1].args[4]
+    with np.errstate(all="ignore"):
+        return round(float(np.mean(np.argmax(scores_of(outputs["params"], X_val), axis=1) == y_val)), 4)
+
+
+LEADERBOARD = Entry("networks: validation accuracy on the digits", leaderboard_plan, validation_accuracy, timeout=LEADERBOARD_BUDGET)
 
 
 # -- init_mlp -----------------------------------------------------------------------------------
@@ -623,4 +710,4 @@ SUITE = Suite("networks", (
     Case("train leaves params unchanged", 0.5, keeps_train_plan, KEEPS),
     Case(f"train reaches {THRESHOLD:.0%} validation accuracy on the digits", 3, outcome_plan, Property(learns_the_digits), timeout=TIME_BUDGET,
          about=f"your init_mlp and train with {OUTCOME_CONFIG}"),
-))
+), leaderboard=(LEADERBOARD,), data=(DIGITS.relative_to(DIGITS.parents[2]).as_posix(),))
