@@ -114,16 +114,34 @@ def handout_numpy(requirements: Path = HANDOUT_REQUIREMENTS) -> str | None:
 
 
 def _engine_files(assignments) -> list[Path]:
-    """The engine's sources: every module, and the suites of the graded assignments only."""
+    """The engine's sources: every module, and the suites of the graded assignments only (with
+    the suites they import helpers from)."""
+    suites = _suites_used(assignments)
     files = []
     for path in sorted(HERE.rglob("*")):
         relative = path.relative_to(HERE)
         if not path.is_file() or "__pycache__" in relative.parts or relative.parts[0] == FILES.name:
             continue
-        if relative.parts[0] == "suites" and path.name != "__init__.py" and path.stem not in assignments:
+        if relative.parts[0] == "suites" and path.name != "__init__.py" and path.stem not in suites:
             continue
         files.append(path)
     return files
+
+
+def _suites_used(assignments) -> set[str]:
+    """The graded assignments' suites and, transitively, the suites they import (``from .initialization import ...``)."""
+    import ast
+
+    used, todo = set(), list(assignments)
+    while todo:
+        name = todo.pop()
+        path = HERE / "suites" / f"{name}.py"
+        if name in used or not path.exists():
+            continue
+        used.add(name)
+        todo += [node.module for node in ast.walk(ast.parse(path.read_text()))
+                 if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module]
+    return used
 
 
 def _add(bundle: zipfile.ZipFile, name: str, data, executable: bool = False) -> None:
