@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .grade import SOLUTIONS, grade, not_graded
 from .private import not_dumpable, private_folder, write_private
-from .results import AssignmentResult, CaseResult, SubmissionResult
+from .results import AssignmentResult, CaseResult, Standing, SubmissionResult
 from .roster import Submission
 from .sandbox import Limits
 from .suites import SUITES
@@ -209,7 +209,8 @@ def _load(out: Path, student: str, fingerprint: str, key: bytes) -> tuple[Submis
 def result_from_dict(data: dict) -> SubmissionResult:
     """The inverse of ``dataclasses.asdict`` on a :class:`SubmissionResult`."""
     assignments = tuple(
-        AssignmentResult(**{**assignment, "cases": tuple(CaseResult(**case) for case in assignment["cases"])})
+        AssignmentResult(**{**assignment, "cases": tuple(CaseResult(**case) for case in assignment["cases"]),
+                            "leaderboard": tuple(Standing(**standing) for standing in assignment.get("leaderboard", ()))})
         for assignment in data["assignments"]
     )
     return SubmissionResult(**{**data, "assignments": assignments, "staff": tuple(data["staff"]), "skipped": tuple(data.get("skipped", ()))})

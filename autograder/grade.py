@@ -20,7 +20,7 @@ from .hints import diagnose
 from .judge import Verdict, failure, verdict
 from .locate import SubmissionError, locate, opened
 from .plan import execute
-from .results import AssignmentResult, CaseResult, SubmissionResult
+from .results import AssignmentResult, CaseResult, Standing, SubmissionResult
 from .sandbox import Limits, Sandbox, isolation_line
 from .suites import SUITES
 
@@ -117,7 +117,36 @@ def _grade_assignment(suite, folder: Path, found, solutions: Path, run: _Run) ->
         why = failure(loaded, [f"import {name}"], run.sandbox.limits.memory_bytes)
         return not_graded(suite, f"{name}.py could not be imported, so nothing in it was graded. {why}", file)
     cases = tuple(_grade_case(case, name, solution, run) for case in suite.cases)
-    return AssignmentResult(name, cases, file, note=found.notes.get(name, ""))
+    standings, problems = _standings(suite, found.files[name], run)
+    note = "; ".join(part for part in (found.notes.get(name, ""), *problems) if part)
+    return AssignmentResult(name, cases, file, note=note, leaderboard=standings)
+
+
+def _standings(suite, path: Path, run: _Run) -> tuple[tuple, list]:
+    """The suite's leaderboard entries the student opted into, run after the graded cases:
+    (the standings, a line for the student per entry that could not be posted)."""
+    standings, problems = [], []
+    for entry in suite.leaderboard:
+        try:
+            plan = entry.plan(path.read_text(errors="replace"))
+        except ValueError as error:
+            problems.append(f"no leaderboard entry: {error}")
+            continue
+        if plan is None:
+            continue
+        left = run.deadline - time.perf_counter()
+        if left <= 0:
+            problems.append("no leaderboard entry: no time was left after grading")
+            continue
+        outcome = run.sandbox.run(suite.assignment, plan, min(entry.timeout or run.sandbox.limits.call_seconds, left))
+        if outcome.status != "ok":
+            problems.append(f"no leaderboard entry: {failure(outcome, plan.functions, run.sandbox.limits.memory_bytes)}")
+            continue
+        try:
+            standings.append(Standing(entry.name, entry.value(outcome.value["outputs"], plan), entry.order))
+        except ValueError as error:
+            problems.append(f"no leaderboard entry: {error}")
+    return tuple(standings), problems
 
 
 def _grade_case(case, assignment: str, solution, run: _Run) -> CaseResult:

@@ -100,6 +100,8 @@ def build(out: Path, config: Path | None = None, assignments=None, suites=None, 
                 _add(bundle, f"autograder/{path.relative_to(HERE).as_posix()}", path.read_bytes())
             for name in settings.assignments:
                 _add(bundle, f"solutions/{name}.py", (solutions / f"{name}.py").read_bytes())
+                for data in suites[name].data:  # where the suite finds it: the project's layout, rooted at source/
+                    _add(bundle, Path(data).as_posix(), (PROJECT / data).read_bytes())
         partial.replace(out)
     except BaseException:  # Ctrl-C included: no half-built zip of references is left behind
         partial.unlink(missing_ok=True)
@@ -118,16 +120,34 @@ def handout_numpy(requirements: Path = HANDOUT_REQUIREMENTS) -> str | None:
 
 
 def _engine_files(assignments) -> list[Path]:
-    """The engine's sources: every module, and the suites of the graded assignments only."""
+    """The engine's sources: every module, and the suites of the graded assignments only (with
+    the suites they import helpers from)."""
+    suites = _suites_used(assignments)
     files = []
     for path in sorted(HERE.rglob("*")):
         relative = path.relative_to(HERE)
         if not path.is_file() or "__pycache__" in relative.parts or relative.parts[0] == FILES.name:
             continue
-        if relative.parts[0] == "suites" and path.name != "__init__.py" and path.stem not in assignments:
+        if relative.parts[0] == "suites" and path.name != "__init__.py" and path.stem not in suites:
             continue
         files.append(path)
     return files
+
+
+def _suites_used(assignments) -> set[str]:
+    """The graded assignments' suites and, transitively, the suites they import (``from .initialization import ...``)."""
+    import ast
+
+    used, todo = set(), list(assignments)
+    while todo:
+        name = todo.pop()
+        path = HERE / "suites" / f"{name}.py"
+        if name in used or not path.exists():
+            continue
+        used.add(name)
+        todo += [node.module for node in ast.walk(ast.parse(path.read_text()))
+                 if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module]
+    return used
 
 
 def _add(bundle: zipfile.ZipFile, name: str, data, executable: bool = False) -> None:

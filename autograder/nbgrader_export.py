@@ -278,7 +278,7 @@ def _case_code(case, plan, module, seed: int, assignment: str) -> str:
     strict = "no_runtime_warnings=True" if isinstance(judge, Compare) and judge.no_warnings else ""
     lines = [header, f"with graded_calls({strict}):", textwrap.indent("\n".join(calls), "    ")]
     if isinstance(judge, Property):
-        outputs = ", ".join(f"{name!r}: {_ref_code(ref)}" for name, ref in plan.outputs.items())
+        outputs = ", ".join(f"{name!r}: {literal(ref)}" for name, ref in plan.outputs.items())  # a Ref, or a container of them
         lines += [f"problems = property_problems({assignment!r}, {case.name!r}, {seed}, {{{outputs}}})",
                   'assert not problems, " ".join(problems)']
         return "\n".join(lines)
@@ -286,7 +286,7 @@ def _case_code(case, plan, module, seed: int, assignment: str) -> str:
     tol = judge.tol if isinstance(judge, Compare) else 1e-6
     for name, ref in plan.outputs.items():
         this_tol = math.inf if isinstance(judge, Compare) and name in judge.form_only else tol
-        lines += _checks(name, _ref_code(ref), expected[name], this_tol)
+        lines += _checks(name, literal(ref), expected[name], this_tol)
     return "\n".join(lines)
 
 

@@ -26,6 +26,8 @@ def table(result: SubmissionResult, width: int = 100) -> str:
         lines += ["", f"{heading}: {points(assignment.score)} / {points(assignment.max_score)}"]
         if assignment.note:
             lines.append(f"  note: {assignment.note}")
+        for standing in assignment.leaderboard:
+            lines.append(f"  leaderboard: {standing.name} = {standing.value:g}")
         if assignment.problem:
             lines += _wrapped(assignment.problem, "  ", width)
             continue
@@ -79,7 +81,7 @@ def gradescope(result: SubmissionResult, visibility=None, stdout_visibility: str
             "tags": [case.assignment],
         })
     summary = [_summary(a, visibility) for a in result.assignments]
-    return {
+    results = {
         "score": result.score,
         "execution_time": math.ceil(result.seconds),
         "output": "\n".join(summary),
@@ -87,6 +89,10 @@ def gradescope(result: SubmissionResult, visibility=None, stdout_visibility: str
         "stdout_visibility": stdout_visibility,
         "tests": tests,
     }
+    standings = [standing for assignment in result.assignments for standing in assignment.leaderboard]
+    if standings:  # Gradescope's leaderboard: an array of {name, value, order}
+        results["leaderboard"] = [{"name": s.name, "value": s.value, "order": s.order} for s in standings]
+    return results
 
 
 def _summary(assignment, visibility) -> str:

@@ -31,15 +31,26 @@ class CaseResult:
 
 
 @dataclass(frozen=True)
+class Standing:
+    """A leaderboard quantity the submission posts: ``order`` "desc" ranks higher values higher."""
+
+    name: str
+    value: float
+    order: str = "desc"
+
+
+@dataclass(frozen=True)
 class AssignmentResult:
     """One assignment: its cases, the file graded (relative to the submission), and
-    ``problem`` when it could not be graded at all (missing file, failed import)."""
+    ``problem`` when it could not be graded at all (missing file, failed import).
+    ``leaderboard`` holds its :class:`Standing` s (none unless the student opted in)."""
 
     assignment: str
     cases: tuple
     file: str | None = None
     problem: str = ""
     note: str = ""
+    leaderboard: tuple = ()
 
     @property
     def score(self) -> float:

@@ -55,11 +55,40 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Entry:
+    """An optional leaderboard quantity (Gradescope's ``leaderboard`` field), never graded.
+
+    ``plan(source)`` reads the configuration the student states in their file's text (parsed,
+    never run) and returns the :class:`~autograder.plan.Plan` to run with their code, ``None``
+    when they did not opt in, or raises ``ValueError`` saying what is wrong with it;
+    ``value(outputs, plan)`` turns the plan's outputs into the number posted, or raises
+    ``ValueError`` saying why there is none. ``order`` is Gradescope's ("desc": higher ranks
+    higher); ``timeout`` is in seconds for the whole plan (``None``: the sandbox's default).
+    """
+
+    name: str
+    plan: Callable
+    value: Callable
+    order: str = "desc"
+    timeout: float | None = None
+
+    def __post_init__(self):
+        if self.order not in ("asc", "desc"):
+            raise ValueError(f"leaderboard entry {self.name!r}: order must be 'asc' or 'desc', not {self.order!r}")
+
+
+@dataclass(frozen=True)
 class Suite:
-    """An assignment's cases: ``assignment`` is the module name students submit (``backprop``)."""
+    """An assignment's cases: ``assignment`` is the module name students submit (``backprop``).
+
+    ``leaderboard`` holds its optional :class:`Entry` s; ``data`` the files (relative to the
+    project's root) its cases read in the grader, which the Gradescope autograder ships too.
+    """
 
     assignment: str
     cases: tuple
+    leaderboard: tuple = ()
+    data: tuple = ()
 
     def __post_init__(self):
         names = [case.name for case in self.cases]
