@@ -62,11 +62,11 @@ def student_seed(secret: int, student: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{secret}:{student}".encode()).digest()[:4], "big")
 
 
-def grade_class(submissions: list[Submission], out: Path, jobs: int = 1, force: bool = False, assignments=None,
+def grade_class(submissions: list[Submission], out: Path, jobs: int, force: bool, assignments: list[str],
                 secret: int | None = None, limits: Limits = Limits(), progress=None) -> list[Graded]:
-    """Grade ``submissions`` with ``jobs`` processes, storing each result under ``out/results``.
+    """Grade ``assignments`` in ``submissions`` with ``jobs`` processes, storing each result under ``out/results``.
 
-    ``assignments`` restricts the grading (default: every suite); ``progress(done, total)``
+    A submission without an assignment's file scores 0 on it; ``progress(done, total)``
     is called after each submission. Results are returned in the order of ``submissions``.
     A submission that cannot be graded at all (unreadable files) gets score 0 and the reason.
     """
@@ -74,7 +74,7 @@ def grade_class(submissions: list[Submission], out: Path, jobs: int = 1, force: 
     (out / "results").mkdir(parents=True, exist_ok=True)
     secret = course_secret(out, secret)
     grader = _grader_digest()
-    names = tuple(assignments or SUITES)
+    names = tuple(assignments)
     graded, todo = {}, []
     for submission in submissions:
         seed = student_seed(secret, submission.student)
@@ -151,7 +151,7 @@ def result_from_dict(data: dict) -> SubmissionResult:
         AssignmentResult(**{**assignment, "cases": tuple(CaseResult(**case) for case in assignment["cases"])})
         for assignment in data["assignments"]
     )
-    return SubmissionResult(**{**data, "assignments": assignments, "staff": tuple(data["staff"]), "skipped": tuple(data.get("skipped", ()))})
+    return SubmissionResult(**{**data, "assignments": assignments, "staff": tuple(data["staff"])})
 
 
 def _plain(value):

@@ -197,7 +197,10 @@ def grade_whole_class(arguments) -> int:
     """``dlgrade grade DIR --class``: grade every submission, write the class's reports."""
     folder = arguments.path
     out = arguments.out or folder.resolve().parent / "grading"
-    assignments = arguments.assignment or list(SUITES)
+    assignments = arguments.assignment
+    if not assignments:  # a class hands in one homework at a time: never a column for each of the others
+        print(f"dlgrade: error: --class grades the assignments you name: add -a NAME (repeatable; known: {', '.join(SUITES)})", file=sys.stderr)
+        return 2
     try:
         submissions = roster(folder, skip=(out,))
     except (FileNotFoundError, ValueError) as error:

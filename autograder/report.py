@@ -36,9 +36,8 @@ def table(result: SubmissionResult, width: int = 100) -> str:
             lines.append(f"  {mark} {case.name:<{name_width}}  {points(case.score):>3} / {points(case.max_score):<3}{tag}")
             if case.message and not case.passed:
                 lines += _wrapped(case.message, "         ", width)
-    if result.skipped:
-        names = ", ".join(f"{name}.py" for name in result.skipped)
-        lines += [""] + _wrapped(f"Not graded, as the submission has no file for them: {names} (grade one anyway with --assignment NAME).", "", width)
+    if result.problem:
+        lines += [""] + _wrapped(result.problem, "", width)
     if result.printed:
         shown = result.printed.splitlines()[:PRINTED_LINES]
         lines += ["", f"Your code printed (the first {len(shown)} lines):", *(f"  | {line}" for line in shown)]

@@ -22,6 +22,7 @@ import pytest
 from autograder.batch import course_secret, file_name, student_seed
 from autograder.cli import main
 from autograder.roster import roster
+from autograder.suites import SUITES
 from submissions import REFERENCE, ROOT, replaced, stub_source, swap
 
 pytestmark = pytest.mark.classgrade
@@ -214,18 +215,23 @@ def test_output_folder_inside_the_submissions_is_not_a_student(tmp_path, capsys)
     assert [row["student"] for row in read_csv(tmp_path / "subs" / "grading" / "grades.csv")] == ["s000-reference", "s001-stubs"]
 
 
+BACKPROP = ["-a", "backprop"]
+
+
 @pytest.mark.parametrize("setup, args, message", [
-    (lambda root: None, [], "is not a folder of submissions"),
-    (lambda root: root.mkdir(), [], "holds no submissions"),
-    (lambda root: (_folder(root / "alice", REFERENCE), _zip(root / "alice", REFERENCE)), [], "two submissions for student 'alice'"),
-    (lambda root: root.mkdir(), ["--json", "r.json"], "--json grades one submission"),
-    (lambda root: root.mkdir(), ["--jobs", "0"], "--jobs must be a positive integer"),
-], ids=["missing", "empty", "duplicate", "json", "jobs"])
+    (lambda root: None, BACKPROP, "is not a folder of submissions"),
+    (lambda root: root.mkdir(), BACKPROP, "holds no submissions"),
+    (lambda root: (_folder(root / "alice", REFERENCE), _zip(root / "alice", REFERENCE)), BACKPROP, "two submissions for student 'alice'"),
+    (lambda root: root.mkdir(), [*BACKPROP, "--json", "r.json"], "--json grades one submission"),
+    (lambda root: root.mkdir(), [*BACKPROP, "--jobs", "0"], "--jobs must be a positive integer"),
+    (lambda root: _folder(root / "alice", REFERENCE), [], f"--class grades the assignments you name: add -a NAME (repeatable; known: {', '.join(SUITES)})"),
+], ids=["missing", "empty", "duplicate", "json", "jobs", "no assignment"])
 def test_usage_errors_are_one_line(tmp_path, capsys, setup, args, message):
-    """Bad class-mode input exits 2 with a message saying what is wrong."""
+    """Bad class-mode input exits 2 with one line saying what is wrong."""
     setup(tmp_path / "subs")
     assert status_of(["grade", str(tmp_path / "subs"), "--class", *args]) == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
 
 
 def test_out_without_class_is_a_usage_error(tmp_path, capsys):

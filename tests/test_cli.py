@@ -4,6 +4,7 @@ Exit status 0 whenever grading happened (whatever the score), 2 with one error l
 usage error; --json writes Gradescope's results.json; --seed makes hidden inputs reproducible.
 """
 
+import io
 import json
 import os
 import shutil
@@ -187,22 +188,77 @@ def test_unwritable_json_path_is_a_usage_error(tmp_path):
 
 
 def test_without_assignment_only_the_files_present_are_graded(tmp_path):
-    """No --assignment: the assignments whose files are there are graded, the others listed as not graded."""
+    """No --assignment: the assignments whose files are there are graded, and nothing is said of the others."""
     folder = tmp_path / "hw1"
     folder.mkdir()
     shutil.copy(SOLUTIONS / "backprop.py", folder)
     finished = dlgrade("grade", folder, "--seed", 1)
     assert f"Total: {FULL} / {FULL}" in finished.stdout
+    assert not [name for name in SUITES if name != "backprop" and f"{name}.py" in finished.stdout]
+
+
+def test_a_near_miss_is_graded_as_missing_with_its_rename(tmp_path):
+    """No --assignment and 'Backprop (1).py': backprop scores 0 with the rename to make; no other assignment is reported."""
+    (tmp_path / "hw").mkdir()
+    shutil.copy(SOLUTIONS / "backprop.py", tmp_path / "hw" / "Backprop (1).py")
+    finished = dlgrade("grade", tmp_path / "hw", "--seed", 1)
     text = " ".join(finished.stdout.split())
-    others = ", ".join(f"{name}.py" for name in SUITES if name != "backprop")
-    assert f"Not graded, as the submission has no file for them: {others} (grade one anyway with --assignment NAME)." in text
+    assert f"backprop.py: 0 / {FULL}" in text and "Found 'Backprop (1).py': rename it to backprop.py and submit again." in text
+    assert f"Total: 0 / {FULL}" in text and "conv.py" not in text
 
 
-def test_a_submission_with_no_file_grades_every_assignment_to_zero(tmp_path):
-    """A folder holding none of the files: every assignment scores 0 and names the files it expected."""
+def test_a_submission_with_no_file_says_what_was_expected(tmp_path):
+    """A folder holding none of the files: nothing graded, one paragraph naming the files expected."""
     folder = tmp_path / "empty"
     folder.mkdir()
     finished = dlgrade("grade", folder, "--seed", 1)
-    assert f"Total: 0 / {ALL}" in finished.stdout
-    assert "No file named backprop.py in your submission" in finished.stdout
-    assert "Not graded" not in finished.stdout
+    assert finished.returncode == 0
+    text = " ".join(finished.stdout.split())
+    expected = ", ".join(f"{name}.py" for name in SUITES)
+    assert text.startswith(f"No assignment file in your submission (expected one of: {expected}; a notebook <name>.ipynb counts too).")
+    assert "Total: 0 / 0" in text
+
+
+def nested(depth: int, files: dict) -> bytes:
+    """A zip holding a zip ... ``depth`` zips in all, the innermost holding ``files``."""
+    blob, inner = None, files
+    for level in range(depth):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as bundle:
+            for name, data in inner.items():
+                bundle.writestr(name, data)
+        blob, inner = buffer.getvalue(), {f"level{level}.zip": buffer.getvalue()}
+    return blob
+
+
+@pytest.mark.parametrize("where", ["zip", "folder"])
+def test_a_zip_nested_too_deep_is_named_not_called_missing(tmp_path, where):
+    """backprop.py inside four zips: the message names the zip left unpacked and what to do, not just "no file"."""
+    archive = nested(4, {"backprop.py": (SOLUTIONS / "backprop.py").read_text()})
+    submission = tmp_path / "deep.zip" if where == "zip" else tmp_path / "hw"
+    if where == "folder":
+        submission.mkdir()
+        (submission / "deep.zip").write_bytes(archive)
+    else:
+        submission.write_bytes(archive)
+    text = " ".join(dlgrade("grade", submission, "-a", "backprop", "--seed", 1).stdout.split())
+    assert "level0.zip is a zip inside 3 zips, deeper than the grader unpacks: put your files in one zip." in text
+    assert "Found " in text
+
+
+def test_a_zip_inside_a_folder_is_unpacked(tmp_path):
+    """A folder holding hw.zip holding backprop.py: graded in full (the folder's zips are unpacked like a zip's)."""
+    (tmp_path / "hw").mkdir()
+    (tmp_path / "hw" / "hw.zip").write_bytes(nested(1, {"backprop.py": (SOLUTIONS / "backprop.py").read_text()}))
+    finished = dlgrade("grade", tmp_path / "hw", "--seed", 1)
+    assert f"Total: {FULL} / {FULL}" in finished.stdout
+    assert (tmp_path / "hw" / "hw.zip").exists() and not (tmp_path / "hw" / "hw_unzipped").exists()  # the copy was unpacked
+
+
+def test_a_corrupt_zip_in_a_folder_is_named(tmp_path):
+    """A folder holding a corrupt hw.zip and no backprop.py: the message says the zip is unreadable."""
+    (tmp_path / "hw").mkdir()
+    (tmp_path / "hw" / "hw.zip").write_bytes(b"PK\x03\x04 not really a zip" * 4)
+    text = " ".join(dlgrade("grade", tmp_path / "hw", "--seed", 1).stdout.split())
+    assert text.startswith("No assignment file in your submission")
+    assert "Found hw.zip is not a readable zip file: make the zip again." in text
