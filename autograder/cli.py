@@ -129,6 +129,13 @@ def _write(path: Path, text: str) -> bool:
     return True
 
 
+def _cannot_write(path: Path, error: OSError) -> int:
+    """Status 2, with one line naming the path and the system's reason."""
+    where = f" ({error.filename})" if error.filename and str(error.filename) != str(path) else ""
+    print(f"dlgrade: error: cannot write {path}{where}: {error.strerror or error}; give a folder you can write to", file=sys.stderr)
+    return 2
+
+
 def gradescope_command(arguments) -> int:
     """``dlgrade gradescope build|run``; a bad config or a missing reference is a usage error (status 2)."""
     from . import gradescope
@@ -189,6 +196,8 @@ def release_handout(out: Path | None) -> int:
     except (ReleaseError, SourceError) as error:
         print(f"dlgrade: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:
+        return _cannot_write(out or HANDOUT, error)
     print(f"wrote {out or HANDOUT} ({', '.join(names)})")
     return 0
 
@@ -211,10 +220,12 @@ def grade_whole_class(arguments) -> int:
         return 2
     try:
         graded = grade_class(submissions, out, arguments.jobs, arguments.force, assignments, arguments.seed, progress=Progress())
+        write_class_report(graded, out, assignments)
     except KeyboardInterrupt:
         print(f"\ndlgrade: interrupted; finished submissions are kept in {out}: run the same command again to go on", file=sys.stderr)
         return 130
-    write_class_report(graded, out, assignments)
+    except OSError as error:  # --out at a file, or a folder we may not write in
+        return _cannot_write(out, error)
     reused = sum(entry.reused for entry in graded)
     print(f"Graded {len(graded) - reused} submissions ({reused} unchanged since the last run, not graded again). "
           f"Grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; summary: {out / 'summary.md'}")

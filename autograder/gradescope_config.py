@@ -90,9 +90,11 @@ def load(path: Path | None, suites: dict, numpy_version: str, assignments=None) 
     """
     name = str(path) if path else "the default settings"
     try:
-        data = tomllib.loads(Path(path).read_text()) if path else {}
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8")) if path else {}
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{name} is not UTF-8 text (byte {error.start} is {error.object[error.start]:#04x}): save it as UTF-8, as TOML requires") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{name} is not valid TOML: {error}") from None
     return _check(data, suites, numpy_version, assignments, name)

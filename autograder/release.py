@@ -52,6 +52,8 @@ def release(out: Path = HANDOUT, assignments: Path = ASSIGNMENTS, solutions: Pat
     examples fail on the reference; :class:`notebooks.SourceError` for a malformed notebook source.
     """
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ReleaseError(f"{out} is a file: give --out a folder (a new one, or an earlier handout to replace)")
     if out.exists() and any(out.iterdir()) and not (out / "make_submission.py").exists():
         raise ReleaseError(f"{out} exists and is not a handout (no make_submission.py): refusing to replace it")
     names = released(assignments, solutions, suites)

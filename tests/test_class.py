@@ -234,6 +234,18 @@ def test_usage_errors_are_one_line(tmp_path, capsys, setup, args, message):
     assert message in err and err.count("\n") == 1
 
 
+@pytest.mark.parametrize("where", ["a file", "below a file"])
+def test_out_that_cannot_be_written_is_one_line(tmp_path, capsys, where):
+    """--out at a file (or a folder that cannot be made): one line naming it and the reason, exit 2, no traceback."""
+    _folder(tmp_path / "subs" / "alice", REFERENCE)
+    (tmp_path / "taken").write_text("not a folder")
+    out = tmp_path / "taken" if where == "a file" else tmp_path / "taken" / "grading"
+    assert status_of(["grade", str(tmp_path / "subs"), "--class", "-a", "backprop", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"dlgrade: error: cannot write {out} (") and err.endswith("Not a directory; give a folder you can write to\n")
+    assert err.count("\n") == 1
+
+
 def test_out_without_class_is_a_usage_error(tmp_path, capsys):
     """--out and --force only make sense with --class."""
     assert status_of(["grade", str(ROOT / "solutions"), "--out", str(tmp_path)]) == 2

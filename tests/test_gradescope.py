@@ -174,6 +174,14 @@ def test_documented_default_config_is_the_default():
     assert load(ROOT / "gradescope.toml", SUITES, np.__version__, ["backprop"]) == load(None, SUITES, np.__version__, ["backprop"])
 
 
+def test_a_config_that_is_not_utf8_is_a_clear_error(tmp_path):
+    """A settings file saved in another encoding: a ConfigError naming the file and the byte, not a UnicodeDecodeError."""
+    path = tmp_path / "gradescope.toml"
+    path.write_bytes('[autograder]\nassignments = ["backprop"]  # café\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=re.escape(f"{path} is not UTF-8 text (byte 46 is 0xe9): save it as UTF-8, as TOML requires")):
+        load(path, SUITES, np.__version__)
+
+
 def test_build_without_assignments_asks_which(tmp_path):
     """Neither -a nor [autograder] assignments: one line asking which (a course runs one assignment per homework), no zip."""
     done = subprocess.run([sys.executable, "-m", "autograder.cli", "gradescope", "build", "--out", str(tmp_path / "a.zip")],

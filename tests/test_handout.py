@@ -355,3 +355,7 @@ def test_release_command(tmp_path, capsys):
     (tmp_path / "other" / "notes.txt").write_text("mine")
     assert main(["release", "--out", str(tmp_path / "other")]) == 2
     assert "is not a handout (no make_submission.py): refusing to replace it" in capsys.readouterr().err
+    assert main(["release", "--out", str(tmp_path / "other" / "notes.txt")]) == 2
+    assert capsys.readouterr().err == f"dlgrade: error: {tmp_path / 'other' / 'notes.txt'} is a file: give --out a folder (a new one, or an earlier handout to replace)\n"
+    assert main(["release", "--out", str(tmp_path / "other" / "notes.txt" / "handout")]) == 2
+    assert capsys.readouterr().err.startswith(f"dlgrade: error: cannot write {tmp_path / 'other' / 'notes.txt' / 'handout'} (")
