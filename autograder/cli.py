@@ -228,10 +228,11 @@ def grade_whole_class(arguments) -> int:
         return _cannot_write(out, error)
     reused = sum(entry.reused for entry in graded)
     print(f"Graded {len(graded) - reused} submissions ({reused} unchanged since the last run, not graded again). "
-          f"Grades: {out / 'grades.csv'}; feedback: {out / 'feedback'}; summary: {out / 'summary.md'}")
+          f"Report: {out / 'report.html'}; grades: {out / 'grades.csv'} (for gradebooks: gradebook_canvas.csv, gradebook_gradescope.csv); "
+          f"feedback: {out / 'feedback'}; summary: {out / 'summary.md'}")
     failing = sum(bool(entry.result.staff) for entry in graded)
     if failing:
-        print(f"dlgrade: staff: the grader itself failed on {failing} submissions; see 'Grader problems' in {out / 'summary.md'}", file=sys.stderr)
+        print(f"dlgrade: staff: the grader itself failed on {failing} submissions; see 'Grader problems' in {out / 'report.html'}", file=sys.stderr)
     return 0
 
 

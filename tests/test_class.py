@@ -125,7 +125,9 @@ def test_the_staff_summary_names_what_the_class_missed(graded_class):
     assert "| backprop | 60 |" in text
     assert "| backprop | bias gradient averaged | 4 |" in text
     assert "| backprop | relu gradient at 0 | 4 |" in text
-    assert "| backprop: affine_backward: db | 20 |" in text  # all but the reference, relu-kink and no-sigmoid students
+    assert "| 20 of 32 | backprop: affine_backward: db; backprop: affine_backward, random shapes: db |" in text  # all but the reference, relu-kink and no-sigmoid students
+    assert "report.html" in text.splitlines()[2]
+    assert "Class report: 32 students" in (out / "report.html").read_text()
 
 
 def test_the_histogram_is_a_png_of_the_scores(graded_class):
