@@ -194,20 +194,39 @@ def _fingerprint(path: Path, grader: str, seed: int, assignments: tuple) -> str:
 
 
 class Progress:
-    """A progress bar on ``stream``: redrawn in place on a terminal, a line per tenth otherwise."""
+    """Progress on ``stream``: rich's live bar on a terminal; elsewhere (a log, CI) a plain line per tenth."""
 
     def __init__(self, stream=None, width: int = 30):
         self.stream = stream or sys.stderr
         self.width, self.start, self.shown = width, time.perf_counter(), -1
+        self.bar = None
 
     def __call__(self, done: int, total: int) -> None:
-        elapsed = time.perf_counter() - self.start
-        rate = done / elapsed if elapsed > 0 else 0.0
-        filled = self.width * done // max(total, 1)
-        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} submissions  {rate:.1f}/s"
         if self.stream.isatty():
-            self.stream.write(f"\r{line}" + ("\n" if done == total else ""))
-        elif done == total or 10 * done // max(total, 1) > self.shown:
+            self._live(done, total)
+            return
+        if done == total or 10 * done // max(total, 1) > self.shown:
             self.shown = 10 * done // max(total, 1)
-            self.stream.write(line + "\n")
-        self.stream.flush()
+            elapsed = time.perf_counter() - self.start
+            rate = done / elapsed if elapsed > 0 else 0.0
+            filled = self.width * done // max(total, 1)
+            self.stream.write(f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} submissions  {rate:.1f}/s\n")
+            self.stream.flush()
+
+    def _live(self, done: int, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+
+        if self.bar is None:
+            self.bar = Bar(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("submissions"), TimeRemainingColumn(),
+                           console=Console(file=self.stream), transient=False)
+            self.task = self.bar.add_task("grading", total=total)
+            self.bar.start()
+        self.bar.update(self.task, completed=done, total=total)
+        if done >= total:
+            self.bar.stop()
+
+    def close(self) -> None:
+        """Stop the live bar, if one is drawn (an interrupted run)."""
+        if self.bar is not None:
+            self.bar.stop()

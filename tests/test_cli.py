@@ -7,6 +7,7 @@ usage error; --json writes Gradescope's results.json; --seed makes hidden inputs
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -262,3 +263,79 @@ def test_a_corrupt_zip_in_a_folder_is_named(tmp_path):
     text = " ".join(dlgrade("grade", tmp_path / "hw", "--seed", 1).stdout.split())
     assert text.startswith("No assignment file in your submission")
     assert "Found hw.zip is not a readable zip file: make the zip again." in text
+
+
+# -- the terminal -----------------------------------------------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def two_assignments(tmp_path) -> Path:
+    """A folder with the references of backprop and dropout, and a wrong sigmoid."""
+    folder = tmp_path / "two"
+    folder.mkdir()
+    (folder / "backprop.py").write_text(WRONG)
+    shutil.copy(SOLUTIONS / "dropout.py", folder)
+    return folder
+
+
+def in_a_terminal(arguments: list, columns: int, **environment) -> str:
+    """What `dlgrade` prints on a terminal ``columns`` wide (a pseudo-terminal), escapes included."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**{k: v for k, v in os.environ.items() if k not in ("DLGRADE_SEED", "NO_COLOR")}, "COLUMNS": str(columns), "TERM": "xterm-256color", **environment}
+    process = subprocess.Popen([sys.executable, "-m", "autograder.cli", *map(str, arguments)], stdin=follower, stdout=follower,
+                               stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=120)
+    os.close(leader)
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def test_report_ends_with_a_summary_per_assignment_and_stays_plain_in_a_pipe(tmp_path):
+    """Piped: no colour codes, no line over 100 columns, and a summary line per assignment before the total."""
+    finished = dlgrade("grade", two_assignments(tmp_path), "--seed", 1)
+    lines = finished.stdout.splitlines()
+    assert not ANSI.search(finished.stdout) and max(map(len, lines)) <= 100
+    summary = lines[lines.index("Summary:") + 1:]
+    assert re.fullmatch(r"  backprop\.py +\d+ / 60 +\d+ of \d+ cases passed", summary[0])
+    assert re.fullmatch(r"  dropout\.py +20 / 20 +16 of 16 cases passed", summary[1])
+    assert summary[2] == "" and summary[3].startswith("Total: ")
+
+
+def test_on_a_terminal_the_report_is_coloured_and_wrapped_to_its_width(tmp_path):
+    """On a terminal 72 columns wide: FAIL in red, ok in green, every line within 72 columns; NO_COLOR turns the colours off."""
+    text = in_a_terminal(["grade", two_assignments(tmp_path), "--seed", 1], 72)
+    assert "\x1b[1;31mFAIL" in text and "\x1b[32mok " in text
+    plain = ANSI.sub("", text)
+    assert "Summary:" in plain and max(len(line) for line in plain.splitlines()) <= 72
+    uncoloured = in_a_terminal(["grade", tmp_path / "two", "--seed", 1], 72, NO_COLOR="1")  # bold stays: NO_COLOR is about colour
+    assert "FAIL" in uncoloured and not re.search(r"\x1b\[[0-9;]*3[0-7]m", uncoloured)
+
+
+def test_version():
+    """`dlgrade --version` prints the installed version."""
+    from importlib.metadata import version
+
+    finished = dlgrade("--version")
+    assert finished.returncode == 0 and finished.stdout == f"dlgrade {version('dlgrade')}\n"
+
+
+@pytest.mark.parametrize("command", [[], ["grade"], ["release"], ["gradescope"], ["gradescope", "build"], ["gradescope", "try"],
+                                     ["gradescope", "run"], ["nbgrader"], ["nbgrader", "export"]], ids=" ".join)
+def test_every_help_has_examples(command):
+    """Each command's --help ends with examples of it that start with `dlgrade <command>`."""
+    finished = dlgrade(*command, "--help")
+    assert finished.returncode == 0
+    examples = finished.stdout.split("examples:\n")[1].splitlines()
+    assert examples and all(line.startswith("  dlgrade " + " ".join(command[:1])) for line in examples)
