@@ -20,6 +20,7 @@ import multiprocessing
 import os
 import re
 import secrets
+import signal
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -32,6 +33,7 @@ from .sandbox import Limits
 from .suites import SUITES
 
 ENGINE = Path(__file__).resolve().parent
+STOP_SECONDS = 5  # after Ctrl-C, what a grading process gets to close its sandbox before the exit goes on
 
 
 @dataclass(frozen=True)
@@ -98,22 +100,46 @@ def grade_class(submissions: list[Submission], out: Path, jobs: int, force: bool
             finish(submission, fingerprint, _grade_one(submission.path, names, seed, limits))
     else:
         context = multiprocessing.get_context("forkserver")
-        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            futures = {pool.submit(_grade_one, submission.path, names, seed, limits): (submission, fingerprint)
-                       for submission, seed, fingerprint in todo}
-            try:
-                for future in concurrent.futures.as_completed(futures):
-                    finish(*futures[future], future.result())
-            except BaseException:  # Ctrl-C: stop handing out work; what finished is stored
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+        pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_pool_worker)
+        futures = {pool.submit(_grade_one, submission.path, names, seed, limits): (submission, fingerprint)
+                   for submission, seed, fingerprint in todo}
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                finish(*futures[future], future.result())
+        except BaseException:  # Ctrl-C: stop handing out work and what runs now, at once; what finished is stored
+            pool.shutdown(wait=False, cancel_futures=True)
+            running = multiprocessing.active_children()
+            for process in running:
+                process.terminate()  # _pool_worker's handler: the grading in progress unwinds, its sandbox is closed
+            for process in running:
+                process.join(STOP_SECONDS)
+            raise
+        pool.shutdown()
     return [graded[submission.student] for submission in submissions]
+
+
+class _Stopped(SystemExit):
+    """The parent stopped the pool (Ctrl-C). A SystemExit, so that an idle process exits quietly."""
+
+
+def _pool_worker() -> None:
+    """Signals in a grading process: Ctrl-C is the parent's to handle (it stops the pool), and
+    SIGTERM, the parent's stop, unwinds the grading in progress (closing its sandbox, removing
+    its temporary folders; :func:`_grade_one` then exits) instead of killing the process outright."""
+    def stop(number, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not interrupt the clean-up
+        raise _Stopped(128 + number)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _grade_one(path: Path, assignments: tuple, seed: int, limits: Limits) -> SubmissionResult:
     """grade(), except that nothing escapes: an unreadable submission scores 0 with the reason."""
     try:
         return grade(path, list(assignments), seed=seed, limits=limits)
+    except _Stopped as stopped:  # unwound: exit now, or the pool would hand this process the next submission
+        os._exit(stopped.code)
     except Exception as error:  # noqa: BLE001 - one bad submission never stops the batch
         reason = f"Your submission could not be graded: {type(error).__name__}: {error}."
         return SubmissionResult(tuple(not_graded(SUITES[name], reason) for name in assignments), seed)

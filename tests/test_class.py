@@ -190,6 +190,29 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     assert course_secret(tmp_path / "grading") == secret  # the kept secret: the same hidden inputs
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_at_once_and_cleans_up(tmp_path, jobs):
+    """Ctrl-C (SIGINT to the command) while imports sleep for 15 s: exit 130 within a few seconds, the
+    interruption said in one line, no sandbox folder or worker left behind."""
+    for number in range(4):
+        _folder(tmp_path / "submissions" / f"s{number}", "import time\ntime.sleep(15)\n")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(tmp_path / "submissions"), "--class", "-a", "backprop",
+                                "--jobs", jobs], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env={**os.environ, "TMPDIR": str(scratch)})
+    deadline = time.monotonic() + 60
+    while not list(scratch.glob("dlgrade-*/backprop.py")) and time.monotonic() < deadline:  # a student's import is running
+        time.sleep(0.05)
+    time.sleep(1)
+    start = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and time.monotonic() - start < 8
+    assert "dlgrade: interrupted; finished submissions are kept in" in err
+    assert list(scratch.iterdir()) == []  # every sandbox closed, its folder removed
+
+
 def test_gradescope_export_layout(tmp_path):
     """A Gradescope export is read through submission_metadata.yml: every submitter of a group gets a row."""
     export = tmp_path / "export"
