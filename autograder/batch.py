@@ -25,6 +25,7 @@ import json
 import multiprocessing
 import re
 import secrets
+import signal
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -38,6 +39,7 @@ from .sandbox import Limits
 from .suites import SUITES
 
 ENGINE = Path(__file__).resolve().parent
+STOP_SECONDS = 5  # after Ctrl-C, what a grading process gets to close its sandbox before the exit goes on
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,11 @@ def student_seed(secret: int, student: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{secret}:{student}".encode()).digest()[:4], "big")
 
 
-def grade_class(submissions: list[Submission], out: Path, jobs: int = 1, force: bool = False, assignments=None,
+def grade_class(submissions: list[Submission], out: Path, jobs: int, force: bool, assignments: list[str],
                 secret: int | None = None, limits: Limits = Limits(), progress=None) -> list[Graded]:
-    """Grade ``submissions`` with ``jobs`` processes, storing each result under ``out/results``.
+    """Grade ``assignments`` in ``submissions`` with ``jobs`` processes, storing each result under ``out/results``.
 
-    ``assignments`` restricts the grading (default: every suite); ``progress(done, total)``
+    A submission without an assignment's file scores 0 on it; ``progress(done, total)``
     is called after each submission. Results are returned in the order of ``submissions``.
     A submission that cannot be graded at all (unreadable files) gets score 0 and the reason.
     Raises :class:`SecretError` for a bad ``out/secret``, ``OSError`` when ``out`` cannot be
@@ -99,7 +101,7 @@ def grade_class(submissions: list[Submission], out: Path, jobs: int = 1, force: 
     secret = course_secret(out, secret)
     key = _result_key(secret)
     grader = _grader_digest()
-    names = tuple(assignments or SUITES)
+    names = tuple(assignments)
     graded, todo = {}, []
     for submission in submissions:
         seed = student_seed(secret, submission.student)
@@ -122,15 +124,21 @@ def grade_class(submissions: list[Submission], out: Path, jobs: int = 1, force: 
         for submission, seed, fingerprint, problem in todo:
             finish(submission, fingerprint, problem, _grade_one(submission.path, names, seed, limits))
     else:
-        with pool(jobs) as workers:
-            futures = {workers.submit(_grade_one, submission.path, names, seed, limits): (submission, fingerprint, problem)
-                       for submission, seed, fingerprint, problem in todo}
-            try:
-                for future in concurrent.futures.as_completed(futures):
-                    finish(*futures[future], future.result())
-            except BaseException:  # Ctrl-C: stop handing out work; what finished is stored
-                workers.shutdown(wait=False, cancel_futures=True)
-                raise
+        workers = pool(jobs)
+        futures = {workers.submit(_grade_one, submission.path, names, seed, limits): (submission, fingerprint, problem)
+                   for submission, seed, fingerprint, problem in todo}
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                finish(*futures[future], future.result())
+        except BaseException:  # Ctrl-C: stop handing out work and what runs now, at once; what finished is stored
+            workers.shutdown(wait=False, cancel_futures=True)
+            running = multiprocessing.active_children()
+            for process in running:
+                process.terminate()  # _pool_worker's handler: the grading in progress unwinds, its sandbox is closed
+            for process in running:
+                process.join(STOP_SECONDS)
+            raise
+        workers.shutdown()
     return [graded[submission.student] for submission in submissions]
 
 
@@ -141,13 +149,32 @@ def pool(jobs: int) -> concurrent.futures.ProcessPoolExecutor:
     itself so as it starts (its preload); the initializer covers a server started earlier."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.forkserver_preload", "autograder.batch"])
-    return concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=not_dumpable)
+    return concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_pool_worker)
+
+
+class _Stopped(SystemExit):
+    """The parent stopped the pool (Ctrl-C). A SystemExit, so that an idle process exits quietly."""
+
+
+def _pool_worker() -> None:
+    """A grading process starts non-dumpable; Ctrl-C is the parent's to handle (it stops the
+    pool), and SIGTERM, the parent's stop, unwinds the grading in progress (closing its sandbox,
+    removing its temporary folders; :func:`_grade_one` then exits) instead of killing the process outright."""
+    def stop(number, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not interrupt the clean-up
+        raise _Stopped(128 + number)
+
+    not_dumpable()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _grade_one(path: Path, assignments: tuple, seed: int, limits: Limits) -> SubmissionResult:
     """grade(), except that nothing escapes: an unreadable submission scores 0 with the reason."""
     try:
         return grade(path, list(assignments), seed=seed, limits=limits)
+    except _Stopped as stopped:  # unwound: exit now, or the pool would hand this process the next submission
+        os._exit(stopped.code)
     except Exception as error:  # noqa: BLE001 - one bad submission never stops the batch
         reason = f"Your submission could not be graded: {type(error).__name__}: {error}."
         return SubmissionResult(tuple(not_graded(SUITES[name], reason) for name in assignments), seed)
@@ -213,7 +240,7 @@ def result_from_dict(data: dict) -> SubmissionResult:
                             "leaderboard": tuple(Standing(**standing) for standing in assignment.get("leaderboard", ()))})
         for assignment in data["assignments"]
     )
-    return SubmissionResult(**{**data, "assignments": assignments, "staff": tuple(data["staff"]), "skipped": tuple(data.get("skipped", ()))})
+    return SubmissionResult(**{**data, "assignments": assignments, "staff": tuple(data["staff"])})
 
 
 def _plain(value):
@@ -249,20 +276,39 @@ def _fingerprint(path: Path, grader: str, seed: int, assignments: tuple) -> str:
 
 
 class Progress:
-    """A progress bar on ``stream``: redrawn in place on a terminal, a line per tenth otherwise."""
+    """Progress on ``stream``: rich's live bar on a terminal; elsewhere (a log, CI) a plain line per tenth."""
 
     def __init__(self, stream=None, width: int = 30):
         self.stream = stream or sys.stderr
         self.width, self.start, self.shown = width, time.perf_counter(), -1
+        self.bar = None
 
     def __call__(self, done: int, total: int) -> None:
-        elapsed = time.perf_counter() - self.start
-        rate = done / elapsed if elapsed > 0 else 0.0
-        filled = self.width * done // max(total, 1)
-        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} submissions  {rate:.1f}/s"
         if self.stream.isatty():
-            self.stream.write(f"\r{line}" + ("\n" if done == total else ""))
-        elif done == total or 10 * done // max(total, 1) > self.shown:
+            self._live(done, total)
+            return
+        if done == total or 10 * done // max(total, 1) > self.shown:
             self.shown = 10 * done // max(total, 1)
-            self.stream.write(line + "\n")
-        self.stream.flush()
+            elapsed = time.perf_counter() - self.start
+            rate = done / elapsed if elapsed > 0 else 0.0
+            filled = self.width * done // max(total, 1)
+            self.stream.write(f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} submissions  {rate:.1f}/s\n")
+            self.stream.flush()
+
+    def _live(self, done: int, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+
+        if self.bar is None:
+            self.bar = Bar(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("submissions"), TimeRemainingColumn(),
+                           console=Console(file=self.stream), transient=False)
+            self.task = self.bar.add_task("grading", total=total)
+            self.bar.start()
+        self.bar.update(self.task, completed=done, total=total)
+        if done >= total:
+            self.bar.stop()
+
+    def close(self) -> None:
+        """Stop the live bar, if one is drawn (an interrupted run)."""
+        if self.bar is not None:
+            self.bar.stop()

@@ -66,8 +66,9 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
     """Grade the submission at ``path`` (a folder, a .zip or a .py file).
 
     ``assignments`` names the assignments to grade; a missing file then scores 0. By default
-    every suite in ``suites`` whose file the submission holds is graded (all of them, each
-    scoring 0, when it holds none), and the others are listed in ``skipped``. ``seed`` draws
+    the suites in ``suites`` whose file the submission holds (or a near miss of it, which
+    scores 0 with the rename to make) are graded, and no others: when it holds none, the
+    result has no assignment and its ``problem`` says what was expected. ``seed`` draws
     the hidden inputs (default: :func:`new_seed`); the references come from the
     ``solutions`` folder. Never raises for anything in the submission: a missing file,
     an unreadable zip or broken code costs points, with a message.
@@ -78,22 +79,27 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
     chosen = [suites[name] for name in (assignments or suites)]
     seed = new_seed() if seed is None else seed
     start = time.perf_counter()
-    printed, staff, skipped, isolation = "", [], (), ""
+    printed, staff, problem, isolation = "", [], "", ""
     try:
         with opened(path) as folder:
             found = locate(folder, [suite.assignment for suite in chosen])
-            if assignments is None and found.files:
-                skipped = tuple(suite.assignment for suite in chosen if suite.assignment not in found.files)
-                chosen = [suite for suite in chosen if suite.assignment in found.files]
+            if assignments is None:  # only what the student submitted: never a report on the other assignments
+                problem = "" if found.files or found.near else found.nothing([suite.assignment for suite in chosen])
+                chosen = [suite for suite in chosen if suite.assignment in found.files or suite.assignment in found.near]
+                found = locate(folder, [suite.assignment for suite in chosen])  # messages expecting these files only
             with Sandbox(found.files, limits) as sandbox:
                 run = _Run(sandbox, seed, start + limits.submission_seconds, staff)
                 results = [_grade_assignment(suite, folder, found, solutions, run) for suite in chosen]
                 printed = sandbox.printed()
                 isolation = isolation_line(sandbox.isolation, limits) if sandbox.isolation or sandbox.started else ""
     except SubmissionError as error:
-        results = [not_graded(suite, f"Your submission could not be read: {error}.") for suite in chosen]
+        unreadable = f"Your submission could not be read: {error}."
+        if assignments is None:
+            results, problem = [], unreadable
+        else:
+            results = [not_graded(suite, unreadable) for suite in chosen]
     student = sum(case.student_seconds for result in results for case in result.cases)
-    return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, printed, tuple(staff), skipped, isolation)
+    return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, printed, tuple(staff), problem, isolation)
 
 
 def not_graded(suite, problem: str, file: str | None = None) -> AssignmentResult:

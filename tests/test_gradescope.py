@@ -93,7 +93,7 @@ def built(tmp_path_factory, config: str = "", assignments=("backprop",)) -> Path
     """Build autograder.zip with ``config`` (TOML text) for ``assignments``; its path."""
     folder = tmp_path_factory.mktemp("build")
     (folder / "gradescope.toml").write_text(config)
-    gradescope.build(folder / "autograder.zip", folder / "gradescope.toml", list(assignments) if assignments else None)
+    gradescope.build(folder / "autograder.zip", folder / "gradescope.toml", list(assignments))
     return folder / "autograder.zip"
 
 
@@ -177,7 +177,33 @@ def test_try_command_grades_a_submission_as_gradescope_would(tmp_path, tmp_path_
 
 def test_documented_default_config_is_the_default():
     """gradescope.toml in the project states the defaults: reading it changes nothing."""
-    assert load(ROOT / "gradescope.toml", SUITES, np.__version__) == load(None, SUITES, np.__version__)
+    assert load(ROOT / "gradescope.toml", SUITES, np.__version__, ["backprop"]) == load(None, SUITES, np.__version__, ["backprop"])
+
+
+def test_a_config_that_is_not_utf8_is_a_clear_error(tmp_path):
+    """A settings file saved in another encoding: a ConfigError naming the file and the byte, not a UnicodeDecodeError."""
+    path = tmp_path / "gradescope.toml"
+    path.write_bytes('[autograder]\nassignments = ["backprop"]  # café\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=re.escape(f"{path} is not UTF-8 text (byte 46 is 0xe9): save it as UTF-8, as TOML requires")):
+        load(path, SUITES, np.__version__)
+
+
+def test_build_without_assignments_asks_which(tmp_path):
+    """Neither -a nor [autograder] assignments: one line asking which (a course runs one assignment per homework), no zip."""
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "gradescope", "build", "--out", str(tmp_path / "a.zip")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and not (tmp_path / "a.zip").exists()
+    assert done.stderr == (f"dlgrade: error: {ROOT / 'gradescope.toml'}: which assignment does this autograder grade? Name it with "
+                           f"-a NAME (repeatable), or in the config: [autograder] assignments = [\"backprop\"] (known: {', '.join(SUITES)})\n")
+
+
+def test_config_may_grade_several_assignments_in_one_autograder(tmp_path):
+    """[autograder] assignments lists several: all of them are built in, in that order."""
+    (tmp_path / "gradescope.toml").write_text('[autograder]\nassignments = ["conv", "backprop"]\n')
+    settings = gradescope.build(tmp_path / "a.zip", tmp_path / "gradescope.toml")
+    assert settings.assignments == ("conv", "backprop")
+    names = set(zipfile.ZipFile(tmp_path / "a.zip").namelist())
+    assert {"solutions/conv.py", "solutions/backprop.py"} <= names and "solutions/dropout.py" not in names
 
 
 @pytest.mark.parametrize("text, message", [
@@ -207,7 +233,7 @@ def test_bad_config_is_a_clear_error(tmp_path, text, message):
 @NEEDS_PYTHON
 def test_reference_scores_full_marks_and_stubs_zero(tmp_path_factory):
     """Every assignment: the references score the suites' total, every test passed; the stubs score 0, every test failed."""
-    autograder = Autograder(built(tmp_path_factory, NO_USER, assignments=None))
+    autograder = Autograder(built(tmp_path_factory, NO_USER, assignments=tuple(SUITES)))
     try:
         autograder.submit({f"{name}.py": reference_source(name) for name in SUITES})
         results, stdout = autograder.run()

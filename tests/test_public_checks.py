@@ -169,7 +169,7 @@ def test_run_checks_on_a_notebook_namespace(handout, capsys, monkeypatch):
     """run_checks runs the tests whose names match, without pytest, on any object with the functions (a notebook's globals)."""
     monkeypatch.setattr(sys, "path", list(sys.path))
     module = as_module(reference_source("backprop"))
-    assert loaded_harness(handout).run_checks("backprop", "affine", module=module) is True
+    assert loaded_harness(handout).run_checks("backprop", "affine_forward", "affine_backward", "affine_jacobians", module=module) is True
     assert capsys.readouterr().out.splitlines() == [
         "ok   test_affine_forward", "ok   test_affine_backward", "ok   test_affine_jacobians", "3 of 3 checks passed"]
     assert sys.modules.get("backprop") is not module
@@ -188,13 +188,17 @@ def test_run_checks_reports_a_missing_error_as_a_failure(handout, capsys, monkey
     assert printed[-1] == "1 of 2 checks passed"
 
 
-def test_run_checks_selects_tasks_by_name_prefix(handout, capsys, monkeypatch):
-    """A task name selects the tests named after it: 'softmax' takes the softmax tests, 'sigmoid' only test_sigmoid."""
+def test_run_checks_selects_exactly_the_functions_named(handout, capsys, monkeypatch):
+    """A function name selects its own tests only: "sigmoid" never runs softmax's, "softmax" never softmax_cross_entropy's;
+    a test name selects that test; a name that is neither is a failure that says so."""
     monkeypatch.setattr(sys, "path", list(sys.path))
     harness = loaded_harness(handout)
     module = as_module(reference_source("backprop"))
-    assert harness.run_checks("backprop", "softmax", module=module) is True
-    assert [line.split()[1] for line in capsys.readouterr().out.splitlines()[:-1]] == [
-        "test_softmax", "test_softmax_cross_entropy", "test_softmax_jacobian"]
-    assert harness.run_checks("backprop", "test_sigmoid", module=module) is True
-    assert capsys.readouterr().out.splitlines()[0] == "ok   test_sigmoid"
+    assert harness.run_checks("backprop", "sigmoid", module=module) is True
+    assert capsys.readouterr().out.splitlines() == ["ok   test_sigmoid", "1 of 1 checks passed"]
+    assert harness.run_checks("backprop", "sigmoid", "softmax", module=module) is True
+    assert capsys.readouterr().out.splitlines() == ["ok   test_sigmoid", "ok   test_softmax", "2 of 2 checks passed"]
+    assert harness.run_checks("backprop", "test_softmax_jacobian", module=module) is True
+    assert capsys.readouterr().out.splitlines()[0] == "ok   test_softmax_jacobian"
+    assert harness.run_checks("backprop", "affine", module=module) is False
+    assert capsys.readouterr().out == "no check in test_backprop.py for affine (name a function of backprop.py, or a test)\n"

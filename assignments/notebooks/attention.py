@@ -217,7 +217,7 @@ run_checks("attention", "test_attention_backward")
 # Tasks 6.4 and 6.5.
 
 # %% tags=["checks"]
-run_checks("attention", "multi_head")
+run_checks("attention", "multi_head_attention_forward", "multi_head_attention_backward")
 
 # %% [markdown]
 # ## 7. Experiment: what two heads read
