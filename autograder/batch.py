@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import multiprocessing
+import os
 import re
 import secrets
 import signal

@@ -55,7 +55,7 @@ def private_folder(path: Path) -> None:
         os.mkdir(path, 0o700)
     except FileExistsError:
         if not path.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(path)) from None
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path)) from None
     status = os.stat(path)
     if status.st_uid == os.geteuid() and stat.S_IMODE(status.st_mode) != 0o700:
         os.chmod(path, 0o700)

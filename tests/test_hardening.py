@@ -399,7 +399,7 @@ def test_an_output_path_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
     (tmp_path / "taken").write_text("")
     status, err = grade_class(subs, capsys, "--out", str(tmp_path / "taken"))
     assert status == 2
-    single_line_error(err, f"cannot write the results to {tmp_path / 'taken'}")
+    single_line_error(err, f"cannot write {tmp_path / 'taken'}")
 
 
 # -- the Gradescope zip ---------------------------------------------------------------------------

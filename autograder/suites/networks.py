@@ -32,7 +32,7 @@ from ..hints import Hint
 from ..judge import Compare, Mismatch, Property, Raises, compare
 from ..plan import Call, Plan
 from ..suite import Case, Entry, Suite, draw, fixed, generator, normal, per_output, with_zeros
-from .initialization import ALPHA, Law, problems
+from .initialization import Law, problems
 
 DIGITS = Path(__file__).resolve().parents[2] / "assignments" / "data" / "digits.npz"
 # Sums of a few products: one right float64 answer up to rounding
