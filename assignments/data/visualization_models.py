@@ -10,7 +10,7 @@ softmax cross-entropy plus (REG / 2) * the sum of squared weights, from a fixed 
 initialization for the MLP, zeros for the linear model). Deterministic, numpy only, a few
 seconds on one core.
 
-    python assignments/data/visualization_models.py   # rewrites visualization_models.npz
+    python assignments/data/visualization_models.py [OUT]   # rewrites visualization_models.npz (or writes OUT)
 
 ``visualization_models.npz`` holds ``{model}_W{l}`` and ``{model}_b{l}`` for l = 1, 2, ... (float64).
 In the notebook:
@@ -21,6 +21,7 @@ In the notebook:
 """
 
 import io
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +107,7 @@ def accuracy(layers, X, y) -> float:
     return float(np.mean(np.argmax(forward(layers, X)[0], axis=1) == y))
 
 
-def main() -> None:
+def main(out=MODELS) -> None:
     digits = load_digits()
     rng = np.random.default_rng(SEED)
     arrays = {}
@@ -118,8 +119,8 @@ def main() -> None:
             arrays[f"{name}_W{l}"], arrays[f"{name}_b{l}"] = W, b
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
-    MODELS.write_bytes(buffer.getvalue())
+    Path(out).write_bytes(buffer.getvalue())
 
 
 if __name__ == "__main__":
-    main()
+    main(*sys.argv[1:])

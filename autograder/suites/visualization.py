@@ -236,11 +236,12 @@ def fooling_trained(rng):
 
 
 def fooling_random(rng):
-    """fooling_image on a random network and non-square image, a random target."""
+    """fooling_image on a random network and non-square image, a random target other than its class."""
     height, width = non_square(rng)
     layers = random_network(rng, height, width)
-    return (*model(layers), random_images(rng, 1, height, width)[0], int(rng.integers(len(layers[-1][1]))),
-            float(rng.uniform(0.05, 0.3)), int(rng.integers(5, 60)))
+    x = random_images(rng, 1, height, width)
+    others = np.setdiff1d(np.arange(len(layers[-1][1])), np.argmax(network_scores(layers, x), axis=1))
+    return (*model(layers), x[0], int(rng.choice(others)), float(rng.uniform(0.05, 0.3)), int(rng.integers(5, 60)))
 
 
 def tied_linear(rng, first, second) -> list:
@@ -307,9 +308,9 @@ def pca_plan(draw):
 
 
 def pca_random(rng):
-    """Random correlated data (N in [8, 40], D in [3, 8]) and k in [1, min(N, D)]."""
+    """Random correlated data (N in [8, 40], D in [3, 8]) and k in [1, D - 1] (k = D is a visible case)."""
     count, dims = int(rng.integers(8, 41)), int(rng.integers(3, 9))
-    return correlated(rng, count, dims), int(rng.integers(1, min(count, dims) + 1))
+    return correlated(rng, count, dims), int(rng.integers(1, dims))
 
 
 def pca_hidden(rng):
