@@ -5,7 +5,8 @@ autograder specification asks: ``setup.sh`` and ``run_autograder`` at its root, 
 engine (``autograder/``, with only the graded assignments' suites), their references
 (``solutions/``), the data files those suites read (``assignments/data/``),
 ``requirements.txt`` (numpy pinned), the checked settings (``settings.json``, from the
-instructor's TOML file) and ``secret_seed``, a random secret drawn at build time. Gradescope unpacks the zip into ``/autograder/source``.
+instructor's TOML file) and ``secret_seed``, a random secret drawn at build time. Gradescope
+unpacks the zip into ``/autograder/source``.
 
 **Setup** (``setup.sh``, once per image, as root): installs Python >= 3.11 and the pinned
 numpy into ``/autograder/venv`` (readable by everyone: the worker runs that Python), and
