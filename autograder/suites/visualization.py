@@ -126,8 +126,8 @@ def occluding(layers_of, images_of):
 
 
 def fooling_outputs(name, call):
-    """fooling_image's image and its count of steps, named after the scene."""
-    return {f"x_fool, {name}": call.out[0], f"steps, {name}": call.out[1]}
+    """fooling_image's count of steps and its image, named after the scene (steps first: a wrong count says more)."""
+    return {f"steps, {name}": call.out[1], f"x_fool, {name}": call.out[0]}
 
 
 def raising(name, function, *args) -> Case:
