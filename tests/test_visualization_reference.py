@@ -95,13 +95,6 @@ def test_probes_match_autograd(layers, shape):
     np.testing.assert_allclose(script_gradient(X, dscores), gradient(X, dscores), rtol=TOL, atol=TOL)
 
 
-def test_the_suite_copy_of_the_scores_matches_the_probe():
-    """The suite's network_scores (used to choose inputs) is the probe's."""
-    for _, layers, shape in networks():
-        X, _ = images(shape)
-        np.testing.assert_array_equal(suite.network_scores(layers, X), bound(layers)[0](X))
-
-
 def test_committed_weights_are_what_the_training_script_makes(tmp_path):
     """Rerunning the training script (one thread) reproduces visualization_models.npz to roundoff, and the models classify the digits."""
     out = tmp_path / "models.npz"
