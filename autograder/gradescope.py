@@ -3,9 +3,10 @@
 **Build** (:func:`build`, ``dlgrade gradescope build``) writes a zip laid out as Gradescope's
 autograder specification asks: ``setup.sh`` and ``run_autograder`` at its root, beside the
 engine (``autograder/``, with only the graded assignments' suites), their references
-(``solutions/``), ``requirements.txt`` (numpy pinned), the checked settings
-(``settings.json``, from the instructor's TOML file) and ``secret_seed``, a random secret
-drawn at build time. Gradescope unpacks the zip into ``/autograder/source``.
+(``solutions/``), the data files those suites read (``assignments/data/``),
+``requirements.txt`` (numpy pinned), the checked settings (``settings.json``, from the
+instructor's TOML file) and ``secret_seed``, a random secret drawn at build time. Gradescope
+unpacks the zip into ``/autograder/source``.
 
 **Setup** (``setup.sh``, once per image, as root): installs Python >= 3.11 and the pinned
 numpy into ``/autograder/venv`` (readable by everyone: the worker runs that Python), and
@@ -76,6 +77,7 @@ def build(out: Path, config: Path | None = None, assignments=None, suites=None, 
     import numpy
 
     from .grade import SOLUTIONS
+    from .suite import DATA
     from .suites import SUITES
 
     suites = SUITES if suites is None else suites
@@ -100,8 +102,8 @@ def build(out: Path, config: Path | None = None, assignments=None, suites=None, 
                 _add(bundle, f"autograder/{path.relative_to(HERE).as_posix()}", path.read_bytes())
             for name in settings.assignments:
                 _add(bundle, f"solutions/{name}.py", (solutions / f"{name}.py").read_bytes())
-                for data in suites[name].data:  # where the suite finds it: the project's layout, rooted at source/
-                    _add(bundle, Path(data).as_posix(), (PROJECT / data).read_bytes())
+            for name in sorted({file for assignment in settings.assignments for file in suites[assignment].data}):
+                _add(bundle, f"assignments/data/{name}", (DATA / name).read_bytes())  # where data_file() looks, beside the engine
         partial.replace(out)
     except BaseException:  # Ctrl-C included: no half-built zip of references is left behind
         partial.unlink(missing_ok=True)

@@ -8,8 +8,10 @@ secret seed, fresh for every grading run, so hard-coded answers score nothing), 
 
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -17,6 +19,7 @@ import numpy as np
 from .judge import Compare
 from .plan import Made
 
+DATA = Path(__file__).resolve().parent.parent / "assignments" / "data"  # beside the engine in autograder.zip too
 PUBLIC_SEED = 182231  # fixed: public cases draw the same inputs everywhere, every time
 VISIBILITIES = ("visible", "hidden")
 # For inputs of magnitude 1e3: the right values computed with an overflow on the way still fail.
@@ -81,8 +84,8 @@ class Entry:
 class Suite:
     """An assignment's cases: ``assignment`` is the module name students submit (``backprop``).
 
-    ``leaderboard`` holds its optional :class:`Entry` s; ``data`` the files (relative to the
-    project's root) its cases read in the grader, which the Gradescope autograder ships too.
+    ``leaderboard`` holds its optional :class:`Entry` s; ``data`` names the files of
+    ``assignments/data/`` its cases read (through :func:`data_file`); the Gradescope autograder carries them.
     """
 
     assignment: str
@@ -166,6 +169,13 @@ def large_logit_rows(rng: np.random.Generator) -> np.ndarray:
     x = normal(rng, 4, 6, scale=300.0) + rng.choice([-1000.0, 1000.0], size=(4, 1))
     x[2, :3] = x[2].max()
     return x
+
+
+@functools.cache
+def data_file(name: str) -> dict:
+    """The arrays of ``assignments/data/<name>`` (an .npz), read once; a suite lists ``name`` in its ``data``."""
+    with np.load(DATA / name) as arrays:
+        return {key: arrays[key] for key in arrays.files}
 
 
 def generator(seed) -> Made:

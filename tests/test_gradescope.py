@@ -132,6 +132,18 @@ def test_zip_is_laid_out_as_gradescope_expects(tmp_path_factory):
     assert 'user="dlgrade-worker"' in setup and "useradd" in setup and "requirements.txt" in setup
 
 
+def test_zip_carries_the_data_files_its_suites_read(tmp_path_factory):
+    """A suite's data files (visualization: the digits and the trained models) travel in assignments/data/, and no others."""
+    with zipfile.ZipFile(built(tmp_path_factory, assignments=("backprop", "visualization"))) as bundle:
+        names = set(bundle.namelist())
+        carried = {name for name in names if name.startswith("assignments/")}
+        assert carried == {f"assignments/data/{name}" for name in SUITES["visualization"].data} == {
+            "assignments/data/digits.npz", "assignments/data/visualization_models.npz"}
+        assert bundle.read("assignments/data/digits.npz") == (ROOT / "assignments" / "data" / "digits.npz").read_bytes()
+    with zipfile.ZipFile(built(tmp_path_factory)) as bundle:
+        assert not {name for name in bundle.namelist() if name.startswith("assignments/")}
+
+
 def test_config_can_pin_another_numpy(tmp_path_factory):
     """`numpy = "X"` in [autograder] replaces the handout's pin in the zip's requirements.txt."""
     with zipfile.ZipFile(built(tmp_path_factory, '[autograder]\nnumpy = "2.3.5"\n')) as bundle:
