@@ -4,8 +4,11 @@ For each named output: present, type, shape, dtype, finite, then values by the f
 relative error ``max |a - b| / max(1e-8, |a| + |b|)`` against a stated tolerance. Every
 failure message says what, got, expected and where, in the student's terms.
 
-A judge is an object with ``needs_reference`` and ``check(outputs, expected, warnings, plan)``
-returning a :class:`Verdict`; :class:`Raises` also has ``check_error(error, plan)``.
+A judge is an object with ``needs_reference``, ``side`` and ``check(outputs, expected,
+warnings, plan)`` returning a :class:`Verdict`; :class:`Raises` also has ``check_error(error, plan)``.
+A ``side`` judge checks a side property of a function (an argument left unchanged, an error
+raised, a dtype or range, anything a constant output could satisfy): the grader counts its
+points only once the function's main case passes (:mod:`autograder.grade`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from .plan import Func, Made, Ref
 from .wire import Opaque
 
 FLOOR = 1e-8  # the denominator's floor: entries near zero are compared absolutely
@@ -66,6 +70,33 @@ def describe(value) -> str:
     if isinstance(value, dict):
         return "a dict"
     return f"a {type(value).__name__}"
+
+
+def brief(value) -> str:
+    """A short repr for a message: arrays by shape and dtype, long values cut."""
+    if isinstance(value, np.ndarray):
+        return f"<{value.dtype} array {value.shape}>"
+    if isinstance(value, (list, tuple)) and any(isinstance(item, np.ndarray) for item in value):
+        items = ", ".join(brief(item) for item in value[:3]) + (", ..." if len(value) > 3 else "")
+        return f"[{items}]" if isinstance(value, list) else f"({items})"
+    if isinstance(value, dict) and any(isinstance(item, np.ndarray) for item in value.values()):
+        return "{" + ", ".join(f"{key!r}: {brief(item)}" for key, item in list(value.items())[:4]) + (", ..." if len(value) > 4 else "") + "}"
+    if isinstance(value, Made):
+        return "rng" if value.name == "generator" else f"<{value.name}>"
+    if isinstance(value, Func):
+        return value.name
+    if isinstance(value, Ref):
+        return f"<{'an argument' if value.kind == 'arg' else 'the result'} of {getattr(value.step, 'function', 'an earlier call')}>"
+    if isinstance(value, np.generic):
+        value = value.item()
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def call_label(call) -> str:
+    """A call as the student would write it, arrays by shape and dtype: 'conv_output_size(5, 0)'."""
+    arguments = [brief(a) for a in call.args] + [f"{key}={brief(value)}" for key, value in call.kwargs.items()]
+    return f"{call.function}({', '.join(arguments)})"
 
 
 def _index(flat: int, shape: tuple) -> str:
@@ -172,6 +203,7 @@ class Judge:
     """
 
     needs_reference = True
+    side = False
 
     def check_error(self, error: dict, plan) -> Verdict | None:
         return None
@@ -193,6 +225,11 @@ class Compare(Judge):
     form_only: tuple = ()
     no_warnings: bool = False
 
+    @property
+    def side(self) -> bool:
+        """A case that judges some outputs for their form only is about something else."""
+        return bool(self.form_only)
+
     def check(self, outputs: dict, expected: dict, warnings: list, plan) -> Verdict:
         try:
             for name, want in expected.items():
@@ -210,10 +247,12 @@ class Property(Judge):
     """Judge by properties instead of a reference value (random outputs, invariants).
 
     ``test(outputs, plan)`` returns a list of problems, each a message for the student;
-    an empty list passes.
+    an empty list passes. ``side``: the property is one a constant output could satisfy
+    (same seed, same draws; indices in range), so it counts only beside right values.
     """
 
     test: Callable
+    side: bool = False
     needs_reference = False
 
     def check(self, outputs: dict, expected, warnings: list, plan) -> Verdict:
@@ -223,19 +262,25 @@ class Property(Judge):
 
 @dataclass(frozen=True)
 class Raises(Judge):
-    """The plan's last call must raise ``error`` (or a subclass), for inputs the contract forbids."""
+    """The plan's last call must raise ``error`` (or a subclass), for inputs the contract forbids;
+    ``why`` says which rule of the contract they break ("the kernel size must be positive")."""
 
     error: type
+    why: str = ""
     needs_reference = False
+    side = True
+
+    def _expected(self) -> str:
+        return f"expected {self.error.__name__}" + (f": {self.why}" if self.why else "") + "."
 
     def check(self, outputs: dict, expected, warnings: list, plan) -> Verdict:
-        call = plan.calls[-1]
-        return Verdict(False, f"{call.function} returned {describe(next(iter(outputs.values()), None))} for these arguments; it should raise {self.error.__name__}.")
+        value = next(iter(outputs.values()), None)
+        return Verdict(False, f"{call_label(plan.calls[-1])} returned {brief(value)}; {self._expected()}")
 
     def check_error(self, error: dict, plan) -> Verdict:
         if self.error.__name__ in error.get("mro", []):
             return PASS
-        return Verdict(False, f"{plan.calls[-1].function} raised {error.get('type')}: {error.get('message')}; it should raise {self.error.__name__}.")
+        return Verdict(False, f"{call_label(plan.calls[-1])} raised {error.get('type')}: {error.get('message')}; {self._expected()}")
 
 
 def verdict(judge: Judge, outcome, plan, expected, memory_bytes: int) -> Verdict:

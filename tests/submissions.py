@@ -139,3 +139,57 @@ def assert_fails_exactly(grades: Grades, source: str, expected: set, seeds) -> d
         assert result.max_score == suite.max_score, f"seed {seed}"
         assert result.score == suite.max_score - lost, f"seed {seed}"
     return failed(grades(source, seeds[0]))
+
+
+FORM_ONLY = '''
+import copy as _copy
+import types as _types
+
+import numpy as _np
+
+_reference = _types.ModuleType("_reference")
+exec(compile({source!r}, "reference", "exec"), _reference.__dict__)
+
+
+ZEROS = {zeros!r}
+
+
+def _shifted(value):
+    """Of the same type, shape and dtype as value: every number + 1 and every bool negated, or
+    (ZEROS) every entry 0 and False."""
+    if isinstance(value, _np.ndarray):
+        if value.dtype.kind not in "biufc":
+            return value
+        if ZEROS:
+            return _np.zeros_like(value)
+        return ~value if value.dtype == bool else value + value.dtype.type(1)
+    if isinstance(value, (bool, _np.bool_)):
+        return False if ZEROS else not value
+    if isinstance(value, (int, float, _np.number)):
+        return type(value)(0 if ZEROS else value + 1)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_shifted(item) for item in value)
+    if isinstance(value, dict):
+        return {{key: _shifted(item) for key, item in value.items()}}
+    return value
+
+
+def _form_only(name):
+    reference = getattr(_reference, name)
+
+    def function(*args, **kwargs):
+        return _shifted(reference(*_copy.deepcopy(args), **_copy.deepcopy(kwargs)))
+    return function
+
+
+for _name in {names!r}:
+    globals()[_name] = _form_only(_name)
+'''
+
+
+def form_only(assignment: str, zeros: bool = False) -> str:
+    """A submission with the form of the reference and none of its substance: each function of
+    the stub runs the reference on copies of its arguments (so they stay untouched, and it raises
+    where the reference raises) and returns its result with every number shifted by 1 and every
+    bool negated, or with ``zeros`` every entry 0 and False (same types, shapes and dtypes)."""
+    return FORM_ONLY.format(source=reference_source(assignment), names=defined(stub_source(assignment)), zeros=zeros)

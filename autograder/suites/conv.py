@@ -52,7 +52,7 @@ def raising(why, function, *args, **kwargs) -> Case:
     def build(rng):
         call = Call(function, *args, **kwargs)
         return Plan([call], {label(call): call.out})
-    return Case(f"{label(Call(function, *args, **kwargs))} raises ValueError: {why}", 0.5, build, Raises(ValueError))
+    return Case(f"{label(Call(function, *args, **kwargs))} raises ValueError: {why}", 0.5, build, Raises(ValueError, why))
 
 
 def random_conv_sizes(rng):

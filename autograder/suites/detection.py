@@ -217,7 +217,7 @@ def raising(name, function, *args, **kwargs) -> Case:
     def build(rng):
         call = Call(function, *args, **kwargs)
         return Plan([call], {"result": call.out})
-    return Case(f"{function} raises ValueError: {name}", 0.5, build, Raises(ValueError))
+    return Case(f"{function} raises ValueError: {name}", 0.5, build, Raises(ValueError, name))
 
 
 def map_plan(draw):

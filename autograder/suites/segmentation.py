@@ -43,7 +43,7 @@ def raising(why, build_call, hints=()) -> Case:
     def build(rng):
         call = build_call(rng)
         return Plan([call], {label(call): call.out})
-    return Case(f"{label(build_call(np.random.default_rng(0)))} raises ValueError: {why}", 0.5, build, Raises(ValueError), hints=hints)
+    return Case(f"{label(build_call(np.random.default_rng(0)))} raises ValueError: {why}", 0.5, build, Raises(ValueError, why), hints=hints)
 
 
 # -- 10.1 to 10.4 nearest and bed-of-nails upsampling ----------------------------------------
