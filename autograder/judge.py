@@ -72,25 +72,25 @@ def describe(value) -> str:
     return f"a {type(value).__name__}"
 
 
-def brief(value) -> str:
-    """A short repr for a message: arrays by shape and dtype, long values cut."""
+def brief(value, limit: int = 60) -> str:
+    """A short repr for a message: arrays by shape and dtype (also inside lists, tuples and
+    dicts, of which the first four items are shown), anything longer than ``limit`` cut."""
     if isinstance(value, np.ndarray):
         return f"<{value.dtype} array {value.shape}>"
-    if isinstance(value, (list, tuple)) and any(isinstance(item, np.ndarray) for item in value):
-        items = ", ".join(brief(item) for item in value[:3]) + (", ..." if len(value) > 3 else "")
-        return f"[{items}]" if isinstance(value, list) else f"({items})"
-    if isinstance(value, dict) and any(isinstance(item, np.ndarray) for item in value.values()):
-        return "{" + ", ".join(f"{key!r}: {brief(item)}" for key, item in list(value.items())[:4]) + (", ..." if len(value) > 4 else "") + "}"
-    if isinstance(value, Made):
-        return "rng" if value.name == "generator" else f"<{value.name}>"
-    if isinstance(value, Func):
-        return value.name
-    if isinstance(value, Ref):
-        return f"<{'an argument' if value.kind == 'arg' else 'the result'} of {getattr(value.step, 'function', 'an earlier call')}>"
-    if isinstance(value, np.generic):
-        value = value.item()
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, (list, tuple, dict)):
+        items = list(value.items()) if isinstance(value, dict) else list(value)
+        shown = [f"{key!r}: {brief(item, limit)}" for key, item in items[:4]] if isinstance(value, dict) else [brief(item, limit) for item in items[:4]]
+        inner = ", ".join(shown + (["..."] if len(items) > 4 else [])) + ("," if isinstance(value, tuple) and len(items) == 1 else "")
+        text = {dict: "{%s}", list: "[%s]"}.get(type(value), "(%s)") % inner
+    elif isinstance(value, Made):
+        text = "rng" if value.name == "generator" else f"<{value.name}>"
+    elif isinstance(value, Func):
+        text = value.name
+    elif isinstance(value, Ref):
+        text = f"<{'an argument' if value.kind == 'arg' else 'the result'} of {getattr(value.step, 'function', 'an earlier call')}>"
+    else:
+        text = repr(value.item() if isinstance(value, np.generic) else value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def call_label(call) -> str:
@@ -106,7 +106,8 @@ def _index(flat: int, shape: tuple) -> str:
 def compare(name: str, actual, expected, tol: float) -> None:
     """Raise :class:`Mismatch` unless ``actual`` matches ``expected`` (recursively).
 
-    Arrays: exact shape (no broadcasting), the same kind of dtype (float64 for floats),
+    Arrays: exact shape (no broadcasting), the same kind of dtype (float64 for floats, exactly
+    the expected integer dtype for integers: the contract's int64 indices),
     finite where expected is finite, relative error at most ``tol``. Scalars: a number,
     not an array; ints exactly. Tuples, lists and dicts: item by item (dicts: the
     expected keys only, extra keys are the student's own state).
@@ -169,6 +170,8 @@ def _compare_array(name: str, actual, expected: np.ndarray, tol: float) -> None:
         raise Mismatch(f"{name} has shape {actual.shape}, expected {expected.shape}.{hint}")
     if actual.dtype.kind != expected.dtype.kind or (expected.dtype.kind == "f" and actual.dtype.itemsize < expected.dtype.itemsize):
         raise Mismatch(f"{name} has dtype {actual.dtype}, expected {expected.dtype}.")
+    if expected.dtype.kind in "iu" and actual.dtype != expected.dtype:  # indices: the contract states the dtype (int64)
+        raise Mismatch(f"{name} has dtype {actual.dtype}, expected {expected.dtype}, as the handout states: use .astype(np.{expected.dtype}).")
     if expected.dtype.kind in "fc":
         bad = ~np.isfinite(actual) & np.isfinite(expected)
         if bad.any():

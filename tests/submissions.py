@@ -13,6 +13,8 @@ import hashlib
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from autograder.grade import grade
 from autograder.sandbox import Limits
 from autograder.suites import SUITES
@@ -125,21 +127,69 @@ class Grades:
         return self.cache[source, seed]
 
 
+def withheld(assignment: str, broken: set) -> set[str]:
+    """The side cases of the assignment that a submission failing exactly the cases ``broken``
+    loses as well, by the principle that side properties count only beside right values.
+
+    Worked out here from the suite's declarations, apart from the engine's own code: a side
+    case is a ``Raises``, a ``Compare`` with ``form_only`` outputs, a ``Property(side=True)``,
+    a case with ``side_of``, or a case whose reference answer is all zeros (seed ``SEED``); it
+    belongs to ``side_of`` or its plan's last call; a function's main case is its first visible
+    case that is not a side case (else the first hidden one)."""
+    from autograder import probes, wire
+    from autograder.grade import reference
+    from autograder.judge import Compare, Property, Raises
+    from autograder.plan import execute
+
+    solution = reference(assignment)
+
+    def zero_answer(case, plan) -> bool:
+        if not case.judge.needs_reference:
+            return False
+        values = execute(wire.copied(plan), solution, probes)[0]
+        leaves = []
+        def collect(value):
+            if isinstance(value, (tuple, list)):
+                [collect(item) for item in value]
+            elif isinstance(value, dict):
+                [collect(item) for item in value.values()]
+            else:
+                leaves.append(value)
+        collect(values)
+        return all(isinstance(leaf, (int, float, np.ndarray, np.generic)) and not np.any(leaf) for leaf in leaves)
+
+    cases = SUITES[assignment].cases
+    plans = [case.build(case.rng(SEED)) for case in cases]
+    side = [isinstance(case.judge, Raises) or (isinstance(case.judge, Compare) and bool(case.judge.form_only))
+            or (isinstance(case.judge, Property) and case.judge.side) or case.side_of is not None or zero_answer(case, plan)
+            for case, plan in zip(cases, plans)]
+    main = {}
+    for visibility in ("visible", "hidden"):
+        for case, plan, is_side in zip(cases, plans, side):
+            if not is_side and case.visibility == visibility:
+                main.setdefault(plan.functions[-1], case.name)
+    return {case.name for case, plan, is_side in zip(cases, plans, side)
+            if is_side and main[case.side_of or plan.functions[-1]] in broken}
+
+
 def assert_fails_exactly(grades: Grades, source: str, expected: set, seeds) -> dict[str, str]:
-    """On each of ``seeds``, ``source`` fails exactly ``expected`` (names of the assignment's cases),
-    scoring 0 on each, and keeps every other point of the suite; the failed messages of the first seed."""
+    """On each of ``seeds``, ``source`` fails exactly ``expected`` (names of the assignment's cases
+    that see its bug) and the side cases that lose their points because a main case is among them
+    (:func:`withheld`, each with a "Withheld: " message), scoring 0 on
+    each, and keeps every other point of the suite; the failed messages of the first seed."""
     suite = SUITES[grades.assignment]
     assert expected <= {case.name for case in suite.cases}, expected - {case.name for case in suite.cases}
+    lost_too = withheld(grades.assignment, expected) - expected
     for seed in seeds:
         result = grades(source, seed)
-        assert failing(result) == expected, f"seed {seed}"
+        assert failing(result) == expected | lost_too, f"seed {seed}"
+        assert all(failed(result)[name].startswith("Withheld: ") for name in lost_too), f"seed {seed}"
         assert all(case.score == 0 for case in result.cases if case.name in expected), f"seed {seed}"
-        lost = sum(case.points for case in suite.cases if case.name in expected)
+        lost = sum(case.points for case in suite.cases if case.name in expected | lost_too)
         # points are multiples of 0.5, so these float sums are exact: no tolerance
         assert result.max_score == suite.max_score, f"seed {seed}"
         assert result.score == suite.max_score - lost, f"seed {seed}"
     return failed(grades(source, seeds[0]))
-
 
 FORM_ONLY = '''
 import copy as _copy

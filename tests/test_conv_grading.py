@@ -226,7 +226,7 @@ def test_truncating_instead_of_flooring_misses_a_window_that_does_not_fit(graded
     (and pool_output_size(3, 4), stride 4, through it: -1/4)."""
     name = "conv_output_size(4, 5, stride=2) raises ValueError: the kernel is larger than the input"
     assert_fails_exactly(graded, TRUNCATED, {name, "pool_output_size(3, 4) raises ValueError: the window is larger than the input"}, SEEDS)
-    assert message(graded(TRUNCATED, SEEDS[0]), name) == "conv_output_size returned the int 1 for these arguments; it should raise ValueError."
+    assert message(graded(TRUNCATED, SEEDS[0]), name) == "conv_output_size(4, 5, stride=2) returned 1; expected ValueError: the kernel is larger than the input."
 
 
 @pytest.mark.parametrize("source", [SPREAD, SPLIT], ids=["spread-to-every-tied-maximum", "split-among-tied-maxima"])
@@ -244,13 +244,13 @@ def test_float_sizes_fail_with_a_hint_to_use_integer_division(graded):
 
 
 def test_a_missing_validation_is_named_in_the_raises_message(graded):
-    """A conv_output_size that does not check its stride fails the stride-0 case, saying it should raise ValueError."""
+    """A conv_output_size that does not check its stride fails the stride-0 case, showing the call and the rule it breaks."""
     source = mutated(REFERENCE, ('pad, stride, dilation = _integer("pad", pad, 0), _integer("stride", stride, 1), _integer("dilation", dilation, 1)',
                      'pad, dilation = _integer("pad", pad, 0), _integer("dilation", dilation, 1)'))
     result = graded(source, SEEDS[0])
     assert failing(result) == {STRIDE_0}
     text = message(result, STRIDE_0)
-    assert text.startswith("conv_output_size raised ZeroDivisionError: integer division or modulo by zero; it should raise ValueError.")
+    assert text.startswith("conv_output_size(5, 3, stride=0) raised ZeroDivisionError: integer division or modulo by zero; expected ValueError: the stride must be positive.")
 
 
 # -- 3. correct but differently written submissions score full marks ------------------------

@@ -95,6 +95,15 @@ def test_int_dtype_where_float_expected():
     assert mismatch("dx", np.arange(12).reshape(4, 3), EXPECTED) == "dx has dtype int64, expected float64."
 
 
+def test_int32_where_int64_expected():
+    """Indices are judged by the dtype the contract states: int32 fails where int64 is expected,
+    with the conversion to make; the same values in int64 pass."""
+    keep = np.array([3, 0, 2], dtype=np.int64)
+    assert mismatch("keep", keep.astype(np.int32), keep) == "keep has dtype int32, expected int64, as the handout states: use .astype(np.int64)."
+    assert mismatch("keep", keep.astype(np.uint64), keep) == "keep has dtype uint64, expected int64."
+    compare("keep", keep.copy(), keep, 0.0)
+
+
 def test_float32_where_float64_expected():
     """float32 is too narrow where float64 is expected."""
     assert mismatch("dx", EXPECTED.astype(np.float32), EXPECTED) == "dx has dtype float32, expected float64."
@@ -445,13 +454,15 @@ def test_raises_judge_shows_the_arguments_and_the_rule():
 
 
 def test_brief_reprs_stay_short():
-    """Arrays by shape and dtype (also inside lists and dicts), long values cut to 60 characters."""
+    """Arrays by shape and dtype (also inside lists and dicts), four items of a container, values cut to 60 characters."""
     assert brief(np.zeros((2, 3), dtype=np.int32)) == "<int32 array (2, 3)>"
     assert brief([np.zeros(2), np.ones((1, 1))]) == "[<float64 array (2,)>, <float64 array (1, 1)>]"
     assert brief({"w": np.zeros(2)}) == "{'w': <float64 array (2,)>}"
     assert brief(np.float64(0.5)) == "0.5"
     assert brief("x" * 100) == "'" + "x" * 56 + "..."
-    assert len(brief(list(range(100)))) == 60
+    assert brief(list(range(100))) == "[0, 1, 2, 3, ...]"
+    assert brief((7,)) == "(7,)"
+    assert len(brief([{"boxes": np.zeros((3, 4)), "scores": np.zeros(3)}] * 3)) == 60
 
 
 def test_raises_judge_accepts_a_subclass():
