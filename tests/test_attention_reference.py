@@ -399,6 +399,18 @@ def test_multi_head_forward_and_backward_match_torch(rng, num_heads, mask_name):
     np.testing.assert_allclose(dw_o, module.out_proj.weight.grad.numpy().T, **EXACT)
 
 
+@pytest.mark.parametrize("mask_name", ["no mask", "padding"])
+def test_multi_head_scores_of_magnitude_1000_match_torch_without_overflow(rng, mask_name, no_overflow):
+    """x of 30 makes every head's scores about 900 (the suite's stability case): out still equals
+    nn.MultiheadAttention's, with no overflow on the way."""
+    module, weights = torch_mha(rng, E, 3)
+    x = 30.0 * rng.normal(size=(N, T, E))
+    mask = mha_masks(rng)[mask_name]
+    out, _ = ref.multi_head_attention_forward(x, *weights, 3, mask)
+    expected, _ = torch_mha_forward(module, x, mask)
+    np.testing.assert_allclose(out, expected.detach().numpy(), **EXACT)
+
+
 def test_multi_head_backward_matches_numerical_gradient(rng):
     """dx and the four weight gradients agree with central differences, with a causal mask."""
     n, t_, e, heads = 2, 3, 4, 2
