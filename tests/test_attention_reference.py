@@ -401,12 +401,17 @@ def test_multi_head_forward_and_backward_match_torch(rng, num_heads, mask_name):
 
 @pytest.mark.parametrize("mask_name", ["no mask", "padding"])
 def test_multi_head_scores_of_magnitude_1000_match_torch_without_overflow(rng, mask_name, no_overflow):
-    """x of 30 makes every head's scores about 900 (the suite's stability case): out still equals
-    nn.MultiheadAttention's, with no overflow on the way."""
-    module, weights = torch_mha(rng, E, 3)
-    x = 30.0 * rng.normal(size=(N, T, E))
+    """The suite's stability case: w_q = w_k = I and a constant first column per head make every
+    score 1000 plus a few units; out still equals nn.MultiheadAttention's, with no overflow."""
+    num_heads = 3
+    dh = E // num_heads
+    module, (_, _, w_v, w_o) = torch_mha(rng, E, num_heads)
+    with torch.no_grad():
+        module.in_proj_weight[: 2 * E] = torch.eye(E, dtype=torch.float64).repeat(2, 1)
+    x = rng.normal(size=(N, T, E))
+    x[..., ::dh] = np.sqrt(1000 * np.sqrt(dh))
     mask = mha_masks(rng)[mask_name]
-    out, _ = ref.multi_head_attention_forward(x, *weights, 3, mask)
+    out, _ = ref.multi_head_attention_forward(x, np.eye(E), np.eye(E), w_v, w_o, num_heads, mask)
     expected, _ = torch_mha_forward(module, x, mask)
     np.testing.assert_allclose(out, expected.detach().numpy(), **EXACT)
 

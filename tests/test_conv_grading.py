@@ -38,8 +38,8 @@ def cases(*prefixes: str, but=()) -> set:
 
 CONV_SIZE_VALUES = cases("conv_output_size,")
 POOL_SIZE_VALUES = cases("pool_output_size,")
-CONV_FORWARD = cases("conv_forward")
-POOL_FORWARD = cases("max_pool_forward")
+CONV_FORWARD = {"conv_forward"} | cases("conv_forward,")  # not its Raises cases, named by their calls
+POOL_FORWARD = cases("max_pool_forward,")
 POOL_BACKWARD = cases("max_pool_backward")
 UNEVEN = ("conv_forward, stride 2 that does not divide, pad 0", "conv_forward, random shapes")
 STRIDE_0 = "conv_output_size(5, 3, stride=0) raises ValueError: the stride must be positive"
@@ -141,7 +141,7 @@ MUTATIONS = [
     ),
     pytest.param(
         [("return c_out * c_in * f * f + (c_out if bias else 0)", "return c_out * c_in * f * f")],
-        cases("conv_params"),
+        {"conv_params"} | cases("conv_params,"),
         id="conv_params-without-biases",
     ),
     # the backward pass is graded on the reference's gradients of the cached x and w: right
@@ -293,6 +293,8 @@ def conv_transpose_output_size(n, f, pad=0, stride=1, output_padding=0):
 
 
 def conv_params(c_in, c_out, f, bias=True):
+    if min(c_in, c_out, f) < 1:
+        raise ValueError("c_in, c_out and f must be positive")
     total = 0
     for _ in range(c_out):
         total += c_in * f * f + (1 if bias else 0)
@@ -420,6 +422,8 @@ def conv_transpose_output_size(n, f, pad=0, stride=1, output_padding=0):
 
 
 def conv_params(c_in, c_out, f, bias=True):
+    if not all(operator.index(n) >= 1 for n in (c_in, c_out, f)):
+        raise ValueError("c_in, c_out and f must be positive integers")
     return int(np.prod([c_out, c_in, f, f])) + int(bias) * c_out
 
 

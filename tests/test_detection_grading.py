@@ -100,14 +100,18 @@ AT_THRESHOLD = {"nms, IoU exactly at the threshold", "nms, random scenes at the 
 TIES = {"nms, tied scores", "nms, random scenes at the threshold, with ties", "match_detections, duplicates, ties and IoU exactly 0.5",
         "average_precision, tied scores"}
 MATCHING = {"match_detections, best ground truth already taken", "match_detections, duplicates, ties and IoU exactly 0.5",
-            "match_detections, crowded random scenes"}
+            "match_detections, crowded random scenes", "match_detections, two ground truths tied at the best IoU"}
+GT_TIE = "match_detections, two ground truths tied at the best IoU"
+# of two ground truths at exactly the same IoU, the later one claimed
+LAST_TIE = mutated(REFERENCE, ("g = int(np.argmax(free))", "g = len(free) - 1 - int(np.argmax(free[::-1]))"))
 AP_VALUES = {"average_precision, sequences worked out by hand", "average_precision, tied scores", "average_precision, random sequences"}
 
 # (source, the cases it fails, (a case, part of its message)); measured: each set is the same
 # on secret seeds 1 to 100
 MUTATIONS = [
     # pixel areas also put the "just below" pairs of NMS and mAP above the threshold
-    pytest.param(PIXEL_AREAS, cases("box_area,", "box_iou,") | {"box_area"} | AT_THRESHOLD | {"nms, random scenes"} | RANDOM_MAP,
+    pytest.param(PIXEL_AREAS, cases("box_area,", "box_iou,") | {"box_area"} | AT_THRESHOLD | {"nms, random scenes"} | RANDOM_MAP
+                 | {"match_detections, one detection and one ground truth smaller than one unit"},
                  ("box_area", "areas is wrong in 5 of 5 entries"), id="pixel-areas-plus-one"),
     # a smaller IoU suppresses less: the pairs at the threshold are kept anyway
     pytest.param(DOUBLE_UNION, cases("box_iou,", "nms,", "match_detections,", but={"match_detections, an image without ground truth",
@@ -132,7 +136,8 @@ MUTATIONS = [
     pytest.param(REVERSED, TIES, ("average_precision, tied scores", "is 1, expected 0.833333"), id="ties-to-the-higher-index"),
     pytest.param(EMPTY_NAN, {"box_iou, boxes of zero area"}, ("box_iou, boxes of zero area", "non-finite entries (NaN"),
                  id="nan-for-an-empty-union"),
-    pytest.param(STRICT, {"match_detections, duplicates, ties and IoU exactly 0.5"},
+    pytest.param(LAST_TIE, {GT_TIE}, (GT_TIE, "is_tp differs in 2 of 3 entries"), id="ground-truth-ties-to-the-higher-index"),
+    pytest.param(STRICT, {"match_detections, duplicates, ties and IoU exactly 0.5", "match_detections, iou_threshold = 1 (the upper limit)"},
                  ("match_detections, duplicates, ties and IoU exactly 0.5", "expected True, got False"), id="match-needs-more-than-the-threshold"),
     pytest.param(OVER_HITS, AP_VALUES | MAP, ("average_precision, sequences worked out by hand", "is 0.755556, expected 0.566667"),
                  id="recall-over-the-hits"),
@@ -343,6 +348,7 @@ HINTED_MISTAKES = [
     pytest.param(VOC, dict.fromkeys({"match_detections, best ground truth already taken", "match_detections, crowded random scenes"},
                                     suite.VOC_MATCHING.name), id="voc-matching"),
     pytest.param(STRICT, {"match_detections, duplicates, ties and IoU exactly 0.5": suite.MATCH_STRICT.name}, id="match-strict"),
+    pytest.param(LAST_TIE, {GT_TIE: suite.GT_TIE_REVERSED.name}, id="ground-truth-ties-reversed"),
     pytest.param(RAW, dict.fromkeys({"average_precision, sequences worked out by hand", "average_precision, random sequences"},
                                     suite.NO_ENVELOPE.name), id="no-envelope"),
     pytest.param(ELEVEN, dict.fromkeys(AP_VALUES, suite.ELEVEN_POINT.name), id="eleven-point"),
