@@ -44,7 +44,8 @@ NEAREST_BACKWARD = cases("nearest_upsample_backward")
 BED_OF_NAILS = cases("bed_of_nails_upsample_forward, ", "bed_of_nails_upsample_backward", but={"bed_of_nails_upsample_forward, scale 1 (the lower limit)"})
 INDICES = {name for name in cases("max_pool_with_indices") if name.endswith(": indices")}
 UNPOOL_LARGER = cases("max_unpool_forward, to", "max_unpool_forward, random", "max_unpool_backward")
-PADDED_FORWARD = {"conv_transpose_forward, stride 2, pad 1", "conv_transpose_forward, random shapes, strides and paddings"}
+PADDED_FORWARD = {"conv_transpose_forward, stride 2, pad 1", "conv_transpose_forward, random shapes, strides and paddings",
+                  "conv_transpose_forward, an output of 1 x 1 (the limit)"}
 DW = {name for name in cases("conv_transpose_backward") if name.endswith(": dw")}
 IOU_ABSENT = cases("segmentation_iou, a class", "segmentation_iou, random")
 MEAN_IOU_ABSENT = {"segmentation_iou, a class in neither map: mean_iou", "segmentation_iou, random maps with a class in neither: mean_iou"}
@@ -281,6 +282,8 @@ def conv_transpose_forward(x, w, b, stride=1, pad=0):
     N, C_in, H, W = x.shape
     _, C_out, HH, WW = w.shape
     full = np.zeros((N, C_out, (H - 1) * stride + HH, (W - 1) * stride + WW))
+    if min(full.shape[2:]) - 2 * pad < 1:
+        raise ValueError("the padding removes the whole output")
     for n in range(N):
         for c in range(C_in):
             for i in range(H):

@@ -414,6 +414,9 @@ SUITE = Suite("segmentation", (
     Case("conv_transpose_forward, stride 2, pad 1", 2, conv_transpose_forward_plan(TRANSPOSED_STRIDED), about="pad is removed from the output", hints=(PAD_ADDED,)),
     Case("conv_transpose_forward, random shapes, strides and paddings", 2, conv_transpose_forward_plan(random_transposed), visibility="hidden", hints=(PAD_ADDED,)),
     Case("conv_transpose_forward, batch of 1, pad 0", 1, conv_transpose_forward_plan(batch_of_one_transposed), visibility="hidden", hints=(PAD_ADDED,)),
+    # (2 - 1) * 1 + 2 - 2 * 1 = 1: the smallest output allowed; one more pad removes it all
+    Case("conv_transpose_forward, an output of 1 x 1 (the limit)", 1, conv_transpose_forward_plan(fixed((2, 2, 2, 2), (3, 2, 2), 1, 1)), hints=(PAD_ADDED,)),
+    raising("the padding removes the whole output", lambda rng: Call("conv_transpose_forward", np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)), np.zeros(1), pad=2)),
     *per_output(conv_transpose_backward_plan(TRANSPOSED_PLAIN), "conv_transpose_backward, stride 1, pad 0", BACKWARD_POINTS, hints=(DW_TRANSPOSED,)),
     *per_output(conv_transpose_backward_plan(TRANSPOSED_STRIDED), "conv_transpose_backward, stride 2, pad 1", BACKWARD_POINTS, hints=(DW_TRANSPOSED,)),
     *per_output(conv_transpose_backward_plan(random_transposed), "conv_transpose_backward, random shapes, strides and paddings", BACKWARD_POINTS,
