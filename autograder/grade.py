@@ -8,12 +8,15 @@ its arguments corrupts neither the expected values nor later cases.
 from __future__ import annotations
 
 import importlib.util
+import numbers
 import os
 import secrets
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import numpy as np
 
 from . import probes, wire
 from .hints import diagnose
@@ -122,7 +125,9 @@ def _grade_assignment(suite, folder: Path, found, solutions: Path, run: _Run) ->
     if loaded.status != "ok":
         why = failure(loaded, [f"import {name}"], run.sandbox.limits.memory_bytes)
         return not_graded(suite, f"{name}.py could not be imported, so nothing in it was graded. {why}", file)
-    cases = tuple(_grade_case(case, name, solution, run) for case in suite.cases)
+    graded = [_grade_case(case, name, solution, run) for case in suite.cases]
+    results, functions, sides = (list(column) for column in zip(*graded)) if graded else ([], [], [])
+    cases = tuple(withheld(suite.cases, results, functions, sides, run.staff))
     standings, problems = _standings(suite, found.files[name], run)
     note = "; ".join(part for part in (found.notes.get(name, ""), *problems) if part)
     return AssignmentResult(name, cases, file, note=note, leaderboard=standings)
@@ -155,18 +160,70 @@ def _standings(suite, path: Path, run: _Run) -> tuple[tuple, list]:
     return tuple(standings), problems
 
 
-def _grade_case(case, assignment: str, solution, run: _Run) -> CaseResult:
-    def result(judged: Verdict, seconds: float = 0.0, hint=None) -> CaseResult:
+def all_zero(value) -> bool:
+    """Whether every number in ``value`` (arrays, numbers, bools, nested in tuples, lists and
+    dicts) is 0 or False, or it holds none: an answer a constant output gives."""
+    if isinstance(value, (tuple, list)):
+        return all(all_zero(item) for item in value)
+    if isinstance(value, dict):
+        return all(all_zero(item) for item in value.values())
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
+        return not value.any()
+    if isinstance(value, (numbers.Number, np.generic)):
+        return value == 0
+    return False
+
+
+def main_cases(cases, functions: list, sides: list) -> dict:
+    """Function -> the index of its main case: the first visible case that is not a side case
+    (``sides[i]``) and whose plan's last call is that function (``functions[i]``, ``None`` if
+    the plan could not be built), else the first such hidden case."""
+    main = {}
+    for visibility in ("visible", "hidden"):
+        for index, (case, function, side) in enumerate(zip(cases, functions, sides)):
+            if function is not None and not side and case.visibility == visibility:
+                main.setdefault(function, index)
+    return main
+
+
+def withheld(cases, results: list, functions: list, sides: list, staff: list) -> list:
+    """``results`` with the points of every passed side case withheld whose function's main
+    case failed: a constant output that leaves its arguments alone and raises where it must
+    earns nothing. The message names the main case to fix first."""
+    main = main_cases(cases, functions, sides)
+    gated = []
+    for case, result, function, side in zip(cases, results, functions, sides):
+        subject = case.side_of or function
+        if side and result.passed and subject is not None:
+            if subject not in main:
+                staff.append(f"{result.assignment}/{case.name}: a side case of {subject}, which has no main case in the suite")
+                result = replace(result, passed=False, message=GRADER_ERROR)
+            elif not results[main[subject]].passed:
+                result = replace(result, passed=False, message=(
+                    f"Withheld: {subject} does not yet compute right values (see {cases[main[subject]].name!r}). "
+                    "This check passed; its points count once that case passes too."))
+        gated.append(result)
+    return gated
+
+
+def _grade_case(case, assignment: str, solution, run: _Run) -> tuple[CaseResult, str | None, bool]:
+    """The case's result, the last function its plan calls (``None`` if it was not built), and
+    whether it is a side case: declared so, or its expected outputs are all zero (a constant
+    output passes it: an empty keep list, AP 0.0 with no detections)."""
+    function, expected = None, None
+
+    def result(judged: Verdict, seconds: float = 0.0, hint=None) -> tuple[CaseResult, str | None, bool]:
         message = f"{judged.message}\nHint: {hint.text}" if hint else judged.message
-        return CaseResult(assignment, case.name, case.points, judged.passed, case.visibility, message, case.about, seconds, hint.name if hint else "")
+        side = case.side or (expected is not None and all_zero(expected))
+        return CaseResult(assignment, case.name, case.points, judged.passed, case.visibility, message, case.about, seconds, hint.name if hint else ""), function, side
 
     limits = run.sandbox.limits
-    left = run.deadline - time.perf_counter()
-    if left <= 0:
-        return result(Verdict(False, f"Not run: grading your submission took longer than {limits.submission_seconds:g} s in all, so the remaining cases were skipped."))
-    try:
+    try:  # a plan is cheap to build, and names the function even for a case not run
         plan = case.build(case.rng(run.seed))
-        expected = None
+        function = plan.functions[-1]
+        left = run.deadline - time.perf_counter()
+        if left <= 0:
+            return result(Verdict(False, f"Not run: grading your submission took longer than {limits.submission_seconds:g} s in all, so the remaining cases were skipped."))
         if case.judge.needs_reference:
             expected, _ = execute(wire.copied(plan), solution, probes)
     except Exception as error:  # a broken suite or reference must not pass silently, nor crash

@@ -34,6 +34,13 @@ class Case:
     :mod:`autograder.judge` judge; ``timeout`` is in seconds for the whole plan (``None``:
     the sandbox's default); ``about`` says in a few words what the case checks; ``hints``
     are the misconception hints (:class:`~autograder.hints.Hint`) tried when it fails.
+
+    Points are for substance. A *side* case (its judge is ``side``: a :class:`~autograder.judge.Raises`,
+    a ``Compare`` with ``form_only`` outputs, a ``Property(..., side=True)``; or ``side_of`` is
+    given) judges a side property of one function: by default the plan's last call, else
+    ``side_of``. It earns its points only when that function's *main case* passed in the same
+    grading: the suite's first visible case that is not a side case and whose plan's last
+    call is that function (the first hidden one if it has no visible one).
     """
 
     name: str
@@ -44,6 +51,12 @@ class Case:
     timeout: float | None = None
     about: str = ""
     hints: tuple = ()
+    side_of: str | None = None
+
+    @property
+    def side(self) -> bool:
+        """Whether the case judges a side property, counted only beside right values."""
+        return self.side_of is not None or bool(getattr(self.judge, "side", False))
 
     def __post_init__(self):
         if self.visibility not in VISIBILITIES:
