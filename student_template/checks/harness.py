@@ -375,19 +375,24 @@ def _standing_in(assignment: str, module):
 
 
 def run_checks(assignment: str, *names: str, module=None) -> bool:
-    """Run the tests of ``checks/test_<assignment>.py`` whose names start with ``test_<name>``
-    (or ``<name>`` itself, if it starts with ``test_``) for any of ``names``, all tests when
-    none are given; print one line per test and return True if all passed.
+    """Run the tests of ``checks/test_<assignment>.py`` for the functions ``names`` (a test
+    ``test_<function>`` or ``test_<function>_...`` checks the longest function name it starts
+    with, so "softmax" never runs softmax_cross_entropy's tests), or the test named ``name``
+    itself when it starts with ``test_``; all tests when no name is given. Prints one line
+    per test and returns True if all passed; a name that selects no test is a failure, said.
 
     For notebooks: no pytest needed. ``module`` as in :func:`load_check_file`. Tests in a
     check file take no arguments, so they can run here as well as under pytest.
     """
     checks = load_check_file(assignment, module)
-    tests = [test for name, test in vars(checks).items()
-             if name.startswith("test_") and callable(test) and (not names or any(_selects(part, name) for part in names))]
-    if not tests:
-        print(f"no check in test_{assignment}.py matches {', '.join(names)}")
+    tested = getattr(checks, assignment, None)
+    functions = {name for name, value in vars(tested).items() if callable(value) and not name.startswith("_")} if tested else set()
+    everything = {name: test for name, test in vars(checks).items() if name.startswith("test_") and callable(test)}
+    unmatched = [part for part in names if not any(_selects(part, name, functions) for name in everything)]
+    if unmatched:
+        print(f"no check in test_{assignment}.py for {', '.join(unmatched)} (name a function of {assignment}.py, or a test)")
         return False
+    tests = [test for name, test in everything.items() if not names or any(_selects(part, name, functions) for part in names)]
     failed = 0
     for test in tests:
         try:
@@ -403,9 +408,17 @@ def run_checks(assignment: str, *names: str, module=None) -> bool:
     return failed == 0
 
 
-def _selects(part: str, name: str) -> bool:
-    """Whether the task ``part`` ("affine_backward" or "test_affine_backward") selects test ``name``."""
-    return name.startswith(part if part.startswith("test_") else f"test_{part}")
+def _selects(part: str, name: str, functions: set) -> bool:
+    """Whether ``part`` (a function, "sigmoid", or a test, "test_sigmoid") selects the test ``name``."""
+    if part.startswith("test_"):
+        return name == part or name.startswith(f"{part}_")
+    return _function_of(name, functions) == part
+
+
+def _function_of(test: str, functions: set) -> str | None:
+    """The function the test ``test`` checks: the longest one it is named after."""
+    named = [function for function in functions if test == f"test_{function}" or test.startswith(f"test_{function}_")]
+    return max(named, key=len, default=None)
 
 
 def _reason(error: BaseException) -> str:
