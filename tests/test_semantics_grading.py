@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from autograder.suites import SUITES
+
 from autograder import wire
 from autograder.grade import grade, reference
 from autograder.suites import semantics as suite
@@ -142,7 +144,7 @@ MUTATIONS = [
     pytest.param(QUERY_WORDS_KEPT, ANALOGY, ("analogy, k = 1 with a = 0 and c = V - 1", "top differs"), id="query-words-kept"),
     pytest.param(SWAPPED, ANALOGY, ("analogy, random vectors", "top differs"), id="a-minus-b"),
     pytest.param(mutated(REFERENCE, ('    if window < 1:\n        raise ValueError(f"window must be at least 1, got {window}")\n', "")),
-                 {"cooccurrence raises ValueError for window = 0"}, ("cooccurrence raises ValueError for window = 0", "cooccurrence returned"),
+                 {"cooccurrence raises ValueError for window = 0"}, ("cooccurrence raises ValueError for window = 0", "cooccurrence("),
                  id="window-not-checked"),
     # an id of -1 indexes from the end; an id of V raises IndexError, not ValueError
     pytest.param(mutated(REFERENCE, ("if ids.size and (ids.min() < 0 or ids.max() >= vocab_size):", "if False:")),
@@ -150,15 +152,16 @@ MUTATIONS = [
                  ("cooccurrence raises ValueError for an id equal to vocab_size", "raised IndexError"), id="ids-not-checked"),
     pytest.param(mutated(REFERENCE, ("    if not 0 <= index < count:\n", "    if False:\n")),
                  {"cosine_similarities raises ValueError for i = -1", "cosine_similarities raises ValueError for i = V"},
-                 ("cosine_similarities raises ValueError for i = -1", "cosine_similarities returned"), id="negative-index-accepted"),
+                 ("cosine_similarities raises ValueError for i = -1", "cosine_similarities("), id="negative-index-accepted"),
     pytest.param(mutated(REFERENCE, ("if not 1 <= k <= len(E) - 1:", "if False:")),
                  {"nearest raises ValueError for k = 0", "nearest raises ValueError for k = V"},
-                 ("nearest raises ValueError for k = V", "nearest returned"), id="nearest-k-not-checked"),
+                 ("nearest raises ValueError for k = V", "nearest("), id="nearest-k-not-checked"),
     pytest.param(mutated(REFERENCE, ("if not 1 <= k <= len(E) - 3:", "if not 1 <= k <= len(E) - 2:")),
-                 {"analogy raises ValueError for k = V - 2"}, ("analogy raises ValueError for k = V - 2", "analogy returned"), id="analogy-k-off-by-one"),
+                 {"analogy raises ValueError for k = V - 2"}, ("analogy raises ValueError for k = V - 2", "analogy("), id="analogy-k-off-by-one"),
     pytest.param(mutated(REFERENCE, ("return candidates[order[:k]].astype(np.int64)", "return candidates[order[:k]].astype(np.int32)")),
-                 {"nearest returns int64 indices", "analogy returns int64 indices"}, ("nearest returns int64 indices", "expected an int64 array"),
-                 id="int32-indices"),
+                 # the contract states int64: every case of both functions judges the dtype
+                 {case.name for case in SUITES["semantics"].cases if case.name.startswith(("nearest", "analogy"))},
+                 ("nearest, random vectors", "int64"), id="int32-indices"),
 ]
 
 
