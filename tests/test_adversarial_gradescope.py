@@ -226,8 +226,8 @@ def test_hostile_functions_cost_only_their_own_cases(autograder, spy, uid):
     start = time.perf_counter()
     results, stdout = autograder.run()
     elapsed = time.perf_counter() - start
-    # the lying relu_forward leaves x alone, as that case asks: its point is earned, not gained
-    lost = calling(*HOSTILE_FUNCTIONS) - {"relu_forward leaves x unchanged"}
+    # the lying relu_forward leaves x alone, yet computes nothing: that point is withheld too
+    lost = calling(*HOSTILE_FUNCTIONS)
     assert failed(results) == lost
     assert calling("numerical_jacobian") - lost, "no case grades numerical_jacobian alone: the printing showed nothing"
     assert results["score"] == expected_score(lost)
@@ -400,8 +400,8 @@ def test_worker_cannot_read_the_autograder_write_results_or_outlive_grading(auto
     assert {label: outcome for label, outcome in log.items() if outcome not in ("PermissionError", "ProcessLookupError")} == {}, log
     assert written == results
     assert processes_of(uid) == []
-    # relu_forward's zeros leave x unchanged, as that case asks: earned, not gained
-    lost = calling("relu_forward", "affine_jacobians", "chain_rule") - {"relu_forward leaves x unchanged"}
+    # relu_forward's zeros leave x unchanged but compute nothing: that point is withheld too
+    lost = calling("relu_forward", "affine_jacobians", "chain_rule")
     assert failed(results) == lost
     assert results["score"] == expected_score(lost)
 

@@ -33,14 +33,15 @@ def affine_backward(dout, cache):
     x, w, _ = cache
     return dout @ w.T, x.T @ dout, dout.mean(axis=0)
 ''')  # loses "affine_backward: db" and "affine_backward, random shapes: db": 2 points
-RELU_KINK = swap(REFERENCE, "np.where(x > 0,", "np.where(x >= 0,")  # loses both relu_backward value cases: 2 points
+# loses both relu_backward value cases (2 points) and so the point of "relu_backward leaves dout unchanged" (withheld)
+RELU_KINK = swap(REFERENCE, "np.where(x > 0,", "np.where(x >= 0,")
 NO_SIGMOID = swap(REFERENCE, "def sigmoid(", "def sigmoid_(")  # sigmoid cases (4) and logistic regression (8): 12 points
 
 KINDS = [  # (kind, how to write it, expected backprop score)
     ("reference", lambda path: _folder(path, REFERENCE), FULL),
     ("stubs", lambda path: _folder(path, stub_source("backprop")), 0),
     ("db-mean", lambda path: _folder(path, DB_MEAN), FULL - 2),
-    ("relu-kink", lambda path: _folder(path, RELU_KINK), FULL - 2),
+    ("relu-kink", lambda path: _folder(path, RELU_KINK), FULL - 3),
     ("no-sigmoid", lambda path: _zip(path, NO_SIGMOID), FULL - 12),
     ("syntax-error", lambda path: _folder(path, "def affine_forward(x, w, b)\n    return x\n"), 0),
     ("not-a-zip", lambda path: path.with_suffix(".zip").write_bytes(b"this is not a zip"), 0),

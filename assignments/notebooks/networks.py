@@ -70,7 +70,7 @@ run_checks("networks", "init_mlp", "mlp_forward", "mlp_loss")
 # gradient evenly, $1/(HW)$ to every position. Tasks 13.4 to 13.7.
 
 # %% tags=["checks"]
-run_checks("networks", "residual_block", "global_average_pool")
+run_checks("networks", "residual_block_forward", "residual_block_backward", "global_average_pool_forward", "global_average_pool_backward")
 
 # %% [markdown]
 # ## 3. Training: SGD over minibatches

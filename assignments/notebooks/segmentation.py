@@ -49,7 +49,7 @@ from checks.harness import run_checks
 # else (`1.5`, `2.0`, `0`, `-1`, `True`) raises `ValueError`. Tasks 10.1 to 10.4.
 
 # %% tags=["checks"]
-run_checks("segmentation", "nearest_upsample", "bed_of_nails_upsample")
+run_checks("segmentation", "nearest_upsample_forward", "nearest_upsample_backward", "bed_of_nails_upsample_forward", "bed_of_nails_upsample_backward")
 
 # %% [markdown]
 # ## 2. Max pooling that remembers, and max unpooling
@@ -70,7 +70,7 @@ run_checks("segmentation", "nearest_upsample", "bed_of_nails_upsample")
 # $\text{dout}$ back at the same indices. Tasks 10.5 to 10.7.
 
 # %% tags=["checks"]
-run_checks("segmentation", "max_pool_with_indices", "max_unpool")
+run_checks("segmentation", "max_pool_with_indices", "max_unpool_forward", "max_unpool_backward")
 
 # %% [markdown]
 # ## 3. The transposed convolution
@@ -91,7 +91,7 @@ run_checks("segmentation", "max_pool_with_indices", "max_unpool")
 # which is a strided *convolution* of $\text{dout}$ with the same weights. Tasks 10.8 and 10.9.
 
 # %% tags=["checks"]
-run_checks("segmentation", "conv_transpose")
+run_checks("segmentation", "conv_transpose_forward", "conv_transpose_backward")
 
 # %% [markdown]
 # ## 4. Experiment: four ways to upsample

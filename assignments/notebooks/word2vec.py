@@ -63,7 +63,7 @@ run_checks("word2vec", "sigmoid")
 # $\log 0$ when the scores differ by a thousand. Task 7.2.
 
 # %% tags=["checks"]
-run_checks("word2vec", "naive_softmax")
+run_checks("word2vec", "naive_softmax_loss_and_gradient")
 
 # %% [markdown]
 # ## 3. Negative sampling
@@ -98,7 +98,7 @@ print("grad[neg_indices] += 1:     ", buffered)
 print("np.add.at(grad, neg_indices, 1):", unbuffered)
 
 # %% tags=["checks"]
-run_checks("word2vec", "neg_sampling")
+run_checks("word2vec", "neg_sampling_loss_and_gradient")
 
 # %% [markdown]
 # ## 4. Skip-gram over a window
