@@ -9,51 +9,75 @@ submission is graded again only when its files (or the grader) changed, or with 
 Each student's hidden inputs come from a seed derived from the course secret and the
 student's id: the same for a regrade, different across students. The secret is kept in
 ``OUTDIR/secret`` (created on the first run) unless given explicitly.
+
+Everything under ``OUTDIR`` is the instructor's alone (folders 0700, files 0600), and each
+stored result carries an HMAC-SHA256 keyed by the course secret: a result edited after it
+was written (by student code left running, say) is not reused but graded again, and the
+run reports it.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import hmac
 import json
 import multiprocessing
 import os
 import re
 import secrets
+import signal
 import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .grade import SOLUTIONS, grade, not_graded
-from .results import AssignmentResult, CaseResult, SubmissionResult
+from .private import not_dumpable, private_folder, write_private
+from .results import AssignmentResult, CaseResult, Standing, SubmissionResult
 from .roster import Submission
 from .sandbox import Limits
 from .suites import SUITES
 
 ENGINE = Path(__file__).resolve().parent
+STOP_SECONDS = 5  # after Ctrl-C, what a grading process gets to close its sandbox before the exit goes on
 
 
 @dataclass(frozen=True)
 class Graded:
-    """A student's result; ``reused`` when it came from an earlier run."""
+    """A student's result; ``reused`` when it came from an earlier run; ``problem`` a grader
+    problem met on the way, for staff (a stored result that failed its integrity check)."""
 
     submission: Submission
     result: SubmissionResult
     reused: bool = False
+    problem: str = ""
+
+
+class SecretError(ValueError):
+    """``OUTDIR/secret`` exists but does not hold a course secret (or cannot be read)."""
 
 
 def course_secret(out: Path, secret: int | None = None) -> int:
-    """The course secret: ``secret`` if given, else the one kept in ``out/secret``, else a new one kept there."""
+    """The course secret: ``secret`` if given, else the one kept in ``out/secret``, else a new
+    one kept there (mode 0600). Raises :class:`SecretError` for a kept secret that is not a
+    non-negative integer or cannot be read."""
     if secret is not None:
         return secret
     kept = Path(out) / "secret"
-    if kept.exists():
-        return int(kept.read_text().strip())
+    if kept.exists() or kept.is_symlink():
+        try:
+            text = kept.read_text().strip()
+            wrong = "" if text.isascii() and text.isdigit() else "does not hold a course secret (one non-negative integer)"
+        except (OSError, UnicodeDecodeError) as error:
+            wrong = f"cannot be read ({getattr(error, 'strerror', None) or error})"
+        if not wrong:
+            return int(text)
+        raise SecretError(f"{kept} {wrong}: delete it to start over with a new secret (every submission is then graded again), "
+                          "or pass the course's secret with --seed")
     value = secrets.randbits(63)
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(kept, f"{value}\n")
-    kept.chmod(0o600)
+    private_folder(kept.parent)
+    write_private(kept, f"{value}\n")
     return value
 
 
@@ -62,58 +86,96 @@ def student_seed(secret: int, student: str) -> int:
     return int.from_bytes(hashlib.sha256(f"{secret}:{student}".encode()).digest()[:4], "big")
 
 
-def grade_class(submissions: list[Submission], out: Path, jobs: int = 1, force: bool = False, assignments=None,
+def grade_class(submissions: list[Submission], out: Path, jobs: int, force: bool, assignments: list[str],
                 secret: int | None = None, limits: Limits = Limits(), progress=None) -> list[Graded]:
-    """Grade ``submissions`` with ``jobs`` processes, storing each result under ``out/results``.
+    """Grade ``assignments`` in ``submissions`` with ``jobs`` processes, storing each result under ``out/results``.
 
-    ``assignments`` restricts the grading (default: every suite); ``progress(done, total)``
+    A submission without an assignment's file scores 0 on it; ``progress(done, total)``
     is called after each submission. Results are returned in the order of ``submissions``.
     A submission that cannot be graded at all (unreadable files) gets score 0 and the reason.
+    Raises :class:`SecretError` for a bad ``out/secret``, ``OSError`` when ``out`` cannot be
+    written.
     """
     out = Path(out)
-    (out / "results").mkdir(parents=True, exist_ok=True)
+    private_folder(out)
+    private_folder(out / "results")
     secret = course_secret(out, secret)
+    key = _result_key(secret)
     grader = _grader_digest()
-    names = tuple(assignments or SUITES)
+    names = tuple(assignments)
     graded, todo = {}, []
     for submission in submissions:
         seed = student_seed(secret, submission.student)
         fingerprint = _fingerprint(submission.path, grader, seed, names)
-        stored = None if force else _load(out, submission.student, fingerprint)
+        stored, problem = (None, "") if force else _load(out, submission.student, fingerprint, key)
         if stored is not None:
             graded[submission.student] = Graded(submission, stored, reused=True)
         else:
-            todo.append((submission, seed, fingerprint))
+            todo.append((submission, seed, fingerprint, problem))
     if progress:
         progress(len(graded), len(submissions))
 
-    def finish(submission, fingerprint, result):
-        _store(out, submission.student, fingerprint, result)
-        graded[submission.student] = Graded(submission, result)
+    def finish(submission, fingerprint, problem, result):
+        _store(out, submission.student, fingerprint, result, key)
+        graded[submission.student] = Graded(submission, result, problem=problem)
         if progress:
             progress(len(graded), len(submissions))
 
     if jobs <= 1 or len(todo) <= 1:
-        for submission, seed, fingerprint in todo:
-            finish(submission, fingerprint, _grade_one(submission.path, names, seed, limits))
+        for submission, seed, fingerprint, problem in todo:
+            finish(submission, fingerprint, problem, _grade_one(submission.path, names, seed, limits))
     else:
-        context = multiprocessing.get_context("forkserver")
-        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            futures = {pool.submit(_grade_one, submission.path, names, seed, limits): (submission, fingerprint)
-                       for submission, seed, fingerprint in todo}
-            try:
-                for future in concurrent.futures.as_completed(futures):
-                    finish(*futures[future], future.result())
-            except BaseException:  # Ctrl-C: stop handing out work; what finished is stored
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+        workers = pool(jobs)
+        futures = {workers.submit(_grade_one, submission.path, names, seed, limits): (submission, fingerprint, problem)
+                   for submission, seed, fingerprint, problem in todo}
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                finish(*futures[future], future.result())
+        except BaseException:  # Ctrl-C: stop handing out work and what runs now, at once; what finished is stored
+            workers.shutdown(wait=False, cancel_futures=True)
+            running = multiprocessing.active_children()
+            for process in running:
+                process.terminate()  # _pool_worker's handler: the grading in progress unwinds, its sandbox is closed
+            for process in running:
+                process.join(STOP_SECONDS)
+            raise
+        workers.shutdown()
     return [graded[submission.student] for submission in submissions]
+
+
+def pool(jobs: int) -> concurrent.futures.ProcessPoolExecutor:
+    """The class's grading processes, forked by a fork server: the server and each process
+    non-dumpable, like the grader (student code of the same uid can neither read their
+    memory nor ptrace them, nor write into their pipes through /proc). The server makes
+    itself so as it starts (its preload); the initializer covers a server started earlier."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["autograder.forkserver_preload", "autograder.batch"])
+    return concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_pool_worker)
+
+
+class _Stopped(SystemExit):
+    """The parent stopped the pool (Ctrl-C). A SystemExit, so that an idle process exits quietly."""
+
+
+def _pool_worker() -> None:
+    """A grading process starts non-dumpable; Ctrl-C is the parent's to handle (it stops the
+    pool), and SIGTERM, the parent's stop, unwinds the grading in progress (closing its sandbox,
+    removing its temporary folders; :func:`_grade_one` then exits) instead of killing the process outright."""
+    def stop(number, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not interrupt the clean-up
+        raise _Stopped(128 + number)
+
+    not_dumpable()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _grade_one(path: Path, assignments: tuple, seed: int, limits: Limits) -> SubmissionResult:
     """grade(), except that nothing escapes: an unreadable submission scores 0 with the reason."""
     try:
         return grade(path, list(assignments), seed=seed, limits=limits)
+    except _Stopped as stopped:  # unwound: exit now, or the pool would hand this process the next submission
+        os._exit(stopped.code)
     except Exception as error:  # noqa: BLE001 - one bad submission never stops the batch
         reason = f"Your submission could not be graded: {type(error).__name__}: {error}."
         return SubmissionResult(tuple(not_graded(SUITES[name], reason) for name in assignments), seed)
@@ -129,29 +191,57 @@ def file_name(student: str) -> str:
     return safe
 
 
-def _store(out: Path, student: str, fingerprint: str, result: SubmissionResult) -> None:
+def _result_key(secret: int) -> bytes:
+    """The HMAC key of stored results: the course secret, kept apart from the students' seeds."""
+    return hashlib.sha256(f"dlgrade stored result:{secret}".encode()).digest()
+
+
+def _mac(key: bytes, record: dict) -> str:
+    """HMAC-SHA256 of a record (without its ``hmac``) in a canonical JSON form, the same
+    before it is stored and after it is read back."""
+    canonical = json.dumps(json.loads(json.dumps(record, default=_plain)), sort_keys=True, separators=(",", ":"))
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+def _store(out: Path, student: str, fingerprint: str, result: SubmissionResult, key: bytes) -> None:
     record = {"student": student, "fingerprint": fingerprint, "result": asdict(result)}
-    _write_atomic(out / "results" / f"{file_name(student)}.json", json.dumps(record, indent=1, default=_plain))
+    record["hmac"] = _mac(key, record)
+    write_private(out / "results" / f"{file_name(student)}.json", json.dumps(record, indent=1, default=_plain))
 
 
-def _load(out: Path, student: str, fingerprint: str) -> SubmissionResult | None:
-    """The stored result of ``student`` if it was made from the same inputs, else ``None``."""
+def _load(out: Path, student: str, fingerprint: str, key: bytes) -> tuple[SubmissionResult | None, str]:
+    """``(result, "")`` for ``student``'s stored result if it was made from the same inputs and
+    its HMAC holds; ``(None, "")`` if there is none, or it was made from other inputs;
+    ``(None, problem)`` if it fails its integrity check (unreadable, edited, forged)."""
+    path = out / "results" / f"{file_name(student)}.json"
+    problem = f"results/{path.name} failed its integrity check: regraded"
     try:
-        record = json.loads((out / "results" / f"{file_name(student)}.json").read_text())
-        if record["fingerprint"] != fingerprint:
-            return None
-        return result_from_dict(record["result"])
-    except (OSError, ValueError, KeyError, TypeError):  # missing, half-written by an old version: grade again
-        return None
+        record = json.loads(path.read_text())
+    except FileNotFoundError:
+        return None, ""
+    except (OSError, ValueError):  # truncated, garbled, unreadable
+        return None, problem
+    if not isinstance(record, dict):
+        return None, problem
+    if record.get("fingerprint") != fingerprint:  # other files, grader or seed: graded again anyway
+        return None, ""
+    mac = record.pop("hmac", None)
+    if not isinstance(mac, str) or not hmac.compare_digest(mac, _mac(key, record)) or record.get("student") != student:
+        return None, problem
+    try:
+        return result_from_dict(record["result"]), ""
+    except (KeyError, TypeError, AttributeError):  # signed with the course's key, yet not a result
+        return None, problem
 
 
 def result_from_dict(data: dict) -> SubmissionResult:
     """The inverse of ``dataclasses.asdict`` on a :class:`SubmissionResult`."""
     assignments = tuple(
-        AssignmentResult(**{**assignment, "cases": tuple(CaseResult(**case) for case in assignment["cases"])})
+        AssignmentResult(**{**assignment, "cases": tuple(CaseResult(**case) for case in assignment["cases"]),
+                            "leaderboard": tuple(Standing(**standing) for standing in assignment.get("leaderboard", ()))})
         for assignment in data["assignments"]
     )
-    return SubmissionResult(**{**data, "assignments": assignments, "staff": tuple(data["staff"]), "skipped": tuple(data.get("skipped", ()))})
+    return SubmissionResult(**{**data, "assignments": assignments, "staff": tuple(data["staff"])})
 
 
 def _plain(value):
@@ -159,13 +249,6 @@ def _plain(value):
     if hasattr(value, "item"):
         return value.item()
     raise TypeError(f"cannot store {type(value).__name__}")
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a reader (or a killed run) never sees half of it."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-    partial.write_text(text)
-    os.replace(partial, path)
 
 
 # -- fingerprints ---------------------------------------------------------------------------
@@ -194,20 +277,39 @@ def _fingerprint(path: Path, grader: str, seed: int, assignments: tuple) -> str:
 
 
 class Progress:
-    """A progress bar on ``stream``: redrawn in place on a terminal, a line per tenth otherwise."""
+    """Progress on ``stream``: rich's live bar on a terminal; elsewhere (a log, CI) a plain line per tenth."""
 
     def __init__(self, stream=None, width: int = 30):
         self.stream = stream or sys.stderr
         self.width, self.start, self.shown = width, time.perf_counter(), -1
+        self.bar = None
 
     def __call__(self, done: int, total: int) -> None:
-        elapsed = time.perf_counter() - self.start
-        rate = done / elapsed if elapsed > 0 else 0.0
-        filled = self.width * done // max(total, 1)
-        line = f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} submissions  {rate:.1f}/s"
         if self.stream.isatty():
-            self.stream.write(f"\r{line}" + ("\n" if done == total else ""))
-        elif done == total or 10 * done // max(total, 1) > self.shown:
+            self._live(done, total)
+            return
+        if done == total or 10 * done // max(total, 1) > self.shown:
             self.shown = 10 * done // max(total, 1)
-            self.stream.write(line + "\n")
-        self.stream.flush()
+            elapsed = time.perf_counter() - self.start
+            rate = done / elapsed if elapsed > 0 else 0.0
+            filled = self.width * done // max(total, 1)
+            self.stream.write(f"[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} submissions  {rate:.1f}/s\n")
+            self.stream.flush()
+
+    def _live(self, done: int, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+
+        if self.bar is None:
+            self.bar = Bar(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TextColumn("submissions"), TimeRemainingColumn(),
+                           console=Console(file=self.stream), transient=False)
+            self.task = self.bar.add_task("grading", total=total)
+            self.bar.start()
+        self.bar.update(self.task, completed=done, total=total)
+        if done >= total:
+            self.bar.stop()
+
+    def close(self) -> None:
+        """Stop the live bar, if one is drawn (an interrupted run)."""
+        if self.bar is not None:
+            self.bar.stop()

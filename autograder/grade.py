@@ -20,12 +20,12 @@ from .hints import diagnose
 from .judge import Verdict, failure, verdict
 from .locate import SubmissionError, locate, opened
 from .plan import execute
-from .results import AssignmentResult, CaseResult, SubmissionResult
+from .results import AssignmentResult, CaseResult, Standing, SubmissionResult
 from .sandbox import Limits, Sandbox, isolation_line
+from .substance import GRADER_ERROR, Role, all_zero, withheld
 from .suites import SUITES
 
 SOLUTIONS = Path(os.environ.get("DLGRADE_SOLUTIONS", Path(__file__).resolve().parent.parent / "solutions"))
-GRADER_ERROR = "Grader error: this case could not be graded; course staff have been told."
 
 
 def reference(assignment: str, solutions: Path = SOLUTIONS):
@@ -66,8 +66,9 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
     """Grade the submission at ``path`` (a folder, a .zip or a .py file).
 
     ``assignments`` names the assignments to grade; a missing file then scores 0. By default
-    every suite in ``suites`` whose file the submission holds is graded (all of them, each
-    scoring 0, when it holds none), and the others are listed in ``skipped``. ``seed`` draws
+    the suites in ``suites`` whose file the submission holds (or a near miss of it, which
+    scores 0 with the rename to make) are graded, and no others: when it holds none, the
+    result has no assignment and its ``problem`` says what was expected. ``seed`` draws
     the hidden inputs (default: :func:`new_seed`); the references come from the
     ``solutions`` folder. Never raises for anything in the submission: a missing file,
     an unreadable zip or broken code costs points, with a message.
@@ -78,22 +79,27 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
     chosen = [suites[name] for name in (assignments or suites)]
     seed = new_seed() if seed is None else seed
     start = time.perf_counter()
-    printed, staff, skipped, isolation = "", [], (), ""
+    printed, staff, problem, isolation = "", [], "", ""
     try:
         with opened(path) as folder:
             found = locate(folder, [suite.assignment for suite in chosen])
-            if assignments is None and found.files:
-                skipped = tuple(suite.assignment for suite in chosen if suite.assignment not in found.files)
-                chosen = [suite for suite in chosen if suite.assignment in found.files]
+            if assignments is None:  # only what the student submitted: never a report on the other assignments
+                problem = "" if found.files or found.near else found.nothing([suite.assignment for suite in chosen])
+                chosen = [suite for suite in chosen if suite.assignment in found.files or suite.assignment in found.near]
+                found = locate(folder, [suite.assignment for suite in chosen])  # messages expecting these files only
             with Sandbox(found.files, limits) as sandbox:
                 run = _Run(sandbox, seed, start + limits.submission_seconds, staff)
                 results = [_grade_assignment(suite, folder, found, solutions, run) for suite in chosen]
                 printed = sandbox.printed()
                 isolation = isolation_line(sandbox.isolation, limits) if sandbox.isolation or sandbox.started else ""
     except SubmissionError as error:
-        results = [not_graded(suite, f"Your submission could not be read: {error}.") for suite in chosen]
+        unreadable = f"Your submission could not be read: {error}."
+        if assignments is None:
+            results, problem = [], unreadable
+        else:
+            results = [not_graded(suite, unreadable) for suite in chosen]
     student = sum(case.student_seconds for result in results for case in result.cases)
-    return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, printed, tuple(staff), skipped, isolation)
+    return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, printed, tuple(staff), problem, isolation)
 
 
 def not_graded(suite, problem: str, file: str | None = None) -> AssignmentResult:
@@ -116,22 +122,59 @@ def _grade_assignment(suite, folder: Path, found, solutions: Path, run: _Run) ->
     if loaded.status != "ok":
         why = failure(loaded, [f"import {name}"], run.sandbox.limits.memory_bytes)
         return not_graded(suite, f"{name}.py could not be imported, so nothing in it was graded. {why}", file)
-    cases = tuple(_grade_case(case, name, solution, run) for case in suite.cases)
-    return AssignmentResult(name, cases, file, note=found.notes.get(name, ""))
+    graded = [_grade_case(case, name, solution, run) for case in suite.cases]
+    roles = [Role(case.name, case.visibility, function, side, case.side_of) for case, (_, function, side) in zip(suite.cases, graded)]
+    cases = tuple(withheld(roles, [result for result, _, _ in graded], run.staff))
+    standings, problems = _standings(suite, found.files[name], run)
+    note = "; ".join(part for part in (found.notes.get(name, ""), *problems) if part)
+    return AssignmentResult(name, cases, file, note=note, leaderboard=standings)
 
 
-def _grade_case(case, assignment: str, solution, run: _Run) -> CaseResult:
-    def result(judged: Verdict, seconds: float = 0.0, hint=None) -> CaseResult:
+def _standings(suite, path: Path, run: _Run) -> tuple[tuple, list]:
+    """The suite's leaderboard entries the student opted into, run after the graded cases:
+    (the standings, a line for the student per entry that could not be posted)."""
+    standings, problems = [], []
+    for entry in suite.leaderboard:
+        try:
+            plan = entry.plan(path.read_text(errors="replace"))
+        except ValueError as error:
+            problems.append(f"no leaderboard entry: {error}")
+            continue
+        if plan is None:
+            continue
+        left = run.deadline - time.perf_counter()
+        if left <= 0:
+            problems.append("no leaderboard entry: no time was left after grading")
+            continue
+        outcome = run.sandbox.run(suite.assignment, plan, min(entry.timeout or run.sandbox.limits.call_seconds, left))
+        if outcome.status != "ok":
+            problems.append(f"no leaderboard entry: {failure(outcome, plan.functions, run.sandbox.limits.memory_bytes)}")
+            continue
+        try:
+            standings.append(Standing(entry.name, entry.value(outcome.value["outputs"], plan), entry.order))
+        except ValueError as error:
+            problems.append(f"no leaderboard entry: {error}")
+    return tuple(standings), problems
+
+
+def _grade_case(case, assignment: str, solution, run: _Run) -> tuple[CaseResult, str | None, bool]:
+    """The case's result, the last function its plan calls (``None`` if it was not built), and
+    whether it is a side case: declared so, or its expected outputs are all zero (a constant
+    output passes it: an empty keep list, AP 0.0 with no detections)."""
+    function, expected = None, None
+
+    def result(judged: Verdict, seconds: float = 0.0, hint=None) -> tuple[CaseResult, str | None, bool]:
         message = f"{judged.message}\nHint: {hint.text}" if hint else judged.message
-        return CaseResult(assignment, case.name, case.points, judged.passed, case.visibility, message, case.about, seconds, hint.name if hint else "")
+        side = case.side or (expected is not None and all_zero(expected))
+        return CaseResult(assignment, case.name, case.points, judged.passed, case.visibility, message, case.about, seconds, hint.name if hint else ""), function, side
 
     limits = run.sandbox.limits
-    left = run.deadline - time.perf_counter()
-    if left <= 0:
-        return result(Verdict(False, f"Not run: grading your submission took longer than {limits.submission_seconds:g} s in all, so the remaining cases were skipped."))
-    try:
+    try:  # a plan is cheap to build, and names the function even for a case not run
         plan = case.build(case.rng(run.seed))
-        expected = None
+        function = plan.functions[-1]
+        left = run.deadline - time.perf_counter()
+        if left <= 0:
+            return result(Verdict(False, f"Not run: grading your submission took longer than {limits.submission_seconds:g} s in all, so the remaining cases were skipped."))
         if case.judge.needs_reference:
             expected, _ = execute(wire.copied(plan), solution, probes)
     except Exception as error:  # a broken suite or reference must not pass silently, nor crash

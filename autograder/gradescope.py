@@ -3,9 +3,10 @@
 **Build** (:func:`build`, ``dlgrade gradescope build``) writes a zip laid out as Gradescope's
 autograder specification asks: ``setup.sh`` and ``run_autograder`` at its root, beside the
 engine (``autograder/``, with only the graded assignments' suites), their references
-(``solutions/``), ``requirements.txt`` (numpy pinned), the checked settings
-(``settings.json``, from the instructor's TOML file) and ``secret_seed``, a random secret
-drawn at build time. Gradescope unpacks the zip into ``/autograder/source``.
+(``solutions/``), the data files those suites read (``assignments/data/``),
+``requirements.txt`` (numpy pinned), the checked settings (``settings.json``, from the
+instructor's TOML file) and ``secret_seed``, a random secret drawn at build time. Gradescope
+unpacks the zip into ``/autograder/source``.
 
 **Setup** (``setup.sh``, once per image, as root): installs Python >= 3.11 and the pinned
 numpy into ``/autograder/venv`` (readable by everyone: the worker runs that Python), and
@@ -39,12 +40,14 @@ import tempfile
 import time
 import traceback
 import zipfile
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
 from . import report
 from .gradescope_config import Settings, load
 from .locate import MAX_UNZIPPED_BYTES
+from .private import not_dumpable, private_file
 from .results import SubmissionResult
 from .sandbox import WorkerUser
 
@@ -74,6 +77,7 @@ def build(out: Path, config: Path | None = None, assignments=None, suites=None, 
     import numpy
 
     from .grade import SOLUTIONS
+    from .suite import DATA
     from .suites import SUITES
 
     suites = SUITES if suites is None else suites
@@ -87,17 +91,23 @@ def build(out: Path, config: Path | None = None, assignments=None, suites=None, 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as bundle:
-        _add(bundle, "setup.sh", (FILES / "setup.sh").read_text().replace("@WORKER_USER@", str(settings.worker_user)), executable=True)
-        _add(bundle, "run_autograder", (FILES / "run_autograder").read_text(), executable=True)
-        _add(bundle, "requirements.txt", f"numpy=={settings.numpy}\n")
-        _add(bundle, SETTINGS, settings.to_json() + "\n")
-        _add(bundle, SEED, secrets.token_hex(32) + "\n")
-        for path in _engine_files(settings.assignments):
-            _add(bundle, f"autograder/{path.relative_to(HERE).as_posix()}", path.read_bytes())
-        for name in settings.assignments:
-            _add(bundle, f"solutions/{name}.py", (solutions / f"{name}.py").read_bytes())
-    partial.replace(out)
+    try:  # 0600 from its first byte: the zip holds the references and the secret
+        with private_file(partial) as stream, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as bundle:
+            _add(bundle, "setup.sh", (FILES / "setup.sh").read_text().replace("@WORKER_USER@", str(settings.worker_user)), executable=True)
+            _add(bundle, "run_autograder", (FILES / "run_autograder").read_text(), executable=True)
+            _add(bundle, "requirements.txt", f"numpy=={settings.numpy}\n")
+            _add(bundle, SETTINGS, settings.to_json() + "\n")
+            _add(bundle, SEED, secrets.token_hex(32) + "\n")
+            for path in _engine_files(settings.assignments):
+                _add(bundle, f"autograder/{path.relative_to(HERE).as_posix()}", path.read_bytes())
+            for name in settings.assignments:
+                _add(bundle, f"solutions/{name}.py", (solutions / f"{name}.py").read_bytes())
+            for name in sorted({file for assignment in settings.assignments for file in suites[assignment].data}):
+                _add(bundle, f"assignments/data/{name}", (DATA / name).read_bytes())  # where data_file() looks, beside the engine
+        partial.replace(out)
+    except BaseException:  # Ctrl-C included: no half-built zip of references is left behind
+        partial.unlink(missing_ok=True)
+        raise
     return settings
 
 
@@ -112,16 +122,34 @@ def handout_numpy(requirements: Path = HANDOUT_REQUIREMENTS) -> str | None:
 
 
 def _engine_files(assignments) -> list[Path]:
-    """The engine's sources: every module, and the suites of the graded assignments only."""
+    """The engine's sources: every module, and the suites of the graded assignments only (with
+    the suites they import helpers from)."""
+    suites = _suites_used(assignments)
     files = []
     for path in sorted(HERE.rglob("*")):
         relative = path.relative_to(HERE)
         if not path.is_file() or "__pycache__" in relative.parts or relative.parts[0] == FILES.name:
             continue
-        if relative.parts[0] == "suites" and path.name != "__init__.py" and path.stem not in assignments:
+        if relative.parts[0] == "suites" and path.name != "__init__.py" and path.stem not in suites:
             continue
         files.append(path)
     return files
+
+
+def _suites_used(assignments) -> set[str]:
+    """The graded assignments' suites and, transitively, the suites they import (``from .initialization import ...``)."""
+    import ast
+
+    used, todo = set(), list(assignments)
+    while todo:
+        name = todo.pop()
+        path = HERE / "suites" / f"{name}.py"
+        if name in used or not path.exists():
+            continue
+        used.add(name)
+        todo += [node.module for node in ast.walk(ast.parse(path.read_text()))
+                 if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module]
+    return used
 
 
 def _add(bundle: zipfile.ZipFile, name: str, data, executable: bool = False) -> None:
@@ -297,7 +325,8 @@ def install(zip_path: Path, root: Path) -> None:
                            "under root the worker could not start (Gradescope's setup.sh installs one)")
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
-    os.chmod(root, 0o755)
+    if os.geteuid() == 0:  # the worker's user runs the venv inside; otherwise the root stays as private as it was made
+        os.chmod(root, 0o755)
     with zipfile.ZipFile(zip_path) as bundle:
         bundle.extractall(root / "source")
         for info in bundle.infolist():  # unzip keeps the permissions; zipfile does not
@@ -319,15 +348,18 @@ def try_zip(zip_path: Path, submission: Path, keep: Path | None = None) -> tuple
     """Grade ``submission`` (a folder, or one file such as a .zip) with ``zip_path`` as Gradescope would.
 
     The zip is installed (:func:`install`) in ``keep`` (default: a temporary folder, removed
-    afterwards) and its own run_autograder is run. Returns results.json and run_autograder's
-    output (what Gradescope shows staff). ``FileNotFoundError`` if either path is missing.
+    afterwards; see :func:`install_root`) and its own run_autograder is run. Returns
+    results.json and run_autograder's output (what Gradescope shows staff).
+    ``FileNotFoundError`` if either path is missing; ``ValueError`` if ``zip_path`` is not an
+    intact autograder.zip or ``keep`` is a file or a folder with something in it.
     """
     import subprocess
 
     for path in (zip_path, submission):
         if not Path(path).exists():
             raise FileNotFoundError(f"{path} does not exist")
-    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="dlgrade-autograder-"))
+    check_autograder(zip_path)
+    root = install_root(keep)
     try:
         install(zip_path, root)
         if Path(submission).is_dir():
@@ -340,6 +372,43 @@ def try_zip(zip_path: Path, submission: Path, keep: Path | None = None) -> tuple
     finally:
         if not keep:
             shutil.rmtree(root, ignore_errors=True)
+
+
+AUTOGRADER_FILES = ("setup.sh", "run_autograder", SETTINGS, SEED, "autograder/gradescope.py")
+
+
+def check_autograder(zip_path: Path) -> None:
+    """Raise ``ValueError`` unless ``zip_path`` is an intact zip with an autograder's files."""
+    advice = "give the autograder.zip that `dlgrade gradescope build` writes"
+    try:
+        with zipfile.ZipFile(zip_path) as bundle:
+            names = set(bundle.namelist())
+            broken = bundle.testzip()  # reads every member: a damaged one fails here, not halfway through installing
+    except (OSError, zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as error:
+        raise ValueError(f"{zip_path} is not an intact zip file ({getattr(error, 'strerror', None) or error}): {advice}") from None
+    if broken is not None:
+        raise ValueError(f"{zip_path} is not an intact zip file ({broken} fails its checksum): {advice}")
+    missing = [name for name in AUTOGRADER_FILES if name not in names]
+    if missing:
+        raise ValueError(f"{zip_path} is not an autograder (it has no {', '.join(missing)}; a student's submission?): {advice}")
+
+
+def install_root(keep: Path | None) -> Path:
+    """The folder :func:`try_zip` installs in: ``keep`` (created if missing; it must not be a
+    file or hold anything) or a fresh temporary folder; private (0700) either way, until
+    :func:`install` opens it to the worker's user under root. Raises ``ValueError`` for an
+    unusable ``keep``."""
+    if keep is None:
+        return Path(tempfile.mkdtemp(prefix="dlgrade-autograder-"))  # 0700, whoever runs it
+    keep = Path(keep)
+    if keep.exists() and not keep.is_dir():
+        raise ValueError(f"--keep {keep} is a file: give a new folder (or an empty one) to install the autograder in")
+    if keep.is_dir() and any(keep.iterdir()):
+        raise ValueError(f"--keep {keep} is a folder with files in it: give a new folder (or an empty one); "
+                         "delete it first to reuse it")
+    keep.mkdir(parents=True, exist_ok=True)
+    os.chmod(keep, 0o700)
+    return keep
 
 
 def shared_python() -> str | None:
@@ -374,6 +443,7 @@ def main(argv=None) -> int:
     """``python -m autograder.gradescope [--root DIR]``: what run_autograder runs. Always exit status 0."""
     parser = argparse.ArgumentParser(prog="python -m autograder.gradescope", description=run.__doc__)
     parser.add_argument("--root", type=Path, default=Path(os.environ.get("DLGRADE_AUTOGRADER_ROOT") or DEFAULT_ROOT))
+    not_dumpable()  # under `gradescope try` by a non-root user, the worker shares this uid
     run(parser.parse_args(argv).root)
     return 0
 

@@ -84,14 +84,17 @@ class Settings:
 def load(path: Path | None, suites: dict, numpy_version: str, assignments=None) -> Settings:
     """Read and check the settings file at ``path`` (``None``: every default).
 
-    ``assignments`` (from the command line) overrides the file's ``[autograder] assignments``.
+    ``assignments`` (from the command line) overrides the file's ``[autograder] assignments``;
+    one of the two must name them (several assignments in one autograder only when asked).
     Raises :class:`ConfigError` on any mistake, with the file name in the message.
     """
     name = str(path) if path else "the default settings"
     try:
-        data = tomllib.loads(Path(path).read_text()) if path else {}
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8")) if path else {}
     except OSError as error:
         raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{name} is not UTF-8 text (byte {error.start} is {error.object[error.start]:#04x}): save it as UTF-8, as TOML requires") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{name} is not valid TOML: {error}") from None
     return _check(data, suites, numpy_version, assignments, name)
@@ -101,7 +104,8 @@ def _check(data: dict, suites: dict, numpy_version: str, assignments, name: str)
     _known(data, ("autograder", "limits", "visibility", "assignment"), name, "the top level")
     general = _table(data, "autograder", name)
     _known(general, ("assignments", "worker_user", "stdout_visibility", "numpy"), name, "[autograder]")
-    chosen = assignments or general.get("assignments", list(suites))
+    named = assignments or general.get("assignments")
+    chosen = list(suites) if named is None else named  # checked against every suite until the end, where one is required
     if not chosen or not isinstance(chosen, (list, tuple)) or not all(isinstance(a, str) for a in chosen):
         raise ConfigError(f"{name}: [autograder] assignments must be a non-empty list of assignment names")
     chosen = list(chosen)
@@ -134,6 +138,9 @@ def _check(data: dict, suites: dict, numpy_version: str, assignments, name: str)
                 raise ConfigError(f"{name}: {spot} must be a table of {', '.join(CASE_KEYS)}")
             _known(values, CASE_KEYS, name, spot)
             cases.setdefault(assignment, {})[case] = _case(values, name, spot)
+    if named is None:  # a course runs one Gradescope assignment per homework: never all of them by default
+        raise ConfigError(f"{name}: which assignment does this autograder grade? Name it with -a NAME (repeatable), "
+                          f"or in the config: [autograder] assignments = [\"backprop\"] (known: {', '.join(suites)})")
     return Settings(tuple(chosen), numpy, user, stdout, limits, visibility, cases)
 
 

@@ -22,6 +22,7 @@ from .notebook_code import NotebookError, module_source
 
 IGNORED_PARTS = {"__MACOSX", "__pycache__", ".ipynb_checkpoints", ".git"}
 NAMED_SUFFIXES = (".py", ".txt", ".ipynb", "")  # files locate takes or suggests renaming (lower case)
+COPIED_SUFFIXES = (*NAMED_SUFFIXES, ".zip")  # and zips, which may hold them
 MAX_UNZIPPED_BYTES = 200 << 20
 MAX_ZIP_DEPTH = 3
 _COPY_SUFFIX = re.compile(r"(\s*\(\d+\)|[\s_-]*(copy|final|v\d+|\d+))+$", re.IGNORECASE)
@@ -42,6 +43,13 @@ class Found:
     files: dict = field(default_factory=dict)
     problems: dict = field(default_factory=dict)
     notes: dict = field(default_factory=dict)
+    near: dict = field(default_factory=dict)  # assignment -> the file that looks like its file misnamed
+    unread: tuple = ()  # why zips in the submission were not unpacked (corrupt, nested too deep)
+
+    def nothing(self, assignments: list[str]) -> str:
+        """Why no assignment was graded, for a submission holding none of the ``assignments``' files."""
+        expected = ", ".join(f"{name}.py" for name in assignments)
+        return f"No assignment file in your submission (expected one of: {expected}; a notebook <name>.ipynb counts too).{_unread(self.unread)}"
 
 
 @contextlib.contextmanager
@@ -51,19 +59,21 @@ def opened(path: Path):
     use from a folder that holds a notebook.
 
     A single ``.py`` file is treated as a folder holding just that file.
+    A folder holding zips or notebooks is copied, its zips unpacked in the copy, as a zip's are.
     Raises :class:`SubmissionError` when ``path`` is missing, an unreadable zip, or a folder
-    with a notebook larger than a zip may unpack to.
+    with a notebook or zip larger than a zip may unpack to.
     """
     path = Path(path)
     if not path.exists():
         raise SubmissionError(f"{path} does not exist")
-    if path.is_dir() and not any(_notebooks(path)):
+    if path.is_dir() and not any(_needs_a_copy(path)):
         yield path
         return
     folder = Path(tempfile.mkdtemp(prefix="dlgrade-submission-"))
     try:
         if path.is_dir():
             _copy(path, folder)
+            _unzip_inner(folder, depth=0, budget=[MAX_UNZIPPED_BYTES])
         elif zipfile.is_zipfile(path):
             _unzip(path, folder, depth=1, budget=[MAX_UNZIPPED_BYTES])
         elif path.suffix.lower() == ".zip":
@@ -77,16 +87,16 @@ def opened(path: Path):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _notebooks(folder: Path):
-    """The notebooks below ``folder`` that locate would consider."""
-    return (p for p in Path(folder).rglob("*.ipynb") if p.is_file() and not _ignored(p.relative_to(folder)))
+def _needs_a_copy(folder: Path):
+    """The notebooks and zips below ``folder`` that locate would consider: it writes beside them."""
+    return (p for p in Path(folder).rglob("*") if p.suffix.lower() in (".ipynb", ".zip") and p.is_file() and not _ignored(p.relative_to(folder)))
 
 
 def _copy(source: Path, folder: Path) -> None:
-    """Copy into ``folder`` the files of the folder ``source`` that :func:`locate` may use (not
-    data, nor ignored parts), within MAX_UNZIPPED_BYTES."""
+    """Copy into ``folder`` the files of the folder ``source`` that :func:`locate` may use, zips
+    included (not data, nor ignored parts), within MAX_UNZIPPED_BYTES."""
     files = [p for p in sorted(source.rglob("*"))
-             if p.suffix.lower() in NAMED_SUFFIXES and p.is_file() and not _ignored(p.relative_to(source))]
+             if p.suffix.lower() in COPIED_SUFFIXES and p.is_file() and not _ignored(p.relative_to(source))]
     if sum(p.stat().st_size for p in files) > MAX_UNZIPPED_BYTES:
         raise SubmissionError(f"{source.name} holds more than {MAX_UNZIPPED_BYTES / 2**20:g} MB")
     for path in files:
@@ -118,15 +128,25 @@ def _unzip(archive: Path, folder: Path, depth: int, budget: list) -> None:
         raise
     except Exception as error:  # BadZipFile, zlib.error, NotImplementedError (compression method), OSError, ...
         raise SubmissionError(f"{archive.name} is not a readable zip file ({error})") from None
-    if depth < MAX_ZIP_DEPTH:
-        for inner in sorted(folder.rglob("*.zip")):
-            if zipfile.is_zipfile(inner):
-                destination = inner.with_name(inner.stem + "_unzipped")
-                if destination.exists() and not destination.is_dir():
-                    raise SubmissionError(f"{inner.name} cannot be unpacked beside the file {destination.name}: rename that file")
-                destination.mkdir(exist_ok=True)
-                _unzip(inner, destination, depth + 1, budget)
-                inner.unlink()
+    _unzip_inner(folder, depth, budget)
+
+
+def _unzip_inner(folder: Path, depth: int, budget: list) -> None:
+    """Unpack the zips below ``folder`` (itself ``depth`` zips deep) beside them, and remove them.
+
+    A zip left in place is one that was not unpacked, corrupt or nested deeper than
+    MAX_ZIP_DEPTH: :func:`locate` names it when a file is missing.
+    """
+    if depth >= MAX_ZIP_DEPTH:
+        return
+    for inner in sorted(folder.rglob("*.zip")):
+        if zipfile.is_zipfile(inner):
+            destination = inner.with_name(inner.stem + "_unzipped")
+            if destination.exists() and not destination.is_dir():
+                raise SubmissionError(f"{inner.name} cannot be unpacked beside the file {destination.name}: rename that file")
+            destination.mkdir(exist_ok=True)
+            _unzip(inner, destination, depth + 1, budget)
+            inner.unlink()
 
 
 def locate(folder: Path, assignments: list[str]) -> Found:
@@ -141,7 +161,7 @@ def locate(folder: Path, assignments: list[str]) -> Found:
         (p for p in Path(folder).rglob("*") if p.is_file() and not _ignored(p.relative_to(folder))),
         key=lambda p: (len(p.relative_to(folder).parts), str(p)),
     )
-    found = Found()
+    found = Found(unread=tuple(_why_not_unpacked(p, folder) for p in candidates if p.suffix.lower() == ".zip"))
     expected = ", ".join(f"{name}.py" for name in assignments)
     for name in assignments:
         matches = [p for p in candidates if p.name == f"{name}.py"] or [p for p in candidates if p.name == f"{name}.ipynb"]
@@ -164,8 +184,21 @@ def locate(folder: Path, assignments: list[str]) -> Found:
         if near is not None:
             right = f"{name}.ipynb" if near.suffix.lower() == ".ipynb" else f"{name}.py"
             message += f" Found {str(near.relative_to(folder))!r}: rename it to {right} and submit again."
-        found.problems[name] = message
+            found.near[name] = near
+        found.problems[name] = message + _unread(found.unread)
     return found
+
+
+def _why_not_unpacked(archive: Path, folder: Path) -> str:
+    """Why the zip ``archive``, left in the opened ``folder``, was not unpacked."""
+    where = archive.relative_to(folder).as_posix()
+    if zipfile.is_zipfile(archive):
+        return f"{where} is a zip inside {MAX_ZIP_DEPTH} zips, deeper than the grader unpacks: put your files in one zip"
+    return f"{where} is not a readable zip file: make the zip again"
+
+
+def _unread(reasons: tuple) -> str:
+    return "".join(f" Found {reason}." for reason in reasons)
 
 
 def _module_of(notebook: Path) -> Path:

@@ -50,13 +50,21 @@ ROOT = Path(__file__).resolve().parent.parent
 STUBS = ROOT / "assignments"
 HERE = Path(__file__).resolve().parent
 JUDGING = ("judge.py", "plan.py", "wire.py")  # judge.compare and what it imports
-CODE_STUB = '# Your code here\nraise NotImplementedError("not implemented yet")'
+CODE_STUB = "# Your code here"  # the stub's own raise, naming the function, follows the region (see _solution_cell)
 CONFIG = f'''"""nbgrader configuration of the course written by `dlgrade nbgrader export`."""
 
 c = get_config()  # noqa: F821 - nbgrader provides it
 c.CourseDirectory.course_id = "dlgrade"
 # What a solution region becomes in the students' notebooks: the stub's body.
 c.ClearSolutions.code_stub = {{"python": {CODE_STUB!r}}}
+
+# Autograde without nbgrader's false checksum warning on cells with hidden tests
+# (jupyter/nbgrader#1961); a cell a student changed still warns.
+from nbgrader.preprocessors import CheckCellMetadata, ClearOutput, DeduplicateIds, OverwriteKernelspec  # noqa: E402
+
+from autograder.nbgrader_overwrite import OverwriteHiddenTestCells  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteHiddenTestCells, CheckCellMetadata]
 '''
 HELPERS = '''"""Helpers of the test cells: assert_close judges like the grader (exact shape, dtype,
 finite values, relative error max|a - e| / max(1e-8, |a| + |e|) within tol)."""
@@ -174,7 +182,7 @@ def notebook(suite, stub: str, solution: str, module, seed: int) -> nbformat.Not
     tests = _tests_by_function(suite, module, seed)
 
     title, _, rest = (ast.get_docstring(stub_tree) or suite.assignment).partition("\n")
-    cells = [nbformat.v4.new_markdown_cell(f"# {title.rstrip('.')}\n\n{textwrap.indent(rest.strip(), '    ')}")]
+    cells = [nbformat.v4.new_markdown_cell(f"# {title.rstrip('.')}\n\n{_markdown(rest.strip())}")]
     imports = [ast.get_source_segment(solution, node) for node in solution_tree.body
                if not isinstance(node, ast.FunctionDef) and not _is_docstring(node)]
     cells.append(_cell("code", "\n".join(imports), "imports", locked=True))
@@ -184,7 +192,8 @@ def notebook(suite, stub: str, solution: str, module, seed: int) -> nbformat.Not
         if name in given:  # the stub's own code, not a task: students get it as it is
             cells.append(_cell("code", ast.get_source_segment(stub, given[name]), name, locked=True))
         else:
-            cells.append(_cell("code", _solution_cell(solution, functions[name], helpers), name, solution=True))
+            stub_function = next(node for node in stub_tree.body if isinstance(node, ast.FunctionDef) and node.name == name)
+            cells.append(_cell("code", _solution_cell(solution, functions[name], helpers, _raise_of(stub, stub_function)), name, solution=True))
         visible, hidden, points = tests.pop(name, ([], [], 0))
         if visible or hidden:
             cells.append(_cell("code", _test_cell(name, visible, hidden, points), f"test_{name}", points=points))
@@ -194,6 +203,23 @@ def notebook(suite, stub: str, solution: str, module, seed: int) -> nbformat.Not
     for position, cell in enumerate(book.cells):
         cell.id = f"cell-{position}"
     return book
+
+
+def _markdown(docstring: str) -> str:
+    """A docstring's prose as Markdown: its indented lines (formulas, examples) fenced as code,
+    never left for Markdown to guess at; the prose as it is."""
+    out, block = [], []
+    for line in docstring.splitlines() + [""]:
+        if line.startswith("    ") or (block and not line.strip()):
+            block.append(line)
+            continue
+        if block:
+            while block and not block[-1].strip():
+                block.pop()
+            out += ([""] if out and out[-1].strip() else []) + ["```", *textwrap.dedent("\n".join(block)).splitlines(), "```", ""]
+            block = []
+        out.append(line)
+    return "\n".join(out).strip()
 
 
 def _is_task(function: ast.FunctionDef) -> bool:
@@ -216,9 +242,20 @@ def _cell(kind: str, source: str, grade_id: str, solution=False, locked=False, p
 
 # -- solution cells ---------------------------------------------------------------------------
 
-def _solution_cell(source: str, function: ast.FunctionDef, helpers: dict) -> str:
+def _raise_of(stub: str, function: ast.FunctionDef) -> str:
+    """The stub function's ``raise NotImplementedError("<name>: not implemented yet ...")``, as written."""
+    node = next(node for node in ast.walk(function) if isinstance(node, ast.Raise) and "NotImplementedError" in ast.unparse(node))
+    return ast.get_source_segment(stub, node)
+
+
+def _solution_cell(source: str, function: ast.FunctionDef, helpers: dict, stub_raise: str) -> str:
     """The reference's function, its body (after the docstring) in a solution region; the
-    private helpers it uses, transitively, nested at the start of the region."""
+    private helpers it uses, transitively, nested at the start of the region; after it, the
+    stub's ``stub_raise``, which the released notebook reaches until the student's code
+    returns (the reference always returns first: ``ValueError`` when its body does not end
+    with a return or a raise)."""
+    if not isinstance(function.body[-1], (ast.Return, ast.Raise)):
+        raise ValueError(f"the reference's {function.name} does not end with a return: the stub's raise after it would run")
     lines = source.splitlines()
     body = function.body[1:] if _is_docstring(function.body[0]) else function.body
     if not body:
@@ -228,7 +265,7 @@ def _solution_cell(source: str, function: ast.FunctionDef, helpers: dict) -> str
     first = min([function.lineno] + [d.lineno for d in function.decorator_list])
     nested = [textwrap.indent(textwrap.dedent(ast.get_source_segment(source, helpers[name], padded=True)), indent) + "\n"
               for name in _used_helpers(function, helpers)]
-    region = [f"{indent}### BEGIN SOLUTION", *nested, *lines[start:function.end_lineno], f"{indent}### END SOLUTION"]
+    region = [f"{indent}### BEGIN SOLUTION", *nested, *lines[start:function.end_lineno], f"{indent}### END SOLUTION", f"{indent}{stub_raise}"]
     return "\n".join(lines[first - 1:start] + region)
 
 
@@ -291,7 +328,7 @@ def _case_code(case, plan, module, seed: int, assignment: str) -> str:
     strict = "no_runtime_warnings=True" if isinstance(judge, Compare) and judge.no_warnings else ""
     lines = [header, f"with graded_calls({strict}):", textwrap.indent("\n".join(calls), "    ")]
     if isinstance(judge, Property):
-        outputs = ", ".join(f"{name!r}: {_ref_code(ref)}" for name, ref in plan.outputs.items())
+        outputs = ", ".join(f"{name!r}: {literal(ref)}" for name, ref in plan.outputs.items())  # a Ref, or a container of them
         lines += [f"problems = property_problems({assignment!r}, {case.name!r}, {seed}, {{{outputs}}})",
                   'assert not problems, " ".join(problems)']
         return "\n".join(lines)
@@ -299,7 +336,7 @@ def _case_code(case, plan, module, seed: int, assignment: str) -> str:
     tol = judge.tol if isinstance(judge, Compare) else 1e-6
     for name, ref in plan.outputs.items():
         this_tol = math.inf if isinstance(judge, Compare) and name in judge.form_only else tol
-        lines += _checks(name, _ref_code(ref), expected[name], this_tol)
+        lines += _checks(name, literal(ref), expected[name], this_tol)
     return "\n".join(lines)
 
 

@@ -32,12 +32,13 @@ from pathlib import Path
 from . import gradients, hints as hints_module, judge as judge_module, probes, wire
 from .plan import execute
 from .sandbox import Limits
+from .substance import Role, all_zero, main_cases
 from .suites import SUITES
 
 HERE = Path(__file__).resolve().parent
 # the grader's modules the handout's checks run on: what judging a case needs, and the
 # worker's own way of running a plan and describing an error (its process code is not used)
-ENGINE = ("gradients.py", "hints.py", "judge.py", "plan.py", "probes.py", "results.py", "suite.py", "wire.py", "worker.py")
+ENGINE = ("gradients.py", "hints.py", "judge.py", "plan.py", "probes.py", "results.py", "substance.py", "suite.py", "wire.py", "worker.py")
 EXTENSION = ".cases"
 
 
@@ -65,6 +66,7 @@ def write(checks: Path, names: list[str], solutions: Path, reference) -> None:
         solution = reference(name, solutions)
         visible = [case for case in suite.cases if case.visibility == "visible"]
         cases = [_case(case, solution, module, roots) for case in visible]
+        _check_gated(cases)
         if roots:
             (engine / "suites" / f"{name}.py").write_text(sliced(module, roots))
         data = {"assignment": name, "memory_bytes": Limits().memory_bytes, "cases": cases,
@@ -109,8 +111,25 @@ def _case(case, solution, module, roots: set) -> dict:
         recorded = {"name": hint.name, "text": hint.text}
         recorded.update({"variant": variant} if variant is not None else {"test": _code(hint.test, module, roots, case.name)})
         hints.append(recorded)
+    side = case.side or (expected is not None and all_zero(expected))  # as the grader decides it
     return {"name": case.name, "points": case.points, "about": case.about, "function": plan.functions[-1],
-            "plan": plan, "expected": expected, "judge": _judge(case.judge, module, roots, case.name), "hints": hints}
+            "side": side, "side_of": case.side_of, "plan": plan, "expected": expected,
+            "judge": _judge(case.judge, module, roots, case.name), "hints": hints}
+
+
+def roles(cases) -> list[Role]:
+    """The substance rule's view of the recorded visible ``cases`` (see :mod:`autograder.substance`)."""
+    return [Role(case["name"], "visible", case["function"], case["side"], case["side_of"]) for case in cases]
+
+
+def _check_gated(cases) -> None:
+    """Raise :class:`PublicError` unless every visible side case's function has a visible main
+    case: the handout must be able to tell, as Gradescope does, whether its points count."""
+    main = main_cases(roles(cases))
+    for role in roles(cases):
+        if role.side and role.subject not in main:
+            raise PublicError(f"{role.name!r} is a side case of {role.subject}, which has no visible main case: "
+                              f"make one of {role.subject}'s value cases visible and put it first")
 
 
 def _judge(judge, module, roots: set, where: str) -> dict:

@@ -15,6 +15,8 @@ The output is deterministic (the same sources give the same bytes) so CI can dif
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -38,7 +40,7 @@ from .harness import pytest_tests
 
 globals().update(pytest_tests("{name}"))
 '''
-NAMES_LINE = "ASSIGNMENTS = ()  # the handout's assignments: written here by `dlgrade release`"
+NAMES_LINE = "ASSIGNMENTS = {}  # the handout's assignments: written here by `dlgrade release`"
 
 
 class ReleaseError(Exception):
@@ -58,6 +60,8 @@ def release(out: Path = HANDOUT, assignments: Path = ASSIGNMENTS, solutions: Pat
     cases cannot be written (the reference fails on one, or its judging code cannot be shipped alone); :class:`notebooks.SourceError` for a malformed notebook source.
     """
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ReleaseError(f"{out} is a file: give --out a folder (a new one, or an earlier handout to replace)")
     if out.exists() and any(out.iterdir()) and not (out / "make_submission.py").exists():
         raise ReleaseError(f"{out} exists and is not a handout (no make_submission.py): refusing to replace it")
     names = released(assignments, solutions, suites)
@@ -113,8 +117,20 @@ def _scaffold(target: Path, names: list[str], assignments: Path) -> None:
     readme = (target / "README.md").read_text()
     (target / "README.md").write_text(_replace_once(readme, TABLE_MARK, _table(target, names), "README.md"))
     script = (target / "make_submission.py").read_text()
-    line = f"ASSIGNMENTS = {tuple(names)!r}  # the handout's assignments"
-    (target / "make_submission.py").write_text(_replace_once(script, NAMES_LINE, line, "make_submission.py"))
+    (target / "make_submission.py").write_text(_replace_once(script, NAMES_LINE, _stubs(target, names), "make_submission.py"))
+
+
+def _stubs(target: Path, names: list[str]) -> str:
+    """make_submission.py's ``ASSIGNMENTS``: each stub's digest (a file equal to it was not
+    started, so it is not zipped by default) and its functions (a notebook must define one)."""
+    rows = []
+    for name in names:
+        stub = target / f"{name}.py"
+        functions = tuple(node.name for node in ast.parse(stub.read_text()).body
+                          if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"))
+        digest = hashlib.sha256(stub.read_bytes().replace(b"\r\n", b"\n")).hexdigest()
+        rows.append(f"    {name!r}: ({digest!r}, {functions!r}),")
+    return "\n".join(["ASSIGNMENTS = {  # the handout's assignments: each stub's digest and functions, by `dlgrade release`", *rows, "}"])
 
 
 def _replace_once(text: str, mark: str, replacement: str, where: str) -> str:

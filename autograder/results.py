@@ -31,15 +31,26 @@ class CaseResult:
 
 
 @dataclass(frozen=True)
+class Standing:
+    """A leaderboard quantity the submission posts: ``order`` "desc" ranks higher values higher."""
+
+    name: str
+    value: float
+    order: str = "desc"
+
+
+@dataclass(frozen=True)
 class AssignmentResult:
     """One assignment: its cases, the file graded (relative to the submission), and
-    ``problem`` when it could not be graded at all (missing file, failed import)."""
+    ``problem`` when it could not be graded at all (missing file, failed import).
+    ``leaderboard`` holds its :class:`Standing` s (none unless the student opted in)."""
 
     assignment: str
     cases: tuple
     file: str | None = None
     problem: str = ""
     note: str = ""
+    leaderboard: tuple = ()
 
     @property
     def score(self) -> float:
@@ -55,8 +66,8 @@ class SubmissionResult:
     """A whole submission: ``seed`` drew the hidden inputs; ``seconds`` is the wall time of
     grading and ``student_seconds`` the part spent inside the student's own calls.
     ``printed`` is the start of what the student's code printed; ``staff`` holds diagnostics
-    for course staff only (a reference that failed, say); ``skipped`` names assignments not
-    graded because the submission has no file for them and none was asked for by name;
+    for course staff only (a reference that failed, say); ``problem`` says why nothing was
+    graded when no assignment was asked for by name and the submission holds none;
     ``isolation`` says in one line how the worker that ran the student's code was confined."""
 
     assignments: tuple
@@ -65,7 +76,7 @@ class SubmissionResult:
     student_seconds: float = 0.0
     printed: str = ""
     staff: tuple = ()
-    skipped: tuple = ()
+    problem: str = ""
     isolation: str = ""
 
     @property

@@ -260,8 +260,10 @@ class Sandbox:
 
         def wait(fd: int, writing: bool = False) -> None:
             left = deadline - time.perf_counter()
+            if left <= 0:  # select() refuses a negative timeout: a deadline that has passed is a timeout
+                raise _Timeout
             ready = select.select([], [fd], [], left) if writing else select.select([fd], [], [], left)
-            if left <= 0 or not any(ready):
+            if not any(ready):
                 raise _Timeout
 
         try:

@@ -165,9 +165,18 @@ def describe(error: BaseException, note: str = "") -> dict:
         frames = [frame for frame in traceback.extract_tb(error.__traceback__) if _is_students(frame.filename)]
         for frame in frames:
             frame.filename = os.path.basename(frame.filename)
+        if isinstance(error, MemoryError) and not message:  # Python's own MemoryError says nothing
+            message = _memory_explained(frames)
         text = "".join(traceback.format_list(frames[-4:]))
         text += f"{kind.__name__}: {message}" if message else kind.__name__
     return {"type": kind.__name__, "mro": [base.__name__ for base in kind.__mro__], "message": message[:2000], "traceback": text[-4000:], "note": note}
+
+
+def _memory_explained(frames: list) -> str:
+    """What a bare MemoryError means, and where the student's code was when it happened."""
+    where = f" (at {frames[-1].filename} line {frames[-1].lineno}: {frames[-1].line})" if frames else ""
+    return (f"it asked for more memory than that{where}. Look for an array far larger than the inputs, "
+            "such as an (N, N) product where (N,) was meant, or a list that keeps growing in a loop")
 
 
 def _is_students(filename: str) -> bool:

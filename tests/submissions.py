@@ -13,6 +13,8 @@ import hashlib
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from autograder.grade import grade
 from autograder.sandbox import Limits
 from autograder.suites import SUITES
@@ -125,16 +127,65 @@ class Grades:
         return self.cache[source, seed]
 
 
+def withheld(assignment: str, broken: set) -> set[str]:
+    """The side cases of the assignment that a submission failing exactly the cases ``broken``
+    loses as well, by the principle that side properties count only beside right values.
+
+    Worked out here from the suite's declarations, apart from the engine's own code: a side
+    case is a ``Raises``, a ``Compare`` with ``form_only`` outputs, a ``Property(side=True)``,
+    a case with ``side_of``, or a case whose reference answer is all zeros (seed ``SEED``); it
+    belongs to ``side_of`` or its plan's last call; a function's main case is its first visible
+    case that is not a side case (else the first hidden one)."""
+    from autograder import probes, wire
+    from autograder.grade import reference
+    from autograder.judge import Compare, Property, Raises
+    from autograder.plan import execute
+
+    solution = reference(assignment)
+
+    def zero_answer(case, plan) -> bool:
+        if not case.judge.needs_reference:
+            return False
+        values = execute(wire.copied(plan), solution, probes)[0]
+        leaves = []
+        def collect(value):
+            if isinstance(value, (tuple, list)):
+                [collect(item) for item in value]
+            elif isinstance(value, dict):
+                [collect(item) for item in value.values()]
+            else:
+                leaves.append(value)
+        collect(values)
+        return all(isinstance(leaf, (int, float, np.ndarray, np.generic)) and not np.any(leaf) for leaf in leaves)
+
+    cases = SUITES[assignment].cases
+    plans = [case.build(case.rng(SEED)) for case in cases]
+    side = [isinstance(case.judge, Raises) or (isinstance(case.judge, Compare) and bool(case.judge.form_only))
+            or (isinstance(case.judge, Property) and case.judge.side) or case.side_of is not None or zero_answer(case, plan)
+            for case, plan in zip(cases, plans)]
+    main = {}
+    for visibility in ("visible", "hidden"):
+        for case, plan, is_side in zip(cases, plans, side):
+            if not is_side and case.visibility == visibility:
+                main.setdefault(plan.functions[-1], case.name)
+    return {case.name for case, plan, is_side in zip(cases, plans, side)
+            if is_side and main[case.side_of or plan.functions[-1]] in broken}
+
+
 def assert_fails_exactly(grades: Grades, source: str, expected: set, seeds) -> dict[str, str]:
-    """On each of ``seeds``, ``source`` fails exactly ``expected`` (names of the assignment's cases),
-    scoring 0 on each, and keeps every other point of the suite; the failed messages of the first seed."""
+    """On each of ``seeds``, ``source`` fails exactly ``expected`` (names of the assignment's cases
+    that see its bug) and the side cases that lose their points because a main case is among them
+    (:func:`withheld`, each with a "Withheld: " message), scoring 0 on
+    each, and keeps every other point of the suite; the failed messages of the first seed."""
     suite = SUITES[grades.assignment]
     assert expected <= {case.name for case in suite.cases}, expected - {case.name for case in suite.cases}
+    lost_too = withheld(grades.assignment, expected) - expected
     for seed in seeds:
         result = grades(source, seed)
-        assert failing(result) == expected, f"seed {seed}"
+        assert failing(result) == expected | lost_too, f"seed {seed}"
+        assert all(failed(result)[name].startswith("Withheld: ") for name in lost_too), f"seed {seed}"
         assert all(case.score == 0 for case in result.cases if case.name in expected), f"seed {seed}"
-        lost = sum(case.points for case in suite.cases if case.name in expected)
+        lost = sum(case.points for case in suite.cases if case.name in expected | lost_too)
         # points are multiples of 0.5, so these float sums are exact: no tolerance
         assert result.max_score == suite.max_score, f"seed {seed}"
         assert result.score == suite.max_score - lost, f"seed {seed}"
@@ -169,3 +220,57 @@ def mutations(assignment: str) -> list[str]:
                 elif isinstance(part, str) and part != reference and "\ndef " in part:
                     found.append(part)
     return list(dict.fromkeys(found))
+
+
+FORM_ONLY = '''
+import copy as _copy
+import types as _types
+
+import numpy as _np
+
+_reference = _types.ModuleType("_reference")
+exec(compile({source!r}, "reference", "exec"), _reference.__dict__)
+
+
+ZEROS = {zeros!r}
+
+
+def _shifted(value):
+    """Of the same type, shape and dtype as value: every number + 1 and every bool negated, or
+    (ZEROS) every entry 0 and False."""
+    if isinstance(value, _np.ndarray):
+        if value.dtype.kind not in "biufc":
+            return value
+        if ZEROS:
+            return _np.zeros_like(value)
+        return ~value if value.dtype == bool else value + value.dtype.type(1)
+    if isinstance(value, (bool, _np.bool_)):
+        return False if ZEROS else not value
+    if isinstance(value, (int, float, _np.number)):
+        return type(value)(0 if ZEROS else value + 1)
+    if isinstance(value, (tuple, list)):
+        return type(value)(_shifted(item) for item in value)
+    if isinstance(value, dict):
+        return {{key: _shifted(item) for key, item in value.items()}}
+    return value
+
+
+def _form_only(name):
+    reference = getattr(_reference, name)
+
+    def function(*args, **kwargs):
+        return _shifted(reference(*_copy.deepcopy(args), **_copy.deepcopy(kwargs)))
+    return function
+
+
+for _name in {names!r}:
+    globals()[_name] = _form_only(_name)
+'''
+
+
+def form_only(assignment: str, zeros: bool = False) -> str:
+    """A submission with the form of the reference and none of its substance: each function of
+    the stub runs the reference on copies of its arguments (so they stay untouched, and it raises
+    where the reference raises) and returns its result with every number shifted by 1 and every
+    bool negated, or with ``zeros`` every entry 0 and False (same types, shapes and dtypes)."""
+    return FORM_ONLY.format(source=reference_source(assignment), names=defined(stub_source(assignment)), zeros=zeros)

@@ -27,7 +27,7 @@ import pytest
 
 from autograder.suites import SUITES
 from submissions import calling, reference_source, stub_source
-from test_gradescope import AS_ROOT, FAST, NEEDS_PYTHON, ROOT_ONLY, Autograder, built
+from test_gradescope import ABSENT_USER, AS_ROOT, FAST, NEEDS_PYTHON, NO_USER, ROOT_ONLY, Autograder, built
 
 pytestmark = [pytest.mark.gradescope, NEEDS_PYTHON]
 
@@ -226,8 +226,8 @@ def test_hostile_functions_cost_only_their_own_cases(autograder, spy, uid):
     start = time.perf_counter()
     results, stdout = autograder.run()
     elapsed = time.perf_counter() - start
-    # the lying relu_forward leaves x alone, as that case asks: its point is earned, not gained
-    lost = calling(*HOSTILE_FUNCTIONS) - {"relu_forward leaves x unchanged"}
+    # the lying relu_forward leaves x alone, yet computes nothing: that point is withheld too
+    lost = calling(*HOSTILE_FUNCTIONS)
     assert failed(results) == lost
     assert calling("numerical_jacobian") - lost, "no case grades numerical_jacobian alone: the printing showed nothing"
     assert results["score"] == expected_score(lost)
@@ -400,8 +400,8 @@ def test_worker_cannot_read_the_autograder_write_results_or_outlive_grading(auto
     assert {label: outcome for label, outcome in log.items() if outcome not in ("PermissionError", "ProcessLookupError")} == {}, log
     assert written == results
     assert processes_of(uid) == []
-    # relu_forward's zeros leave x unchanged, as that case asks: earned, not gained
-    lost = calling("relu_forward", "affine_jacobians", "chain_rule") - {"relu_forward leaves x unchanged"}
+    # relu_forward's zeros leave x unchanged but compute nothing: that point is withheld too
+    lost = calling("relu_forward", "affine_jacobians", "chain_rule")
     assert failed(results) == lost
     assert results["score"] == expected_score(lost)
 
@@ -409,7 +409,7 @@ def test_worker_cannot_read_the_autograder_write_results_or_outlive_grading(auto
 @ROOT_ONLY
 def test_missing_worker_user_falls_back_to_nobody(tmp_path_factory):
     """Without setup.sh's user the worker runs as nobody (65534) in a folder it owns, and still grades the reference to full marks."""
-    installed = Autograder(built(tmp_path_factory, FAST + '\n[autograder]\nworker_user = "no-such-dlgrade-user"\n'))
+    installed = Autograder(built(tmp_path_factory, FAST + "\n" + NO_USER))
     probe = f'''
 
 import os as _os
@@ -427,5 +427,5 @@ _whoami()
     finally:
         installed.remove()
     assert "  | WHO 65534 65534 True" in stdout
-    assert "the worker runs as uid 65534 (no user 'no-such-dlgrade-user': run setup.sh)" in stdout
+    assert f"the worker runs as uid 65534 (no user '{ABSENT_USER}': run setup.sh)" in stdout
     assert results["score"] == BACKPROP.max_score

@@ -44,6 +44,7 @@ LARGE = {
     "softmax, logits of magnitude 1000",
     "scaled_dot_product_attention, scores of magnitude 1000",
     "attention_backward, scores of magnitude 1000",
+    "multi_head_attention_forward, scores of magnitude 1000",
 }
 ATTENTION = named("scaled_dot_product_attention", "attention_backward", "multi_head_attention") - {RAISES}
 HEADS = named("multi_head_attention") - {RAISES}

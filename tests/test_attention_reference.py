@@ -399,6 +399,23 @@ def test_multi_head_forward_and_backward_match_torch(rng, num_heads, mask_name):
     np.testing.assert_allclose(dw_o, module.out_proj.weight.grad.numpy().T, **EXACT)
 
 
+@pytest.mark.parametrize("mask_name", ["no mask", "padding"])
+def test_multi_head_scores_of_magnitude_1000_match_torch_without_overflow(rng, mask_name, no_overflow):
+    """The suite's stability case: w_q = w_k = I and a constant first column per head make every
+    score 1000 plus a few units; out still equals nn.MultiheadAttention's, with no overflow."""
+    num_heads = 3
+    dh = E // num_heads
+    module, (_, _, w_v, w_o) = torch_mha(rng, E, num_heads)
+    with torch.no_grad():
+        module.in_proj_weight[: 2 * E] = torch.eye(E, dtype=torch.float64).repeat(2, 1)
+    x = rng.normal(size=(N, T, E))
+    x[..., ::dh] = np.sqrt(1000 * np.sqrt(dh))
+    mask = mha_masks(rng)[mask_name]
+    out, _ = ref.multi_head_attention_forward(x, np.eye(E), np.eye(E), w_v, w_o, num_heads, mask)
+    expected, _ = torch_mha_forward(module, x, mask)
+    np.testing.assert_allclose(out, expected.detach().numpy(), **EXACT)
+
+
 def test_multi_head_backward_matches_numerical_gradient(rng):
     """dx and the four weight gradients agree with central differences, with a causal mask."""
     n, t_, e, heads = 2, 3, 4, 2

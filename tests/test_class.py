@@ -22,6 +22,7 @@ import pytest
 from autograder.batch import course_secret, file_name, student_seed
 from autograder.cli import main
 from autograder.roster import roster
+from autograder.suites import SUITES
 from submissions import REFERENCE, ROOT, replaced, stub_source, swap
 
 pytestmark = pytest.mark.classgrade
@@ -32,14 +33,15 @@ def affine_backward(dout, cache):
     x, w, _ = cache
     return dout @ w.T, x.T @ dout, dout.mean(axis=0)
 ''')  # loses "affine_backward: db" and "affine_backward, random shapes: db": 2 points
-RELU_KINK = swap(REFERENCE, "np.where(x > 0,", "np.where(x >= 0,")  # loses both relu_backward value cases: 2 points
+# loses both relu_backward value cases (2 points) and so the point of "relu_backward leaves dout unchanged" (withheld)
+RELU_KINK = swap(REFERENCE, "np.where(x > 0,", "np.where(x >= 0,")
 NO_SIGMOID = swap(REFERENCE, "def sigmoid(", "def sigmoid_(")  # sigmoid cases (4) and logistic regression (8): 12 points
 
 KINDS = [  # (kind, how to write it, expected backprop score)
     ("reference", lambda path: _folder(path, REFERENCE), FULL),
     ("stubs", lambda path: _folder(path, stub_source("backprop")), 0),
     ("db-mean", lambda path: _folder(path, DB_MEAN), FULL - 2),
-    ("relu-kink", lambda path: _folder(path, RELU_KINK), FULL - 2),
+    ("relu-kink", lambda path: _folder(path, RELU_KINK), FULL - 3),
     ("no-sigmoid", lambda path: _zip(path, NO_SIGMOID), FULL - 12),
     ("syntax-error", lambda path: _folder(path, "def affine_forward(x, w, b)\n    return x\n"), 0),
     ("not-a-zip", lambda path: path.with_suffix(".zip").write_bytes(b"this is not a zip"), 0),
@@ -124,7 +126,9 @@ def test_the_staff_summary_names_what_the_class_missed(graded_class):
     assert "| backprop | 60 |" in text
     assert "| backprop | bias gradient averaged | 4 |" in text
     assert "| backprop | relu gradient at 0 | 4 |" in text
-    assert "| backprop: affine_backward: db | 20 |" in text  # all but the reference, relu-kink and no-sigmoid students
+    assert "| 20 of 32 | backprop: affine_backward: db; backprop: affine_backward, random shapes: db |" in text  # all but the reference, relu-kink and no-sigmoid students
+    assert "report.html" in text.splitlines()[2]
+    assert "Class report: 32 students" in (out / "report.html").read_text()
 
 
 def test_the_histogram_is_a_png_of_the_scores(graded_class):
@@ -187,6 +191,29 @@ def test_a_killed_run_resumes_where_it_stopped(tmp_path):
     assert course_secret(tmp_path / "grading") == secret  # the kept secret: the same hidden inputs
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_at_once_and_cleans_up(tmp_path, jobs):
+    """Ctrl-C (SIGINT to the command) while imports sleep for 15 s: exit 130 within a few seconds, the
+    interruption said in one line, no sandbox folder or worker left behind."""
+    for number in range(4):
+        _folder(tmp_path / "submissions" / f"s{number}", "import time\ntime.sleep(15)\n")
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    process = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", str(tmp_path / "submissions"), "--class", "-a", "backprop",
+                                "--jobs", jobs], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env={**os.environ, "TMPDIR": str(scratch)})
+    deadline = time.monotonic() + 60
+    while not list(scratch.glob("dlgrade-*/work/backprop.py")) and time.monotonic() < deadline:  # a student's import is running
+        time.sleep(0.05)
+    time.sleep(1)
+    start = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and time.monotonic() - start < 8
+    assert "dlgrade: interrupted; finished submissions are kept in" in err
+    assert list(scratch.iterdir()) == []  # every sandbox closed, its folder removed
+
+
 def test_gradescope_export_layout(tmp_path):
     """A Gradescope export is read through submission_metadata.yml: every submitter of a group gets a row."""
     export = tmp_path / "export"
@@ -214,24 +241,42 @@ def test_output_folder_inside_the_submissions_is_not_a_student(tmp_path, capsys)
     assert [row["student"] for row in read_csv(tmp_path / "subs" / "grading" / "grades.csv")] == ["s000-reference", "s001-stubs"]
 
 
+BACKPROP = ["-a", "backprop"]
+
+
 @pytest.mark.parametrize("setup, args, message", [
-    (lambda root: None, [], "is not a folder of submissions"),
-    (lambda root: root.mkdir(), [], "holds no submissions"),
-    (lambda root: (_folder(root / "alice", REFERENCE), _zip(root / "alice", REFERENCE)), [], "two submissions for student 'alice'"),
-    (lambda root: root.mkdir(), ["--json", "r.json"], "--json grades one submission"),
-    (lambda root: root.mkdir(), ["--jobs", "0"], "--jobs must be a positive integer"),
-], ids=["missing", "empty", "duplicate", "json", "jobs"])
+    (lambda root: None, BACKPROP, "is not a folder of submissions"),
+    (lambda root: root.mkdir(), BACKPROP, "holds no submissions"),
+    (lambda root: (_folder(root / "alice", REFERENCE), _zip(root / "alice", REFERENCE)), BACKPROP, "two submissions for student 'alice'"),
+    (lambda root: root.mkdir(), [*BACKPROP, "--json", "r.json"], "--json grades one submission"),
+    (lambda root: root.mkdir(), [*BACKPROP, "--jobs", "0"], "--jobs must be a positive integer"),
+    (lambda root: _folder(root / "alice", REFERENCE), [], f"--class grades the assignments you name: add -a NAME (repeatable; known: {', '.join(SUITES)})"),
+], ids=["missing", "empty", "duplicate", "json", "jobs", "no assignment"])
 def test_usage_errors_are_one_line(tmp_path, capsys, setup, args, message):
-    """Bad class-mode input exits 2 with a message saying what is wrong."""
+    """Bad class-mode input exits 2 with one line saying what is wrong."""
     setup(tmp_path / "subs")
     assert status_of(["grade", str(tmp_path / "subs"), "--class", *args]) == 2
-    assert message in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("where", ["a file", "below a file"])
+def test_out_that_cannot_be_written_is_one_line(tmp_path, capsys, where):
+    """--out at a file (or a folder that cannot be made): one line naming it and the reason, exit 2, no traceback."""
+    _folder(tmp_path / "subs" / "alice", REFERENCE)
+    (tmp_path / "taken").write_text("not a folder")
+    out = tmp_path / "taken" if where == "a file" else tmp_path / "taken" / "grading"
+    assert status_of(["grade", str(tmp_path / "subs"), "--class", "-a", "backprop", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"dlgrade: error: cannot write {out}") and err.endswith("; give a folder you can write to\n")
+    assert f"{tmp_path / 'taken'}" in err and ("Not a directory" in err or "File exists" in err)
+    assert err.count("\n") == 1
 
 
 def test_out_without_class_is_a_usage_error(tmp_path, capsys):
     """--out and --force only make sense with --class."""
     assert status_of(["grade", str(ROOT / "solutions"), "--out", str(tmp_path)]) == 2
-    assert "--out and --force go with --class" in capsys.readouterr().err
+    assert "--out, --force and --allow-unconfined go with --class" in capsys.readouterr().err
 
 
 def test_file_names_are_safe_and_unique():

@@ -4,8 +4,10 @@ Exit status 0 whenever grading happened (whatever the score), 2 with one error l
 usage error; --json writes Gradescope's results.json; --seed makes hidden inputs reproducible.
 """
 
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -64,12 +66,14 @@ def wrong_submission(tmp_path) -> Path:
 
 
 def test_reference_scores_full_marks():
-    """`python -m autograder.cli grade solutions` exits 0 with full marks: "Total: N / N", N every suite's total."""
+    """`python -m autograder.cli grade solutions` exits 0 with full marks: "Total: N / N", N every suite's total;
+    stderr holds only the one line on how the worker was confined."""
     finished = dlgrade("grade", SOLUTIONS, "--seed", 1)
     assert finished.returncode == 0, finished.stderr
     assert f"Total: {ALL} / {ALL}" in finished.stdout
     assert "hidden inputs drawn with seed 1" in finished.stdout
-    assert finished.stderr == ""
+    assert finished.stderr.startswith("dlgrade: Isolation: student code ran confined (Landlock ABI")
+    assert finished.stderr.count("\n") == 1
 
 
 def test_installed_command_grades(tmp_path):
@@ -187,22 +191,153 @@ def test_unwritable_json_path_is_a_usage_error(tmp_path):
 
 
 def test_without_assignment_only_the_files_present_are_graded(tmp_path):
-    """No --assignment: the assignments whose files are there are graded, the others listed as not graded."""
+    """No --assignment: the assignments whose files are there are graded, and nothing is said of the others."""
     folder = tmp_path / "hw1"
     folder.mkdir()
     shutil.copy(SOLUTIONS / "backprop.py", folder)
     finished = dlgrade("grade", folder, "--seed", 1)
     assert f"Total: {FULL} / {FULL}" in finished.stdout
+    assert not [name for name in SUITES if name != "backprop" and f"{name}.py" in finished.stdout]
+
+
+def test_a_near_miss_is_graded_as_missing_with_its_rename(tmp_path):
+    """No --assignment and 'Backprop (1).py': backprop scores 0 with the rename to make; no other assignment is reported."""
+    (tmp_path / "hw").mkdir()
+    shutil.copy(SOLUTIONS / "backprop.py", tmp_path / "hw" / "Backprop (1).py")
+    finished = dlgrade("grade", tmp_path / "hw", "--seed", 1)
     text = " ".join(finished.stdout.split())
-    others = ", ".join(f"{name}.py" for name in SUITES if name != "backprop")
-    assert f"Not graded, as the submission has no file for them: {others} (grade one anyway with --assignment NAME)." in text
+    assert f"backprop.py: 0 / {FULL}" in text and "Found 'Backprop (1).py': rename it to backprop.py and submit again." in text
+    assert f"Total: 0 / {FULL}" in text and "conv.py" not in text
 
 
-def test_a_submission_with_no_file_grades_every_assignment_to_zero(tmp_path):
-    """A folder holding none of the files: every assignment scores 0 and names the files it expected."""
+def test_a_submission_with_no_file_says_what_was_expected(tmp_path):
+    """A folder holding none of the files: nothing graded, one paragraph naming the files expected."""
     folder = tmp_path / "empty"
     folder.mkdir()
     finished = dlgrade("grade", folder, "--seed", 1)
-    assert f"Total: 0 / {ALL}" in finished.stdout
-    assert "No file named backprop.py in your submission" in finished.stdout
-    assert "Not graded" not in finished.stdout
+    assert finished.returncode == 0
+    text = " ".join(finished.stdout.split())
+    expected = ", ".join(f"{name}.py" for name in SUITES)
+    assert text.startswith(f"No assignment file in your submission (expected one of: {expected}; a notebook <name>.ipynb counts too).")
+    assert "Total: 0 / 0" in text
+
+
+def nested(depth: int, files: dict) -> bytes:
+    """A zip holding a zip ... ``depth`` zips in all, the innermost holding ``files``."""
+    blob, inner = None, files
+    for level in range(depth):
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as bundle:
+            for name, data in inner.items():
+                bundle.writestr(name, data)
+        blob, inner = buffer.getvalue(), {f"level{level}.zip": buffer.getvalue()}
+    return blob
+
+
+@pytest.mark.parametrize("where", ["zip", "folder"])
+def test_a_zip_nested_too_deep_is_named_not_called_missing(tmp_path, where):
+    """backprop.py inside four zips: the message names the zip left unpacked and what to do, not just "no file"."""
+    archive = nested(4, {"backprop.py": (SOLUTIONS / "backprop.py").read_text()})
+    submission = tmp_path / "deep.zip" if where == "zip" else tmp_path / "hw"
+    if where == "folder":
+        submission.mkdir()
+        (submission / "deep.zip").write_bytes(archive)
+    else:
+        submission.write_bytes(archive)
+    text = " ".join(dlgrade("grade", submission, "-a", "backprop", "--seed", 1).stdout.split())
+    assert "level0.zip is a zip inside 3 zips, deeper than the grader unpacks: put your files in one zip." in text
+    assert "Found " in text
+
+
+def test_a_zip_inside_a_folder_is_unpacked(tmp_path):
+    """A folder holding hw.zip holding backprop.py: graded in full (the folder's zips are unpacked like a zip's)."""
+    (tmp_path / "hw").mkdir()
+    (tmp_path / "hw" / "hw.zip").write_bytes(nested(1, {"backprop.py": (SOLUTIONS / "backprop.py").read_text()}))
+    finished = dlgrade("grade", tmp_path / "hw", "--seed", 1)
+    assert f"Total: {FULL} / {FULL}" in finished.stdout
+    assert (tmp_path / "hw" / "hw.zip").exists() and not (tmp_path / "hw" / "hw_unzipped").exists()  # the copy was unpacked
+
+
+def test_a_corrupt_zip_in_a_folder_is_named(tmp_path):
+    """A folder holding a corrupt hw.zip and no backprop.py: the message says the zip is unreadable."""
+    (tmp_path / "hw").mkdir()
+    (tmp_path / "hw" / "hw.zip").write_bytes(b"PK\x03\x04 not really a zip" * 4)
+    text = " ".join(dlgrade("grade", tmp_path / "hw", "--seed", 1).stdout.split())
+    assert text.startswith("No assignment file in your submission")
+    assert "Found hw.zip is not a readable zip file: make the zip again." in text
+
+
+# -- the terminal -----------------------------------------------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def two_assignments(tmp_path) -> Path:
+    """A folder with the references of backprop and dropout, and a wrong sigmoid."""
+    folder = tmp_path / "two"
+    folder.mkdir()
+    (folder / "backprop.py").write_text(WRONG)
+    shutil.copy(SOLUTIONS / "dropout.py", folder)
+    return folder
+
+
+def in_a_terminal(arguments: list, columns: int, **environment) -> str:
+    """What `dlgrade` prints on a terminal ``columns`` wide (a pseudo-terminal), escapes included."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**{k: v for k, v in os.environ.items() if k not in ("DLGRADE_SEED", "NO_COLOR")}, "COLUMNS": str(columns), "TERM": "xterm-256color", **environment}
+    process = subprocess.Popen([sys.executable, "-m", "autograder.cli", *map(str, arguments)], stdin=follower, stdout=follower,
+                               stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=120)
+    os.close(leader)
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def test_report_ends_with_a_summary_per_assignment_and_stays_plain_in_a_pipe(tmp_path):
+    """Piped: no colour codes, no line over 100 columns, and a summary line per assignment before the total."""
+    finished = dlgrade("grade", two_assignments(tmp_path), "--seed", 1)
+    lines = finished.stdout.splitlines()
+    assert not ANSI.search(finished.stdout) and max(map(len, lines)) <= 100
+    summary = lines[lines.index("Summary:") + 1:]
+    assert re.fullmatch(r"  backprop\.py +\d+ / 60 +\d+ of \d+ cases passed", summary[0])
+    assert re.fullmatch(r"  dropout\.py +20 / 20 +16 of 16 cases passed", summary[1])
+    assert summary[2] == "" and summary[3].startswith("Total: ")
+
+
+def test_on_a_terminal_the_report_is_coloured_and_wrapped_to_its_width(tmp_path):
+    """On a terminal 72 columns wide: FAIL in red, ok in green, every line within 72 columns; NO_COLOR turns the colours off."""
+    text = in_a_terminal(["grade", two_assignments(tmp_path), "--seed", 1], 72)
+    assert "\x1b[1;31mFAIL" in text and "\x1b[32mok " in text
+    plain = ANSI.sub("", text)
+    assert "Summary:" in plain and max(len(line) for line in plain.splitlines()) <= 72
+    uncoloured = in_a_terminal(["grade", tmp_path / "two", "--seed", 1], 72, NO_COLOR="1")  # bold stays: NO_COLOR is about colour
+    assert "FAIL" in uncoloured and not re.search(r"\x1b\[[0-9;]*3[0-7]m", uncoloured)
+
+
+def test_version():
+    """`dlgrade --version` prints the installed version."""
+    from importlib.metadata import version
+
+    finished = dlgrade("--version")
+    assert finished.returncode == 0 and finished.stdout == f"dlgrade {version('dlgrade')}\n"
+
+
+@pytest.mark.parametrize("command", [[], ["grade"], ["release"], ["gradescope"], ["gradescope", "build"], ["gradescope", "try"],
+                                     ["gradescope", "run"], ["nbgrader"], ["nbgrader", "export"]], ids=" ".join)
+def test_every_help_has_examples(command):
+    """Each command's --help ends with examples of it that start with `dlgrade <command>`."""
+    finished = dlgrade(*command, "--help")
+    assert finished.returncode == 0
+    examples = finished.stdout.split("examples:\n")[1].splitlines()
+    assert examples and all(line.startswith("  dlgrade " + " ".join(command[:1])) for line in examples)

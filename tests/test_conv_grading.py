@@ -38,8 +38,8 @@ def cases(*prefixes: str, but=()) -> set:
 
 CONV_SIZE_VALUES = cases("conv_output_size,")
 POOL_SIZE_VALUES = cases("pool_output_size,")
-CONV_FORWARD = cases("conv_forward")
-POOL_FORWARD = cases("max_pool_forward")
+CONV_FORWARD = {"conv_forward"} | cases("conv_forward,")  # not its Raises cases, named by their calls
+POOL_FORWARD = cases("max_pool_forward,")
 POOL_BACKWARD = cases("max_pool_backward")
 UNEVEN = ("conv_forward, stride 2 that does not divide, pad 0", "conv_forward, random shapes")
 STRIDE_0 = "conv_output_size(5, 3, stride=0) raises ValueError: the stride must be positive"
@@ -141,7 +141,7 @@ MUTATIONS = [
     ),
     pytest.param(
         [("return c_out * c_in * f * f + (c_out if bias else 0)", "return c_out * c_in * f * f")],
-        cases("conv_params"),
+        {"conv_params"} | cases("conv_params,"),
         id="conv_params-without-biases",
     ),
     # the backward pass is graded on the reference's gradients of the cached x and w: right
@@ -226,7 +226,7 @@ def test_truncating_instead_of_flooring_misses_a_window_that_does_not_fit(graded
     (and pool_output_size(3, 4), stride 4, through it: -1/4)."""
     name = "conv_output_size(4, 5, stride=2) raises ValueError: the kernel is larger than the input"
     assert_fails_exactly(graded, TRUNCATED, {name, "pool_output_size(3, 4) raises ValueError: the window is larger than the input"}, SEEDS)
-    assert message(graded(TRUNCATED, SEEDS[0]), name) == "conv_output_size returned the int 1 for these arguments; it should raise ValueError."
+    assert message(graded(TRUNCATED, SEEDS[0]), name) == "conv_output_size(4, 5, stride=2) returned 1; expected ValueError: the kernel is larger than the input."
 
 
 @pytest.mark.parametrize("source", [SPREAD, SPLIT], ids=["spread-to-every-tied-maximum", "split-among-tied-maxima"])
@@ -244,13 +244,15 @@ def test_float_sizes_fail_with_a_hint_to_use_integer_division(graded):
 
 
 def test_a_missing_validation_is_named_in_the_raises_message(graded):
-    """A conv_output_size that does not check its stride fails the stride-0 case, saying it should raise ValueError."""
+    """A conv_output_size that does not check its stride fails the stride-0 case, showing the call and the rule it breaks."""
     source = mutated(REFERENCE, ('pad, stride, dilation = _integer("pad", pad, 0), _integer("stride", stride, 1), _integer("dilation", dilation, 1)',
                      'pad, dilation = _integer("pad", pad, 0), _integer("dilation", dilation, 1)'))
     result = graded(source, SEEDS[0])
-    assert failing(result) == {STRIDE_0}
+    # conv_forward and max_pool_forward take their sizes from it, so they accept stride 0 too
+    assert failing(result) == {STRIDE_0, "conv_forward(<float64 array (1, 1, 4, 4)>, <float64 array (1, 1, 3, 3)>, <float64 array (1,)>, stride=0) raises ValueError: the stride must be positive",
+                               "max_pool_forward(<float64 array (1, 1, 4, 4)>, stride=0) raises ValueError: the stride must be positive"}
     text = message(result, STRIDE_0)
-    assert text.startswith("conv_output_size raised ZeroDivisionError: integer division or modulo by zero; it should raise ValueError.")
+    assert text.startswith("conv_output_size(5, 3, stride=0) raised ZeroDivisionError: integer division or modulo by zero; expected ValueError: the stride must be positive.")
 
 
 # -- 3. correct but differently written submissions score full marks ------------------------
@@ -293,6 +295,8 @@ def conv_transpose_output_size(n, f, pad=0, stride=1, output_padding=0):
 
 
 def conv_params(c_in, c_out, f, bias=True):
+    if min(c_in, c_out, f) < 1:
+        raise ValueError("c_in, c_out and f must be positive")
     total = 0
     for _ in range(c_out):
         total += c_in * f * f + (1 if bias else 0)
@@ -420,6 +424,8 @@ def conv_transpose_output_size(n, f, pad=0, stride=1, output_padding=0):
 
 
 def conv_params(c_in, c_out, f, bias=True):
+    if not all(operator.index(n) >= 1 for n in (c_in, c_out, f)):
+        raise ValueError("c_in, c_out and f must be positive integers")
     return int(np.prod([c_out, c_in, f, f])) + int(bias) * c_out
 
 

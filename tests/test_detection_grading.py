@@ -100,14 +100,18 @@ AT_THRESHOLD = {"nms, IoU exactly at the threshold", "nms, random scenes at the 
 TIES = {"nms, tied scores", "nms, random scenes at the threshold, with ties", "match_detections, duplicates, ties and IoU exactly 0.5",
         "average_precision, tied scores"}
 MATCHING = {"match_detections, best ground truth already taken", "match_detections, duplicates, ties and IoU exactly 0.5",
-            "match_detections, crowded random scenes"}
+            "match_detections, crowded random scenes", "match_detections, two ground truths tied at the best IoU"}
+GT_TIE = "match_detections, two ground truths tied at the best IoU"
+# of two ground truths at exactly the same IoU, the later one claimed
+LAST_TIE = mutated(REFERENCE, ("g = int(np.argmax(free))", "g = len(free) - 1 - int(np.argmax(free[::-1]))"))
 AP_VALUES = {"average_precision, sequences worked out by hand", "average_precision, tied scores", "average_precision, random sequences"}
 
 # (source, the cases it fails, (a case, part of its message)); measured: each set is the same
 # on secret seeds 1 to 100
 MUTATIONS = [
     # pixel areas also put the "just below" pairs of NMS and mAP above the threshold
-    pytest.param(PIXEL_AREAS, cases("box_area,", "box_iou,") | {"box_area"} | AT_THRESHOLD | {"nms, random scenes"} | RANDOM_MAP,
+    pytest.param(PIXEL_AREAS, cases("box_area,", "box_iou,") | {"box_area"} | AT_THRESHOLD | {"nms, random scenes"} | RANDOM_MAP
+                 | {"match_detections, one detection and one ground truth smaller than one unit"},
                  ("box_area", "areas is wrong in 5 of 5 entries"), id="pixel-areas-plus-one"),
     # a smaller IoU suppresses less: the pairs at the threshold are kept anyway
     pytest.param(DOUBLE_UNION, cases("box_iou,", "nms,", "match_detections,", but={"match_detections, an image without ground truth",
@@ -132,23 +136,24 @@ MUTATIONS = [
     pytest.param(REVERSED, TIES, ("average_precision, tied scores", "is 1, expected 0.833333"), id="ties-to-the-higher-index"),
     pytest.param(EMPTY_NAN, {"box_iou, boxes of zero area"}, ("box_iou, boxes of zero area", "non-finite entries (NaN"),
                  id="nan-for-an-empty-union"),
-    pytest.param(STRICT, {"match_detections, duplicates, ties and IoU exactly 0.5"},
+    pytest.param(LAST_TIE, {GT_TIE}, (GT_TIE, "is_tp differs in 2 of 3 entries"), id="ground-truth-ties-to-the-higher-index"),
+    pytest.param(STRICT, {"match_detections, duplicates, ties and IoU exactly 0.5", "match_detections, iou_threshold = 1 (the upper limit)"},
                  ("match_detections, duplicates, ties and IoU exactly 0.5", "expected True, got False"), id="match-needs-more-than-the-threshold"),
     pytest.param(OVER_HITS, AP_VALUES | MAP, ("average_precision, sequences worked out by hand", "is 0.755556, expected 0.566667"),
                  id="recall-over-the-hits"),
     pytest.param(mutated(REFERENCE, (CHECKED + "\n    det_boxes", "det_boxes")),
                  {"match_detections raises ValueError: iou_threshold = 0", "match_detections raises ValueError: iou_threshold = 1.5"},
-                 ("match_detections raises ValueError: iou_threshold = 0", "match_detections returned"), id="threshold-not-checked"),
+                 ("match_detections raises ValueError: iou_threshold = 0", "iou_threshold=0.0) returned <bool array (4,)>; expected ValueError: iou_threshold = 0."), id="threshold-not-checked"),
     # every function taking boxes is graded on an inverted one
     pytest.param(mutated(REFERENCE, (INVERTED, "")),
                  {"box_area raises ValueError: an inverted box", "box_iou raises ValueError: an inverted box in boxes2",
                   "nms raises ValueError: an inverted box", "match_detections raises ValueError: an inverted box in det_boxes"},
-                 ("match_detections raises ValueError: an inverted box in det_boxes", "match_detections returned"), id="inverted-boxes-not-checked"),
+                 ("match_detections raises ValueError: an inverted box in det_boxes", "returned <bool array (4,)>; expected ValueError: an inverted box in det_boxes."), id="inverted-boxes-not-checked"),
     # corners read as columns 0:2 and 2:4 (slicing 2: would not broadcast a fifth column, raising ValueError by chance)
     pytest.param(mutated(REFERENCE, (SHAPED, ""), ("np.minimum(boxes1[:, None, 2:], boxes2[None, :, 2:])", "np.minimum(boxes1[:, None, 2:4], boxes2[None, :, 2:4])")),
                  {"box_area raises ValueError: shape (N, 5)", "box_iou raises ValueError: a single box of shape (4,)",
                   "mean_average_precision raises ValueError: ground-truth boxes of shape (3, 5)"},
-                 ("mean_average_precision raises ValueError: ground-truth boxes of shape (3, 5)", "mean_average_precision returned"),
+                 ("mean_average_precision raises ValueError: ground-truth boxes of shape (3, 5)", "; expected ValueError: ground-truth boxes of shape (3, 5)."),
                  id="box-shapes-not-checked"),
 ]
 
@@ -343,6 +348,7 @@ HINTED_MISTAKES = [
     pytest.param(VOC, dict.fromkeys({"match_detections, best ground truth already taken", "match_detections, crowded random scenes"},
                                     suite.VOC_MATCHING.name), id="voc-matching"),
     pytest.param(STRICT, {"match_detections, duplicates, ties and IoU exactly 0.5": suite.MATCH_STRICT.name}, id="match-strict"),
+    pytest.param(LAST_TIE, {GT_TIE: suite.GT_TIE_REVERSED.name}, id="ground-truth-ties-reversed"),
     pytest.param(RAW, dict.fromkeys({"average_precision, sequences worked out by hand", "average_precision, random sequences"},
                                     suite.NO_ENVELOPE.name), id="no-envelope"),
     pytest.param(ELEVEN, dict.fromkeys(AP_VALUES, suite.ELEVEN_POINT.name), id="eleven-point"),

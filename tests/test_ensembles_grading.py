@@ -156,7 +156,7 @@ MUTATIONS = [
                  ("average_predictions", "out is wrong in 20 of 20 entries"), id="predictions-summed"),
     pytest.param(TIED_TO_LARGEST, TIES, ("majority_vote, ties to the smallest label", "votes differs in"), id="ties-to-the-largest-label"),
     pytest.param(SAME_KEY_ORDER, ANY_ORDER, ("average_parameters, keys in any order", "average_parameters raised ValueError"), id="same-key-order-assumed"),
-    pytest.param(NOT_VALIDATED, RAISES, ("average_parameters raises ValueError when the shapes differ", "it should raise ValueError"), id="no-validation"),
+    pytest.param(NOT_VALIDATED, RAISES, ("average_parameters raises ValueError when the shapes differ", "; expected ValueError."), id="no-validation"),
     pytest.param(swap(REFERENCE, EMA, EMA.replace("decay * average[name] + (1 - decay) * params[name]", "(1 - decay) * average[name] + decay * params[name]")),
                  EMA_VALUES, ("ema_update, decay = 0.9", "new['w1'] is wrong in 12 of 12 entries"), id="decay-swapped"),
     pytest.param(EMA_IN_PLACE, EMA_KEEPS, ("ema_update leaves average and params unchanged", "average after ema_update['w1'] is wrong"), id="ema-in-place"),

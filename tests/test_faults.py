@@ -123,6 +123,18 @@ def chain_rule(J_L_f, J_f_W):
     assert result.score == SUITE.max_score - 2
 
 
+def test_a_bare_memory_error_is_explained(tmp_path):
+    """Python's own MemoryError has no message: the report says what it means and the student's line, never a bare colon."""
+    source = replaced("""
+def chain_rule(J_L_f, J_f_W):
+    return [0.0] * 10**12
+""")
+    _, assignment = graded(tmp_path, source)
+    for message in failed(assignment).values():
+        assert message.startswith("chain_rule ran out of memory (the limit is 512 MB): it asked for more memory than that "
+                                  "(at backprop.py line ") and "return [0.0] * 10**12). Look for an array far larger than the inputs" in message
+
+
 @pytest.mark.parametrize(
     "function, body, detail",
     [

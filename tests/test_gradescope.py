@@ -46,6 +46,12 @@ memory_mb = 512
 """
 
 
+# a worker user that no machine has, whether or not a Gradescope image (with setup.sh's
+# dlgrade-worker) was tried here: the worker then falls back to nobody on every machine
+ABSENT_USER = next(name for name in (f"dlgrade-absent-{n}" for n in range(1000)) if name not in {entry.pw_name for entry in pwd.getpwall()})
+NO_USER = f'[autograder]\nworker_user = "{ABSENT_USER}"\n'
+
+
 # -- the fake Gradescope machine -------------------------------------------------------------
 
 PYTHON = gradescope.shared_python()
@@ -87,7 +93,7 @@ def built(tmp_path_factory, config: str = "", assignments=("backprop",)) -> Path
     """Build autograder.zip with ``config`` (TOML text) for ``assignments``; its path."""
     folder = tmp_path_factory.mktemp("build")
     (folder / "gradescope.toml").write_text(config)
-    gradescope.build(folder / "autograder.zip", folder / "gradescope.toml", list(assignments) if assignments else None)
+    gradescope.build(folder / "autograder.zip", folder / "gradescope.toml", list(assignments))
     return folder / "autograder.zip"
 
 
@@ -124,6 +130,18 @@ def test_zip_is_laid_out_as_gradescope_expects(tmp_path_factory):
     assert re.fullmatch(r"[0-9a-f]{64}", secret)
     assert settings["assignments"] == ["backprop"]
     assert 'user="dlgrade-worker"' in setup and "useradd" in setup and "requirements.txt" in setup
+
+
+def test_zip_carries_the_data_files_its_suites_read(tmp_path_factory):
+    """A suite's data files (visualization: the digits and the trained models) travel in assignments/data/, and no others."""
+    with zipfile.ZipFile(built(tmp_path_factory, assignments=("backprop", "visualization"))) as bundle:
+        names = set(bundle.namelist())
+        carried = {name for name in names if name.startswith("assignments/")}
+        assert carried == {f"assignments/data/{name}" for name in SUITES["visualization"].data} == {
+            "assignments/data/digits.npz", "assignments/data/visualization_models.npz"}
+        assert bundle.read("assignments/data/digits.npz") == (ROOT / "assignments" / "data" / "digits.npz").read_bytes()
+    with zipfile.ZipFile(built(tmp_path_factory)) as bundle:
+        assert not {name for name in bundle.namelist() if name.startswith("assignments/")}
 
 
 def test_config_can_pin_another_numpy(tmp_path_factory):
@@ -171,7 +189,33 @@ def test_try_command_grades_a_submission_as_gradescope_would(tmp_path, tmp_path_
 
 def test_documented_default_config_is_the_default():
     """gradescope.toml in the project states the defaults: reading it changes nothing."""
-    assert load(ROOT / "gradescope.toml", SUITES, np.__version__) == load(None, SUITES, np.__version__)
+    assert load(ROOT / "gradescope.toml", SUITES, np.__version__, ["backprop"]) == load(None, SUITES, np.__version__, ["backprop"])
+
+
+def test_a_config_that_is_not_utf8_is_a_clear_error(tmp_path):
+    """A settings file saved in another encoding: a ConfigError naming the file and the byte, not a UnicodeDecodeError."""
+    path = tmp_path / "gradescope.toml"
+    path.write_bytes('[autograder]\nassignments = ["backprop"]  # café\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=re.escape(f"{path} is not UTF-8 text (byte 46 is 0xe9): save it as UTF-8, as TOML requires")):
+        load(path, SUITES, np.__version__)
+
+
+def test_build_without_assignments_asks_which(tmp_path):
+    """Neither -a nor [autograder] assignments: one line asking which (a course runs one assignment per homework), no zip."""
+    done = subprocess.run([sys.executable, "-m", "autograder.cli", "gradescope", "build", "--out", str(tmp_path / "a.zip")],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and not (tmp_path / "a.zip").exists()
+    assert done.stderr == (f"dlgrade: error: {ROOT / 'gradescope.toml'}: which assignment does this autograder grade? Name it with "
+                           f"-a NAME (repeatable), or in the config: [autograder] assignments = [\"backprop\"] (known: {', '.join(SUITES)})\n")
+
+
+def test_config_may_grade_several_assignments_in_one_autograder(tmp_path):
+    """[autograder] assignments lists several: all of them are built in, in that order."""
+    (tmp_path / "gradescope.toml").write_text('[autograder]\nassignments = ["conv", "backprop"]\n')
+    settings = gradescope.build(tmp_path / "a.zip", tmp_path / "gradescope.toml")
+    assert settings.assignments == ("conv", "backprop")
+    names = set(zipfile.ZipFile(tmp_path / "a.zip").namelist())
+    assert {"solutions/conv.py", "solutions/backprop.py"} <= names and "solutions/dropout.py" not in names
 
 
 @pytest.mark.parametrize("text, message", [
@@ -201,7 +245,7 @@ def test_bad_config_is_a_clear_error(tmp_path, text, message):
 @NEEDS_PYTHON
 def test_reference_scores_full_marks_and_stubs_zero(tmp_path_factory):
     """Every assignment: the references score the suites' total, every test passed; the stubs score 0, every test failed."""
-    autograder = Autograder(built(tmp_path_factory, assignments=None))
+    autograder = Autograder(built(tmp_path_factory, NO_USER, assignments=tuple(SUITES)))
     try:
         autograder.submit({f"{name}.py": reference_source(name) for name in SUITES})
         results, stdout = autograder.run()
@@ -218,7 +262,7 @@ def test_reference_scores_full_marks_and_stubs_zero(tmp_path_factory):
     assert {test["name"] for test in results["tests"] if test["visibility"] == "after_due_date"} == hidden
     assert {test["visibility"] for test in results["tests"]} == {"visible", "after_due_date"}
     if AS_ROOT:
-        assert "the worker runs as uid 65534 (no user 'dlgrade-worker': run setup.sh)" in stdout
+        assert f"the worker runs as uid 65534 (no user '{ABSENT_USER}': run setup.sh)" in stdout
 
 
 @NEEDS_PYTHON
@@ -389,7 +433,7 @@ UNUSED_UID = next(uid for uid in range(61000, 65000) if uid not in {entry.pw_uid
 
 
 @pytest.mark.parametrize("name, expected", [
-    ("no-such-dlgrade-user", gradescope.NOBODY),
+    (ABSENT_USER, gradescope.NOBODY),
     ("root", gradescope.NOBODY),
     ("nobody", gradescope.NOBODY),
     (0, gradescope.NOBODY),
@@ -416,7 +460,7 @@ def test_run_locks_the_autograder_away_from_the_worker(backprop):
 @NEEDS_PYTHON
 def test_unreachable_python_is_a_grader_error_not_a_worker_as_root(tmp_path_factory):
     """If the worker's user cannot run the grader's Python, nothing runs as root: a grader error, explained to staff."""
-    autograder = Autograder(built(tmp_path_factory))
+    autograder = Autograder(built(tmp_path_factory, NO_USER))
     try:
         os.chmod(autograder.root / "venv", 0o700)
         os.chmod(autograder.root / "venv" / "bin", 0o700)

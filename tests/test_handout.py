@@ -285,10 +285,18 @@ def test_leak_test_finds_a_hidden_value(tmp_path, secrets):
 
 # -- make_submission.py -----------------------------------------------------------------------
 
-def handout_copy(tmp_path: Path, references: bool) -> Path:
-    """A copy of the handout, with the references in place of the stubs if ``references``."""
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The handout as `dlgrade release` builds it from the current sources (student_template/ may lag until committed)."""
+    folder = tmp_path_factory.mktemp("release") / "handout"
+    release(folder)
+    return folder
+
+
+def handout_copy(built: Path, tmp_path: Path, references: bool) -> Path:
+    """A copy of the built handout, with the references in place of the stubs if ``references``."""
     folder = tmp_path / "handout"
-    shutil.copytree(HANDOUT, folder)
+    shutil.copytree(built, folder)
     if references:
         for name in ASSIGNMENTS:
             shutil.copyfile(SOLUTIONS / f"{name}.py", folder / f"{name}.py")
@@ -299,9 +307,9 @@ def make_submission(folder: Path, *arguments: str, python: str = sys.executable)
     return subprocess.run([python, "make_submission.py", *arguments], cwd=folder, capture_output=True, text=True, timeout=60)
 
 
-def test_make_submission_warns_about_every_stub_without_running_it(tmp_path):
+def test_make_submission_warns_about_every_stub_without_running_it(built, tmp_path):
     """On the stubs: one warning per function still raising NotImplementedError; nothing is imported."""
-    folder = handout_copy(tmp_path, references=False)
+    folder = handout_copy(built, tmp_path, references=False)
     stub = folder / "backprop.py"
     stub.write_text("raise SystemExit('imported!')\n" + stub.read_text())
     done = make_submission(folder, "backprop")
@@ -312,10 +320,10 @@ def test_make_submission_warns_about_every_stub_without_running_it(tmp_path):
     assert len(functions) == 12 and "with 12 warnings" in done.stdout
 
 
-def test_make_submission_zip_is_graded_and_deterministic(tmp_path):
+def test_make_submission_zip_is_graded_and_deterministic(built, tmp_path):
     """On the references: no warnings, a zip of the assignment files that `dlgrade grade` scores in full, the same bytes twice."""
-    folder = handout_copy(tmp_path, references=True)
-    done = make_submission(folder)
+    folder = handout_copy(built, tmp_path, references=True)
+    done = make_submission(folder)  # every file differs from its stub: all are zipped
     assert done.returncode == 0, done.stderr
     assert "warning" not in done.stdout
     archive = folder / "submission.zip"
@@ -327,21 +335,21 @@ def test_make_submission_zip_is_graded_and_deterministic(tmp_path):
     assert archive.read_bytes() == first
 
 
-def test_make_submission_reports_a_syntax_error_and_a_missing_file(tmp_path):
-    """A file that does not parse is named with its line; a missing assignment file is an error, exit 1."""
-    folder = handout_copy(tmp_path, references=True)
+def test_make_submission_reports_a_syntax_error_and_a_missing_file(built, tmp_path):
+    """A file that does not parse is named with its line; a missing assignment file is one error line, exit 2."""
+    folder = handout_copy(built, tmp_path, references=True)
     (folder / "backprop.py").write_text("def affine_forward(x, w, b)\n    return x\n")
     done = make_submission(folder, "backprop")
     assert "warning: backprop.py has a syntax error (line 1): expected ':'. As it is, nothing in it can be graded." in done.stdout
     (folder / "backprop.py").unlink()
     done = make_submission(folder, "backprop")
-    assert done.returncode == 1
-    assert done.stderr.startswith("error: backprop.py not found in")
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: backprop.py not found in") and done.stderr.count("\n") == 1
 
 
-def test_make_submission_of_a_notebook(tmp_path):
+def test_make_submission_of_a_notebook(built, tmp_path):
     """--notebook zips <assignment>.ipynb (the handout's, the reference pasted in: no warnings), and the grader grades it in full."""
-    folder = handout_copy(tmp_path, references=False)
+    folder = handout_copy(built, tmp_path, references=False)
     book = json.loads((folder / "backprop.ipynb").read_text())
     book["cells"].insert(2, {"cell_type": "code", "execution_count": None, "id": "mine", "metadata": {}, "outputs": [],
                              "source": reference_source("backprop")})
@@ -353,9 +361,47 @@ def test_make_submission_of_a_notebook(tmp_path):
     assert result.score == result.max_score
 
 
+def test_make_submission_without_names_zips_only_the_changed_files(built, tmp_path):
+    """No names: only the assignments whose files differ from the stub (line endings aside) are zipped, without a warning about the others."""
+    folder = handout_copy(built, tmp_path, references=False)
+    shutil.copyfile(SOLUTIONS / "conv.py", folder / "conv.py")
+    (folder / "dropout.py").write_bytes((folder / "dropout.py").read_bytes().replace(b"\n", b"\r\n"))  # a Windows checkout
+    done = make_submission(folder)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"wrote {folder / 'submission.zip'} (conv.py)\nUpload it to Gradescope.\n"
+    assert zipfile.ZipFile(folder / "submission.zip").namelist() == ["conv.py"]
+
+
+def test_make_submission_with_nothing_changed_asks_which(built, tmp_path):
+    """No names and every file still the stub: one line asking for the assignment, exit 2, no zip."""
+    folder = handout_copy(built, tmp_path, references=False)
+    done = make_submission(folder)
+    assert done.returncode == 2 and not (folder / "submission.zip").exists()
+    assert done.stderr == ("error: none of the assignment files differs from the handout yet: name the one to submit, "
+                           "for example `python make_submission.py backprop`\n")
+
+
+def test_make_submission_refuses_a_notebook_without_the_functions(built, tmp_path):
+    """--notebook on the handout's notebook (it calls backprop.py's functions, defines none): one line saying to submit backprop.py."""
+    folder = handout_copy(built, tmp_path, references=False)
+    done = make_submission(folder, "--notebook", "backprop")
+    assert done.returncode == 2 and not (folder / "submission.zip").exists()
+    assert done.stderr == ("error: backprop.ipynb defines none of backprop's functions (the notebook calls them from backprop.py): "
+                           "submit backprop.py with `python make_submission.py backprop`\n")
+
+
+def test_make_submission_out_into_a_missing_folder_or_onto_a_folder(built, tmp_path):
+    """--out in a folder that does not exist yet creates it; --out at a folder is one error line, exit 2."""
+    folder = handout_copy(built, tmp_path, references=True)
+    done = make_submission(folder, "backprop", "--out", str(tmp_path / "new" / "s.zip"))
+    assert done.returncode == 0 and zipfile.ZipFile(tmp_path / "new" / "s.zip").namelist() == ["backprop.py"]
+    done = make_submission(folder, "backprop", "--out", str(tmp_path / "new"))
+    assert done.returncode == 2 and done.stderr == f"error: cannot write {tmp_path / 'new'}: Is a directory\n"
+
+
 # -- a fresh environment ------------------------------------------------------------------------
 
-def test_fresh_environment_runs_the_public_checks(tmp_path):
+def test_fresh_environment_runs_the_public_checks(built, tmp_path):
     """A new venv with only requirements.txt: the public checks pass on the references and fail on the stubs."""
     subprocess.run([sys.executable, "-m", "venv", str(tmp_path / "venv")], check=True, timeout=120)
     python = str(tmp_path / "venv" / "bin" / "python")
@@ -369,10 +415,10 @@ def test_fresh_environment_runs_the_public_checks(tmp_path):
     def run_checks(folder):
         return subprocess.run([python, "-m", "pytest", "-p", "no:cacheprovider"], cwd=folder, env=environment, capture_output=True, text=True, timeout=600)
 
-    stubs = run_checks(handout_copy(tmp_path / "stubs", references=False))
+    stubs = run_checks(handout_copy(built, tmp_path / "stubs", references=False))
     assert stubs.returncode == 1, stubs.stdout[-2000:]
     assert " passed" not in stubs.stdout.splitlines()[-1] and " failed" in stubs.stdout.splitlines()[-1]
-    references = run_checks(handout_copy(tmp_path / "references", references=True))
+    references = run_checks(handout_copy(built, tmp_path / "references", references=True))
     assert references.returncode == 0, references.stdout[-3000:]
     assert len(check_files) >= 1
     probe = subprocess.run([python, "-c", "import numpy, autograder"], cwd=tmp_path, env=environment, capture_output=True, text=True)
@@ -391,3 +437,7 @@ def test_release_command(tmp_path, capsys):
     (tmp_path / "other" / "notes.txt").write_text("mine")
     assert main(["release", "--out", str(tmp_path / "other")]) == 2
     assert "is not a handout (no make_submission.py): refusing to replace it" in capsys.readouterr().err
+    assert main(["release", "--out", str(tmp_path / "other" / "notes.txt")]) == 2
+    assert capsys.readouterr().err == f"dlgrade: error: {tmp_path / 'other' / 'notes.txt'} is a file: give --out a folder (a new one, or an earlier handout to replace)\n"
+    assert main(["release", "--out", str(tmp_path / "other" / "notes.txt" / "handout")]) == 2
+    assert capsys.readouterr().err.startswith(f"dlgrade: error: cannot write {tmp_path / 'other' / 'notes.txt' / 'handout'} (")

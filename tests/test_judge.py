@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograder.judge import FLOOR, PASS, Compare, Mismatch, Property, Raises, Verdict, compare, relative_error
-from autograder.plan import Call, Plan
+from autograder.judge import FLOOR, PASS, Compare, Mismatch, Property, Raises, Verdict, brief, compare, relative_error
+from autograder.plan import Call, Made, Plan
 from autograder.wire import Opaque
 
 pytestmark = pytest.mark.engine
@@ -93,6 +93,15 @@ def test_vector_where_kept_dimension_expected():
 def test_int_dtype_where_float_expected():
     """Integer arrays are rejected where floats are expected, even with the same values."""
     assert mismatch("dx", np.arange(12).reshape(4, 3), EXPECTED) == "dx has dtype int64, expected float64."
+
+
+def test_int32_where_int64_expected():
+    """Indices are judged by the dtype the contract states: int32 fails where int64 is expected,
+    with the conversion to make; the same values in int64 pass."""
+    keep = np.array([3, 0, 2], dtype=np.int64)
+    assert mismatch("keep", keep.astype(np.int32), keep) == "keep has dtype int32, expected int64, as the handout states: use .astype(np.int64)."
+    assert mismatch("keep", keep.astype(np.uint64), keep) == "keep has dtype uint64, expected int64."
+    compare("keep", keep.copy(), keep, 0.0)
 
 
 def test_float32_where_float64_expected():
@@ -427,9 +436,33 @@ def test_property_judge_receives_outputs_and_plan():
 
 
 def test_raises_judge_fails_when_nothing_raised():
-    """Raises fails a call that returned, naming the function, what it returned and the error expected."""
+    """Raises fails a call that returned, showing the call with its arguments (arrays by shape and
+    dtype), what it returned and the error expected."""
     verdict = Raises(ValueError).check({"out": np.zeros(3)}, None, [], PLAN)
-    assert verdict == Verdict(False, "softmax returned a numpy array of shape (3,) and dtype float64 for these arguments; it should raise ValueError.")
+    assert verdict == Verdict(False, "softmax(<float64 array (3,)>) returned <float64 array (3,)>; expected ValueError.")
+
+
+def test_raises_judge_shows_the_arguments_and_the_rule():
+    """The message is the call as the student would type it, what came back and the rule broken."""
+    plan = Plan([Call("conv_output_size", 5, 0, stride=2)], {})
+    verdict = Raises(ValueError, "the kernel size must be positive").check({"result": 4}, None, [], plan)
+    assert verdict == Verdict(False, "conv_output_size(5, 0, stride=2) returned 4; expected ValueError: the kernel size must be positive.")
+    plan = Plan([Call("log_uniform", 0.0, 1.0, (3, 4), Made("generator", (("seed", 0),)))], {})
+    error = {"type": "ZeroDivisionError", "mro": ["ZeroDivisionError", "ArithmeticError", "Exception"], "message": "division by zero"}
+    assert Raises(ValueError, "low must be positive").check_error(error, plan) == Verdict(
+        False, "log_uniform(0.0, 1.0, (3, 4), rng) raised ZeroDivisionError: division by zero; expected ValueError: low must be positive.")
+
+
+def test_brief_reprs_stay_short():
+    """Arrays by shape and dtype (also inside lists and dicts), four items of a container, values cut to 60 characters."""
+    assert brief(np.zeros((2, 3), dtype=np.int32)) == "<int32 array (2, 3)>"
+    assert brief([np.zeros(2), np.ones((1, 1))]) == "[<float64 array (2,)>, <float64 array (1, 1)>]"
+    assert brief({"w": np.zeros(2)}) == "{'w': <float64 array (2,)>}"
+    assert brief(np.float64(0.5)) == "0.5"
+    assert brief("x" * 100) == "'" + "x" * 56 + "..."
+    assert brief(list(range(100))) == "[0, 1, 2, 3, ...]"
+    assert brief((7,)) == "(7,)"
+    assert len(brief([{"boxes": np.zeros((3, 4)), "scores": np.zeros(3)}] * 3)) == 60
 
 
 def test_raises_judge_accepts_a_subclass():
@@ -441,7 +474,7 @@ def test_raises_judge_accepts_a_subclass():
 def test_raises_judge_names_both_types_for_another_error():
     """Another type of error fails, naming the raised type, its message and the expected type."""
     error = {"type": "TypeError", "mro": ["TypeError", "Exception", "BaseException", "object"], "message": "unsupported operand"}
-    assert Raises(ValueError).check_error(error, PLAN) == Verdict(False, "softmax raised TypeError: unsupported operand; it should raise ValueError.")
+    assert Raises(ValueError).check_error(error, PLAN) == Verdict(False, "softmax(<float64 array (3,)>) raised TypeError: unsupported operand; expected ValueError.")
 
 
 # ---------------------------------------------------------------- relative_error

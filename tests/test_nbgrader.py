@@ -11,6 +11,8 @@ The other tests look at the exported notebooks without running nbgrader.
 from __future__ import annotations
 
 import ast
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -28,6 +30,8 @@ from submissions import failed, graded, reference_source, swap
 
 pytestmark = pytest.mark.handout
 
+ROOT = Path(__file__).resolve().parents[1]
+
 SEED = 20261125
 # backprop with two mistakes: a wrong db, and a sigmoid with the right values that overflows
 # in the branch np.where discards (a RuntimeWarning, which the suite forbids at |x| = 1000;
@@ -38,10 +42,11 @@ MUTATIONS = (
 )
 
 
-def nbgrader(folder: Path, *arguments: str) -> None:
-    """Run the real nbgrader command line in the course ``folder``; fail with its output if it fails."""
+def nbgrader(folder: Path, *arguments: str) -> str:
+    """Run the real nbgrader command line in the course ``folder``; fail with its output if it fails, else return its log."""
     done = subprocess.run([sys.executable, "-m", "nbgrader", *arguments], cwd=folder, capture_output=True, text=True)
     assert done.returncode == 0, f"nbgrader {' '.join(arguments)} failed:\n{done.stderr[-3000:]}"
+    return done.stdout + done.stderr
 
 
 def cells(notebook) -> dict:
@@ -70,7 +75,7 @@ def course(tmp_path_factory):
         submit(course, "reference", assignment, answered(nbformat.read(release, as_version=4), source))
         if assignment == "backprop":
             submit(course, "mutant", assignment, answered(nbformat.read(release, as_version=4), source, MUTATIONS))
-    nbgrader(course, "autograde", "*", "--force")
+    (course / "autograde.log").write_text(nbgrader(course, "autograde", "*", "--force"))
     print(f"nbgrader round trip of {len(SUITES)} assignments: {time.perf_counter() - start:.1f} s")
     scores = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
@@ -119,17 +124,53 @@ def test_release_keeps_stubs_and_no_hidden_tests(course, assignment):
     folder, _ = course
     source = nbformat.read(folder / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     release = nbformat.read(folder / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    stubs = {node.name: node for node in ast.parse((ROOT / "assignments" / f"{assignment}.py").read_text()).body if isinstance(node, ast.FunctionDef)}
     for grade_id, cell in cells(release).items():
         if cell.metadata.nbgrader.solution:
             (function,) = ast.parse(cell.source).body
             body = [node for node in function.body if not isinstance(node, ast.Expr) or not isinstance(node.value, ast.Constant)]
-            assert [ast.unparse(node) for node in body] == ["raise NotImplementedError('not implemented yet')"], grade_id
+            stub_raise = next(node for node in ast.walk(stubs[function.name]) if isinstance(node, ast.Raise))
+            assert [ast.unparse(node) for node in body] == [ast.unparse(stub_raise)], grade_id  # names the function
+            assert re.search(rf"'{function.name}: (not implemented yet|paste yours)", ast.unparse(stub_raise))
         assert "HIDDEN TESTS" not in cell.source and "SOLUTION" not in cell.source
     tests = [cell for cell in source.cells if cell.metadata.get("nbgrader", {}).get("grade")]
     assert sum(cell.metadata.nbgrader.points for cell in tests) == pytest.approx(SUITES[assignment].max_score)
     hidden = [case.name for case in SUITES[assignment].cases if case.visibility == "hidden"]
     released = "\n".join(cell.source for cell in release.cells)
     assert not [name for name in hidden if f"# {name} (" in released]
+
+
+def test_autograde_gives_no_checksum_warning(course):
+    """Untouched test cells (hidden tests removed by the release) autograde without nbgrader's checksum warning."""
+    folder, _ = course
+    log = (folder / "autograde.log").read_text()
+    assert "Autograde" in log and "checksum" not in log
+
+
+def test_a_changed_test_cell_still_warns(course, tmp_path):
+    """A submission whose test cell was edited gets nbgrader's checksum warning, and the cell is graded as released."""
+    folder, _ = course
+    course_copy = tmp_path / "course"
+    shutil.copytree(folder, course_copy, ignore=shutil.ignore_patterns("autograded", "submitted"))
+    notebook = nbformat.read(course_copy / "release" / "dropout" / "dropout.ipynb", as_version=4)
+    cells(notebook)["test_dropout_forward"].source += "\n# edited"
+    submit(course_copy, "editor", "dropout", notebook)
+    log = nbgrader(course_copy, "autograde", "dropout", "--student", "editor", "--force")
+    assert "Attribute 'checksum' for cell test_dropout_forward has changed!" in log
+    assert log.count("checksum") == 1
+
+
+@pytest.mark.parametrize("assignment", sorted(SUITES))
+def test_intro_is_markdown_not_a_code_block(course, assignment):
+    """The first cell (the stub's docstring) is prose with its formulas fenced: no line outside a fence is indented
+    four spaces, which Markdown would turn into a code block."""
+    folder, _ = course
+    intro = nbformat.read(folder / "source" / assignment / f"{assignment}.ipynb", as_version=4).cells[0]
+    assert intro.cell_type == "markdown" and intro.source.startswith("# ")
+    prose = intro.source.split("```")[::2]  # outside the fences
+    assert not [line for part in prose for line in part.splitlines() if line.startswith("    ")]
+    docstring = ast.get_docstring(ast.parse((ROOT / "assignments" / f"{assignment}.py").read_text()))
+    assert docstring.splitlines()[2].strip() in intro.source  # the prose is there
 
 
 def test_export_is_deterministic_and_hidden_inputs_follow_the_seed(tmp_path):

@@ -115,6 +115,29 @@ def test_rule_matches_torch_step_for_step(rng, name, setting):
     assert np.max(np.abs(ours[-1] - w0)) > 1e-3  # the weights did move
 
 
+@pytest.mark.parametrize("name, config", [("sgd_momentum", {"lr": 0.02, "momentum": 0.0}), ("rmsprop", {"lr": 0.02, "alpha": 0.0}),
+                                          ("adam", {"lr": 0.01, "beta1": 0.0, "beta2": 0.0})])
+def test_rule_at_the_lower_limits_matches_torch(rng, name, config):
+    """The fractions at 0 (the suite's limit cases) still follow torch.optim step for step."""
+    w0 = rng.standard_normal((4, 5))
+    ours, theirs = run_both(name, config, w0, gradients(rng, (4, 5)))
+    for step, (mine, torchs) in enumerate(zip(ours, theirs), start=1):
+        np.testing.assert_allclose(mine, torchs, **EXACT, err_msg=f"{name}, step {step}")
+
+
+def test_nesterov_with_momentum_0_is_sgd(rng):
+    """torch refuses nesterov=True at momentum 0; there v = g, and the steps are torch's plain SGD's."""
+    w0, grads = rng.standard_normal((4, 5)), gradients(rng, (4, 5))
+    param = torch.tensor(w0, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([param], lr=0.02)
+    w, config = w0, {"lr": 0.02, "momentum": 0.0}
+    for step, dw in enumerate(grads, start=1):
+        w, config = ref.nesterov_momentum(w, dw, config)
+        param.grad = torch.tensor(dw, dtype=torch.float64)
+        opt.step()
+        np.testing.assert_allclose(w, param.detach().numpy(), **EXACT, err_msg=f"step {step}")
+
+
 @pytest.mark.parametrize("name", RULES)
 def test_defaults_are_torch_defaults(name):
     """Each rule's documented defaults are torch.optim's (SGD's momentum 0.9 aside: torch has none)."""

@@ -476,10 +476,11 @@ def test_header_at_max_depth_decodes():
     assert decode(payload(tree)) == tree
 
 
-def test_json_bomb_depth_raises_wire_error():
-    """A header nested beyond Python's recursion limit raises WireError, not RecursionError."""
+def test_json_bomb_depth_raises_wire_error(monkeypatch):
+    """A header nested beyond Python's recursion limit is refused before JSON parses it."""
     header = b"[" * 100_000 + b"]" * 100_000
-    with pytest.raises(WireError, match="malformed message"):
+    monkeypatch.setattr(json, "loads", lambda *_: pytest.fail("the header reached the JSON parser"))
+    with pytest.raises(WireError, match="nested too deeply"):
         decode(struct.pack(">Q", len(header)) + header)
 
 

@@ -1,24 +1,26 @@
-"""Make the zip to upload to Gradescope: `python make_submission.py`.
+"""Make the zip to upload to Gradescope: `python make_submission.py [ASSIGNMENT ...]`.
 
-Zips every assignment file of this folder (`<assignment>.py`) into submission.zip, and warns about functions that still raise
-NotImplementedError and files that do not parse, so you see before uploading what would
-score nothing. Your code is read, never run.
+Zips assignment files of this folder (`<assignment>.py`) into submission.zip, and warns about
+functions that still raise NotImplementedError and files that do not parse, so you see
+before uploading what would score nothing. Your code is read, never run.
 
-    python make_submission.py                 all assignments
-    python make_submission.py backprop conv   only these
-    python make_submission.py --notebook      <assignment>.ipynb instead of <assignment>.py,
-                                              if you wrote your functions in the notebook
+    python make_submission.py                    the assignments whose files you changed
+    python make_submission.py backprop           only this one (the usual way: one per homework)
+    python make_submission.py --notebook backprop
+                                                 backprop.ipynb instead of backprop.py, only if
+                                                 you wrote the functions in the notebook itself
 """
 
 import argparse
 import ast
+import hashlib
 import json
 import sys
 import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ASSIGNMENTS = ()  # the handout's assignments: written here by `dlgrade release`
+ASSIGNMENTS = {}  # the handout's assignments: written here by `dlgrade release`
 FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # the same files give the same zip, byte for byte
 
 
@@ -61,6 +63,26 @@ def warnings_for(path: Path) -> list:
     return [f"{path.name}: {name} (line {line}) still raises NotImplementedError" for name, line in stubs]
 
 
+def digest(path: Path) -> str:
+    """The file's digest, line endings normalised (a checkout on Windows changes nothing)."""
+    return hashlib.sha256(path.read_bytes().replace(b"\r\n", b"\n")).hexdigest()
+
+
+def defined_functions(path: Path) -> set:
+    """The names of the top-level functions a module or a notebook's code cells define."""
+    source = notebook_code(path) if path.suffix == ".ipynb" else path.read_text(encoding="utf-8")
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+
+
+def changed(names: list) -> list:
+    """The assignments whose file differs from the handout's stub."""
+    return [name for name in names if (HERE / f"{name}.py").exists() and digest(HERE / f"{name}.py") != ASSIGNMENTS[name][0]]
+
+
 def make_zip(files: list, out: Path) -> None:
     """Write ``files`` into the zip ``out``, by name, in order, with a fixed date."""
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
@@ -72,29 +94,51 @@ def make_zip(files: list, out: Path) -> None:
 
 
 def main(argv=None) -> int:
-    """Zip the chosen assignments; print the warnings and what was written. Exit 1 if a file is missing."""
+    """Zip the chosen assignments; print the warnings and what was written.
+
+    Exit status 2, with one line saying what to do, when there is nothing right to zip: a
+    missing file, no assignment named and none changed, a notebook that defines none of the
+    assignment's functions, a zip that cannot be written.
+    """
     known = list(ASSIGNMENTS)
-    parser = argparse.ArgumentParser(description="Make submission.zip for Gradescope.")
-    parser.add_argument("names", nargs="*", metavar="ASSIGNMENT", help=f"assignments to include (default: all of {', '.join(known)})")
-    parser.add_argument("--notebook", action="store_true", help="submit <assignment>.ipynb instead of <assignment>.py")
+    parser = argparse.ArgumentParser(description="Make submission.zip for Gradescope.",
+                                     epilog="examples: python make_submission.py backprop   |   python make_submission.py --notebook backprop")
+    parser.add_argument("names", nargs="*", metavar="ASSIGNMENT", help="assignments to include (default: those whose files you changed)")
+    parser.add_argument("--notebook", action="store_true", help="submit <assignment>.ipynb instead of <assignment>.py (only if your functions are in the notebook)")
     parser.add_argument("--out", type=Path, default=HERE / "submission.zip", help="the zip to write (default: submission.zip)")
     arguments = parser.parse_args(argv)
     unknown = [name for name in arguments.names if name not in known]
     if unknown:
         parser.error(f"unknown assignment {unknown[0]!r} (known: {', '.join(known)})")
+    names = arguments.names or changed(known)
+    if not names:
+        return _error("none of the assignment files differs from the handout yet: name the one to submit, "
+                      "for example `python make_submission.py backprop`")
     suffix = ".ipynb" if arguments.notebook else ".py"
-    files = [HERE / f"{name}{suffix}" for name in arguments.names or known]
+    files = [HERE / f"{name}{suffix}" for name in names]
     missing = [path.name for path in files if not path.exists()]
     if missing:
-        print(f"error: {', '.join(missing)} not found in {HERE}", file=sys.stderr)
-        return 1
+        return _error(f"{', '.join(missing)} not found in {HERE}")
+    for name, path in zip(names, files):
+        if arguments.notebook and not defined_functions(path) & set(ASSIGNMENTS[name][1]):
+            return _error(f"{path.name} defines none of {name}'s functions (the notebook calls them from {name}.py): "
+                          f"submit {name}.py with `python make_submission.py {name}`")
     warnings = [warning for path in files for warning in warnings_for(path)]
     for warning in warnings:
         print(f"warning: {warning}")
-    make_zip(files, arguments.out)
+    try:
+        arguments.out.parent.mkdir(parents=True, exist_ok=True)
+        make_zip(files, arguments.out)
+    except OSError as error:
+        return _error(f"cannot write {arguments.out}: {error.strerror or error}")
     print(f"wrote {arguments.out} ({', '.join(path.name for path in files)})" + (f" with {len(warnings)} warnings: those functions score nothing yet" if warnings else ""))
     print("Upload it to Gradescope.")
     return 0
+
+
+def _error(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -230,7 +230,10 @@ SUITE = Suite("batchnorm", (
     Case("batchnorm_forward, test mode on a single sample", 1, test_mode_plan(FORWARD, rows, lambda rng: (1, draw(rng, 3, 6))), visibility="hidden", hints=TEST_MODE),
     Case("batchnorm_forward, test mode, random shapes", 1, test_mode_plan(FORWARD, rows, random_rows), visibility="hidden", hints=TEST_MODE),
     Case("batchnorm_forward leaves x unchanged", 1, keeps_x, KEEPS, about="no x -= mu in place"),
-    Case("batchnorm_forward raises ValueError for an unknown mode", 1, unknown_mode, Raises(ValueError)),
+    Case("batchnorm_forward raises ValueError for an unknown mode", 1, unknown_mode, Raises(ValueError, "mode is 'train' or 'test'")),
+    # N = 2 is the limit allowed ("train mode, batch of 2"); one sample has no unbiased variance
+    Case("batchnorm_forward raises ValueError for a batch of 1 in train mode", 0.5, train_plan(FORWARD, rows, fixed(1, 3)),
+         Raises(ValueError, "train mode needs N >= 2"), visibility="hidden"),
     *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, fixed(5, 4)), "batchnorm_backward", {"dx": 2, "dgamma": 1, "dbeta": 1}, hints=(SUMS_AVERAGED,)),
     *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, random_rows), "batchnorm_backward, random shapes", {"dx": 1, "dgamma": 1, "dbeta": 1}, visibility="hidden", hints=(SUMS_AVERAGED,)),
     *per_output(backward_plan(FORWARD, "batchnorm_backward", rows, fixed(2, 3)), "batchnorm_backward, batch of 2", {"dx": 1}, visibility="hidden"),

@@ -25,16 +25,13 @@ import math
 import numpy as np
 
 from ..hints import Hint
-from ..judge import Raises
+from ..judge import Raises, call_label
 from ..plan import Call, Plan
 from ..suite import Case, Suite, distinct, draw, fixed, normal, per_output
 
 # -- 2.1 to 2.4 output sizes and parameter counts ------------------------------------------------
 
-def label(call: Call) -> str:
-    """The call as the student would write it: 'conv_output_size(8, 3, stride=2)'."""
-    arguments = [repr(a) for a in call.args] + [f"{key}={value!r}" for key, value in call.kwargs.items()]
-    return f"{call.function}({', '.join(arguments)})"
+label = call_label  # the call as the student would write it: 'conv_output_size(8, 3, stride=2)'
 
 
 def sizes_plan(function, draw):
@@ -52,7 +49,7 @@ def raising(why, function, *args, **kwargs) -> Case:
     def build(rng):
         call = Call(function, *args, **kwargs)
         return Plan([call], {label(call): call.out})
-    return Case(f"{label(Call(function, *args, **kwargs))} raises ValueError: {why}", 0.5, build, Raises(ValueError))
+    return Case(f"{label(Call(function, *args, **kwargs))} raises ValueError: {why}", 0.5, build, Raises(ValueError, why))
 
 
 def random_conv_sizes(rng):
@@ -365,11 +362,15 @@ SUITE = Suite("conv", (
     raising("output_padding must be below the stride", TRANSPOSE, 3, 3, stride=2, output_padding=2),
     raising("the output size is below 1", TRANSPOSE, 2, 2, pad=3),
     Case("conv_params", 1, sizes_plan("conv_params", fixed(*LAYERS))),
+    raising("c_in must be a positive integer", "conv_params", 0, 3, 3),
+    raising("the kernel size must be positive", "conv_params", 3, 8, 0),
     Case("conv_params, random layers", 1, sizes_plan("conv_params", random_params), visibility="hidden"),
     Case("conv_forward", 2, conv_forward_plan(CONV_FIXED), about="stride 1, pad 1, a 3 x 2 kernel", hints=(FLIPPED_KERNEL,)),
     Case("conv_forward, stride 2 that does not divide, pad 0", 2, conv_forward_plan(CONV_UNEVEN), hints=(FLIPPED_KERNEL,)),
     Case("conv_forward, random shapes", 2, conv_forward_plan(random_conv_shape), visibility="hidden", hints=(FLIPPED_KERNEL,)),
     Case("conv_forward, batch of 1, pad 0", 2, conv_forward_plan(batch_of_one_shape), visibility="hidden", hints=(FLIPPED_KERNEL,)),
+    raising("the stride must be positive", "conv_forward", np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3)), np.zeros(1), stride=0),
+    raising("the kernel is larger than the input", "conv_forward", np.ones((1, 1, 2, 2)), np.ones((1, 1, 3, 3)), np.zeros(1)),
     *per_output(conv_backward_plan(CONV_FIXED), "conv_backward", BACKWARD_POINTS, hints=(CONV_DB_MEAN,)),
     *per_output(conv_backward_plan(CONV_UNEVEN), "conv_backward, stride 2 that does not divide, pad 0", BACKWARD_POINTS, hints=(CONV_DB_MEAN,)),
     *per_output(conv_backward_plan(random_conv_shape), "conv_backward, random shapes", BACKWARD_POINTS, visibility="hidden", hints=(CONV_DB_MEAN,)),
@@ -377,6 +378,8 @@ SUITE = Suite("conv", (
     Case("max_pool_forward, default pool and stride", 1, max_pool_forward_plan(POOL_FIXED), about="pool 2, stride 2, tied integer inputs"),
     Case("max_pool_forward, overlapping windows", 1, max_pool_forward_plan(POOL_OVERLAP)),
     Case("max_pool_forward, random shapes", 1, max_pool_forward_plan(random_pool_shape), visibility="hidden"),
+    raising("the window is larger than the input", "max_pool_forward", np.ones((1, 1, 3, 3)), pool=4, stride=4),
+    raising("the stride must be positive", "max_pool_forward", np.ones((1, 1, 4, 4)), stride=0),
     Case("max_pool_backward, tied maxima", 2, max_pool_backward_plan(POOL_FIXED), about="the gradient goes to the first maximum only", hints=TIES),
     Case("max_pool_backward, overlapping windows", 2, max_pool_backward_plan(POOL_OVERLAP), about="gradients of overlapping windows add up", hints=TIES),
     Case("max_pool_backward, random shapes", 2, max_pool_backward_plan(random_pool_shape), visibility="hidden", hints=TIES),

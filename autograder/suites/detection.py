@@ -217,7 +217,7 @@ def raising(name, function, *args, **kwargs) -> Case:
     def build(rng):
         call = Call(function, *args, **kwargs)
         return Plan([call], {"result": call.out})
-    return Case(f"{function} raises ValueError: {name}", 0.5, build, Raises(ValueError))
+    return Case(f"{function} raises ValueError: {name}", 0.5, build, Raises(ValueError, name))
 
 
 def map_plan(draw):
@@ -256,6 +256,13 @@ TAKEN_REVERSED = (TAKEN[0], TAKEN[1], TAKEN[2][::-1].copy())
 # exactly 1/2 (a hit: >=); det 3 overlaps nothing; det 4 overlaps gt 2 by 2/3 (a hit)
 DUPLICATES = (as_boxes([[0, 0, 4, 4], [0, 0, 4, 4], [10, 0, 14, 2], [20, 20, 24, 24], [22, 0, 32, 10]]), np.array([0.7, 0.7, 0.4, 0.8, 0.5]),
               as_boxes([[0, 0, 4, 4], [10, 0, 14, 4], [20, 0, 30, 10]]))
+# det 0 overlaps gts 0 and 1 by exactly 12/20 = 0.6 each and claims gt 0 (ties: the lower index);
+# det 1, a copy of gt 1, then finds it free (a hit); det 2, a copy of gt 0, finds it taken and
+# gt 1 at 1/3 (a false positive): [T, T, F]. The tie given to gt 1 turns this into [T, F, T].
+GT_TIE = (as_boxes([[1, 0, 5, 4], [2, 0, 6, 4], [0, 0, 4, 4]]), np.array([0.9, 0.8, 0.7]), as_boxes([[0, 0, 4, 4], [2, 0, 6, 4]]))
+# one detection, one ground truth, boxes smaller than one unit: IoU (0.25 x 0.3) / (0.15 + 0.15 - 0.075) = 1/3,
+# a hit at 0.3 and a miss at 0.34 (the pixel convention's + 1 makes it 0.71: a hit at both)
+TINY = (as_boxes([[0.0, 0.0, 0.5, 0.3]]), np.array([0.4]), as_boxes([[0.25, 0.0, 0.75, 0.3]]))
 # (scores, is_tp, num_gt), AP worked out in tests/test_detection_reference.py: 17/30, 29/75, 2/3, 0
 HAND_AP = {
     "AP of ranks T F T F T, 4 ground-truth boxes": ([0.9, 0.8, 0.7, 0.6, 0.5], [1, 0, 1, 0, 1], 4),
@@ -363,9 +370,10 @@ def nms_variant(order="stable", strict=True):
     return nms
 
 
-def match_variant(rule="coco", order="stable", strict=False):
+def match_variant(rule="coco", order="stable", strict=False, last_tie=False):
     """Greedy matching by ``rule``: "coco" (right), "voc" (only the single best box; a miss if it
-    is taken) or "twice" (a box may be matched again); ``strict``: IoU > threshold, not >=."""
+    is taken) or "twice" (a box may be matched again); ``strict``: IoU > threshold, not >=;
+    ``last_tie``: of ground truths tied at the best IoU, the higher index claimed."""
     def match_detections(det_boxes, det_scores, gt_boxes, iou_threshold=0.5):
         iou = iou_variant()(det_boxes, gt_boxes)
         matched = np.zeros(iou.shape[1], dtype=bool)
@@ -374,7 +382,8 @@ def match_variant(rule="coco", order="stable", strict=False):
             return is_tp
         for d in ranking(det_scores, order):
             free = iou[d] if rule == "twice" else np.where(matched, -1.0, iou[d])
-            g = int(np.argmax(iou[d] if rule == "voc" else free))
+            best = iou[d] if rule == "voc" else free
+            g = best.size - 1 - int(np.argmax(best[::-1])) if last_tie else int(np.argmax(best))
             good = free[g] > iou_threshold if strict else free[g] >= iou_threshold
             if good:
                 matched[g] = is_tp[d] = True
@@ -435,6 +444,10 @@ TIES_REVERSED = Hint(
     "does; the contract sorts stably in decreasing order, np.argsort(-scores, kind=\"stable\"), so ties go to the lower index.",
     replace={"nms": nms_variant(order="reversed"), "match_detections": match_variant(order="reversed"),
              "average_precision": ap_variant(order="reversed")})
+GT_TIE_REVERSED = Hint(
+    "IoU ties to the higher ground-truth index", "Your detection claimed the later of two ground-truth boxes with "
+    "exactly the same IoU; the contract gives the tie to the lower index (the first maximum, as np.argmax does).",
+    replace={"match_detections": match_variant(last_tie=True)})
 MATCHED_TWICE = Hint(
     "a ground truth matched twice", "Your matching lets several detections claim the same ground-truth box; each box "
     "is found once: a second detection of it is a false positive (a duplicate), unless another free box fits it.",
@@ -503,6 +516,14 @@ SUITE = Suite("detection", (
          about="COCO: the next unmatched box with IoU >= 0.5", hints=MATCH_HINTS),
     Case("match_detections, duplicates, ties and IoU exactly 0.5", 2, single("match_detections", fixed(*DUPLICATES), "is_tp"),
          hints=MATCH_HINTS),
+    Case("match_detections, two ground truths tied at the best IoU", 1, single("match_detections", fixed(*GT_TIE), "is_tp"),
+         about="the lower ground-truth index wins", hints=(GT_TIE_REVERSED, *MATCH_HINTS)),
+    # at the upper limit 1 only exact copies match: [F, T, T, F]; a strict > (or refusing 1) finds none
+    # no hint: an IoU that is wrong everywhere also finds no exact copy, and would look strict
+    Case("match_detections, iou_threshold = 1 (the upper limit)", 1, single("match_detections", fixed(*TAKEN, 1.0), "is_tp"),
+         about="allowed: 0 < iou_threshold <= 1"),
+    Case("match_detections, one detection and one ground truth smaller than one unit", 1,
+         several("match_detections", [("is_tp at 0.3", fixed(*TINY, 0.3)), ("is_tp at 0.34", fixed(*TINY, 0.34))]), hints=MATCH_HINTS),
     Case("match_detections, an image without ground truth", 1, single("match_detections", fixed(TAKEN[0], TAKEN[1], np.zeros((0, 4))), "is_tp")),
     Case("match_detections, crowded random scenes", 3,
          several("match_detections", [(f"is_tp, image {i}", crowded_image) for i in (1, 2)]), visibility="hidden", hints=MATCH_HINTS),

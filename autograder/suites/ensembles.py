@@ -106,7 +106,7 @@ def distinct_count(outputs) -> int:
 
 def distinct_share(outputs, plan) -> list[str]:
     n = sample_size(plan)
-    problems = form(outputs, "indices", n)
+    problems = form(outputs, "indices", n) or outside("indices", outputs["indices"], n)  # n distinct values of another range are no sample
     if problems:
         return problems
     count, mean, a = distinct_count(outputs), expected_distinct(n), distinct_tolerance(n)
@@ -456,12 +456,12 @@ def random_size(rng):
 
 
 SUITE = Suite("ensembles", (
-    Case("bootstrap_indices: n int64 indices in range(n)", 1, bootstrap_plan(CONSTANT(1000)), Property(int64_in_range), about="shape (n,), dtype int64, 0 <= i < n"),
-    Case("bootstrap_indices, random n: int64 indices in range(n)", 1, bootstrap_plan(lambda rng: int(rng.integers(200, 3000))), Property(int64_in_range), visibility="hidden"),
+    Case("bootstrap_indices: n int64 indices in range(n)", 1, bootstrap_plan(CONSTANT(1000)), Property(int64_in_range, side=True), about="shape (n,), dtype int64, 0 <= i < n"),
+    Case("bootstrap_indices, random n: int64 indices in range(n)", 1, bootstrap_plan(lambda rng: int(rng.integers(200, 3000))), Property(int64_in_range, side=True), visibility="hidden"),
     Case("bootstrap_indices: about 1 - 1/e of the indices distinct", 2, bootstrap_plan(CONSTANT(20_000)), Property(distinct_share), about="with replacement", hints=(WITHOUT_REPLACEMENT,)),
     Case("bootstrap_indices, random n: about 1 - 1/e of the indices distinct", 1, bootstrap_plan(random_size), Property(distinct_share), visibility="hidden", hints=(WITHOUT_REPLACEMENT,)),
     Case("bootstrap_indices: uniform over range(n)", 1, bootstrap_plan(CONSTANT(20_000)), Property(uniform), about="each tenth of range(n) gets a tenth of the draws"),
-    Case("bootstrap_indices: the same seed gives the same indices", 1, reproducible_plan, Property(reproducible)),
+    Case("bootstrap_indices: the same seed gives the same indices", 1, reproducible_plan, Property(reproducible, side=True)),
     Case("average_predictions", 1, average_plan(fixed(3, 4, 5)), about="the mean over the models", hints=(SUMMED_PREDICTIONS,)),
     Case("average_predictions, random shapes", 1, average_plan(lambda rng: distinct(rng, 2, 8, 3)), visibility="hidden", hints=(SUMMED_PREDICTIONS,)),
     Case("average_predictions, one model", 1, average_plan(lambda rng: (1, *distinct(rng, 2, 8, 2))), visibility="hidden"),

@@ -42,6 +42,12 @@ SET_KEYS = {  # the visible runs' hyperparameters, far from the defaults
     "rmsprop": {"lr": 0.02, "alpha": 0.8},
     "adam": {"lr": 0.01, "beta1": 0.5, "beta2": 0.9},
 }
+LIMITS = {  # the fractions at their lower limit 0, allowed: a check of 0 < momentum wrongly refuses them
+    "sgd_momentum": {"lr": 0.02, "momentum": 0.0},
+    "nesterov_momentum": {"lr": 0.02, "momentum": 0.0},
+    "rmsprop": {"lr": 0.02, "alpha": 0.0},
+    "adam": {"lr": 0.01, "beta1": 0.0, "beta2": 0.0},
+}
 BAD_VALUES = {  # one forbidden value per key: negative, or a fraction at or beyond 1
     "lr": -1e-3, "eps": -1e-8, "weight_decay": -1e-4, "momentum": 1.0, "alpha": 1.0, "beta1": -0.1, "beta2": 1.0,
 }
@@ -427,10 +433,15 @@ def rule_cases(rule):
         Case(f"{rule}, 10 steps with {keys} and weight_decay set", 2, run_plan(rule, lambda rng: dict(SET_KEYS[rule]), fixed(4, 4), TEN, weight_decay=lambda rng: 0.2), hints=hints),
         Case(f"{rule}, 10 to 14 steps, random shape and hyperparameters", 1, run_plan(rule, lambda rng: random_keys(rng, rule), random_shape, TEN_TO_14), visibility="hidden", hints=hints),
         Case(f"{rule}, 10 to 14 steps, random hyperparameters with weight_decay", 1, run_plan(rule, lambda rng: random_keys(rng, rule), random_shape, TEN_TO_14, weight_decay=lambda rng: float(rng.uniform(0.05, 0.5))), visibility="hidden", hints=hints),
+        *([Case(f"{rule}, 10 steps with {' and '.join(key for key in LIMITS[rule] if key != 'lr')} = 0 (the lower limit)", 1,
+                run_plan(rule, lambda rng: dict(LIMITS[rule]), random_shape, TEN), visibility="hidden", hints=hints)] if rule in LIMITS else []),
         Case(f"{rule} leaves w and dw unchanged", 1, keeps_inputs(rule), KEEPS, about="next_w is a new array; no w -= ..."),
-        *(Case(f"{rule} raises ValueError for {key} = {BAD_VALUES[key]:g}", 0.5, bad_key_plan(rule, key), Raises(ValueError))
+        *(Case(f"{rule} raises ValueError for {key} = {BAD_VALUES[key]:g}", 0.5, bad_key_plan(rule, key), Raises(ValueError, RULE_LIMITS[key]))
           for key in (*DEFAULTS[rule], "weight_decay")),
     ]
+
+
+RULE_LIMITS = {key: f"{key} must be {'>= 0' if key in ('lr', 'eps', 'weight_decay') else 'in [0, 1)'}" for key in BAD_VALUES}
 
 
 ELEVEN = lambda rng: range(11)  # noqa: E731 - t = 0 .. 10
@@ -443,6 +454,7 @@ SUITE = Suite("optimizers", (
     Case("newton_step raises LinAlgError for a singular Hessian", 1, singular_hessian, Raises(np.linalg.LinAlgError), about="solve, do not pseudo-invert"),
     Case("step_decay", 1, schedule_plan("step_decay", lambda rng: (0.5, 3, 0.5), ELEVEN), EXACT, about="lr0 * gamma ** (t // step_size)", hints=(NO_FLOOR,)),
     Case("step_decay with the default gamma", 1, schedule_plan("step_decay", lambda rng: (0.1, 4), lambda rng: range(0, 13, 2)), EXACT, hints=(NO_FLOOR,)),
+    Case("step_decay with step_size = 1 (the lower limit)", 1, schedule_plan("step_decay", lambda rng: (float(rng.uniform(0.01, 1)), 1, float(rng.uniform(0.1, 0.9))), lambda rng: range(6)), EXACT, visibility="hidden", hints=(NO_FLOOR,)),
     Case("step_decay, random schedule", 1, schedule_plan("step_decay", lambda rng: (float(rng.uniform(0.01, 1)), int(rng.integers(2, 7)), float(rng.uniform(0.1, 0.9))), random_steps), EXACT, visibility="hidden", hints=(NO_FLOOR,)),
     Case("exponential_decay", 1, schedule_plan("exponential_decay", lambda rng: (0.1, 0.9), ELEVEN), EXACT),
     Case("exponential_decay, random schedule", 1, schedule_plan("exponential_decay", lambda rng: (float(rng.uniform(0.01, 1)), float(rng.uniform(0.8, 0.99))), random_steps), EXACT, visibility="hidden"),
@@ -465,9 +477,10 @@ SUITE = Suite("optimizers", (
     Case("clip_by_norm leaves grads unchanged", 1, keeps_grads("clip_by_norm", 1.0), KEEPS),
     Case("log_uniform, 20000 draws over 4 decades", 2, log_uniform_plan(lambda rng: (1e-5, 1e-1)), Property(follows_log_uniform), about="an equal share in each decade"),
     Case("log_uniform, random bounds", 1, log_uniform_plan(random_bounds), Property(follows_log_uniform), visibility="hidden"),
-    Case("log_uniform draws from rng", 1, rng_plan, Property(uses_rng), about="same seed, same samples; size a tuple"),
-    Case("log_uniform raises ValueError for low = 0", 0.5, raises_plan("log_uniform", 0.0, 1.0, 5, generator(0)), Raises(ValueError)),
-    Case("log_uniform raises ValueError for low > high", 0.5, raises_plan("log_uniform", 1e-2, 1e-3, 5, generator(0)), Raises(ValueError)),
+    Case("log_uniform draws from rng", 1, rng_plan, Property(uses_rng, side=True), about="same seed, same samples; size a tuple"),
+    Case("log_uniform raises ValueError for low = 0", 0.5, raises_plan("log_uniform", 0.0, 1.0, 5, generator(0)), Raises(ValueError, "0 < low < high")),
+    Case("log_uniform raises ValueError for low > high", 0.5, raises_plan("log_uniform", 1e-2, 1e-3, 5, generator(0)), Raises(ValueError, "0 < low < high")),
+    Case("log_uniform raises ValueError for low = high", 0.5, raises_plan("log_uniform", 1e-2, 1e-2, 5, generator(0)), Raises(ValueError, "0 < low < high"), about="an empty range: the bound is strict"),
     Case("update_ratio", 1, update_ratio_plan(fixed(4, 5), lambda rng: 1e-3), EXACT, about="Frobenius norms"),
     Case("update_ratio of a 4-D weight", 1, update_ratio_plan(lambda rng: tuple(int(n) for n in rng.integers(2, 5, size=4)), lambda rng: float(10 ** rng.uniform(-4, -1))), EXACT, visibility="hidden"),
     Case("update_ratio raises ValueError when w is all zeros", 0.5, raises_plan("update_ratio", np.zeros((2, 3)), np.ones((2, 3))), Raises(ValueError)),

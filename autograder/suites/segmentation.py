@@ -43,7 +43,7 @@ def raising(why, build_call, hints=()) -> Case:
     def build(rng):
         call = build_call(rng)
         return Plan([call], {label(call): call.out})
-    return Case(f"{label(build_call(np.random.default_rng(0)))} raises ValueError: {why}", 0.5, build, Raises(ValueError), hints=hints)
+    return Case(f"{label(build_call(np.random.default_rng(0)))} raises ValueError: {why}", 0.5, build, Raises(ValueError, why), hints=hints)
 
 
 # -- 10.1 to 10.4 nearest and bed-of-nails upsampling ----------------------------------------
@@ -382,6 +382,7 @@ INDEX_HINTS = (PER_WINDOW, LAST_MAXIMUM)
 SUITE = Suite("segmentation", (
     Case("nearest_upsample_forward, scale 2", 1, upsample_forward_plan("nearest", SCALE_2), about="each value copied to a 2 x 2 block"),
     Case("nearest_upsample_forward, scale 3, non-square", 1, upsample_forward_plan("nearest", SCALE_3)),
+    Case("nearest_upsample_forward, scale 1 (the lower limit)", 0.5, upsample_forward_plan("nearest", fixed((2, 2, 3, 4), 1)), visibility="hidden", about="a copy of x"),
     Case("nearest_upsample_forward, scale a numpy integer", 0.5, upsample_forward_plan("nearest", NUMPY_SCALE), about="np.int64(2) is an integer"),
     Case("nearest_upsample_forward, random shapes and scales", 1, upsample_forward_plan("nearest", random_upsampling), visibility="hidden"),
     raising("not an integer", upsample_call("nearest", 1.5)),
@@ -392,6 +393,7 @@ SUITE = Suite("segmentation", (
     Case("nearest_upsample_backward, random shapes and scales", 2, upsample_backward_plan("nearest", random_upsampling), visibility="hidden", hints=(NEAREST_MEAN,)),
     Case("bed_of_nails_upsample_forward, scale 2", 1, upsample_forward_plan("bed_of_nails", SCALE_2), about="each value at its block's top-left corner", hints=BED_HINTS),
     Case("bed_of_nails_upsample_forward, scale 3, non-square", 1, upsample_forward_plan("bed_of_nails", SCALE_3), hints=BED_HINTS),
+    Case("bed_of_nails_upsample_forward, scale 1 (the lower limit)", 0.5, upsample_forward_plan("bed_of_nails", fixed((2, 2, 3, 4), 1)), visibility="hidden", about="a copy of x"),
     Case("bed_of_nails_upsample_forward, scale a numpy integer", 0.5, upsample_forward_plan("bed_of_nails", NUMPY_SCALE), hints=BED_HINTS),
     Case("bed_of_nails_upsample_forward, random shapes and scales", 1, upsample_forward_plan("bed_of_nails", random_upsampling), visibility="hidden", hints=BED_HINTS),
     raising("not an integer, even if whole", upsample_call("bed_of_nails", 2.0)),
@@ -412,6 +414,9 @@ SUITE = Suite("segmentation", (
     Case("conv_transpose_forward, stride 2, pad 1", 2, conv_transpose_forward_plan(TRANSPOSED_STRIDED), about="pad is removed from the output", hints=(PAD_ADDED,)),
     Case("conv_transpose_forward, random shapes, strides and paddings", 2, conv_transpose_forward_plan(random_transposed), visibility="hidden", hints=(PAD_ADDED,)),
     Case("conv_transpose_forward, batch of 1, pad 0", 1, conv_transpose_forward_plan(batch_of_one_transposed), visibility="hidden", hints=(PAD_ADDED,)),
+    # (2 - 1) * 1 + 2 - 2 * 1 = 1: the smallest output allowed; one more pad removes it all
+    Case("conv_transpose_forward, an output of 1 x 1 (the limit)", 1, conv_transpose_forward_plan(fixed((2, 2, 2, 2), (3, 2, 2), 1, 1)), hints=(PAD_ADDED,)),
+    raising("the padding removes the whole output", lambda rng: Call("conv_transpose_forward", np.ones((1, 1, 2, 2)), np.ones((1, 1, 2, 2)), np.zeros(1), pad=2)),
     *per_output(conv_transpose_backward_plan(TRANSPOSED_PLAIN), "conv_transpose_backward, stride 1, pad 0", BACKWARD_POINTS, hints=(DW_TRANSPOSED,)),
     *per_output(conv_transpose_backward_plan(TRANSPOSED_STRIDED), "conv_transpose_backward, stride 2, pad 1", BACKWARD_POINTS, hints=(DW_TRANSPOSED,)),
     *per_output(conv_transpose_backward_plan(random_transposed), "conv_transpose_backward, random shapes, strides and paddings", BACKWARD_POINTS,
@@ -429,4 +434,6 @@ SUITE = Suite("segmentation", (
     Case("pixel_accuracy", 1, accuracy_plan(every_class)),
     Case("pixel_accuracy, random maps", 1, accuracy_plan(random_absent), visibility="hidden"),
     raising("the shapes differ (no broadcasting)", mismatched("pixel_accuracy", (2, 3, 4), (3, 4)), hints=(BROADCAST,)),
+    # the same number of pixels in another shape: comparing sizes, or ravel()-ing both, is not enough
+    raising("the shapes differ, not the sizes", mismatched("pixel_accuracy", (3, 4), (4, 3))),
 ))

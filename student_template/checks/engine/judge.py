@@ -4,8 +4,11 @@ For each named output: present, type, shape, dtype, finite, then values by the f
 relative error ``max |a - b| / max(1e-8, |a| + |b|)`` against a stated tolerance. Every
 failure message says what, got, expected and where, in the student's terms.
 
-A judge is an object with ``needs_reference`` and ``check(outputs, expected, warnings, plan)``
-returning a :class:`Verdict`; :class:`Raises` also has ``check_error(error, plan)``.
+A judge is an object with ``needs_reference``, ``side`` and ``check(outputs, expected,
+warnings, plan)`` returning a :class:`Verdict`; :class:`Raises` also has ``check_error(error, plan)``.
+A ``side`` judge checks a side property of a function (an argument left unchanged, an error
+raised, a dtype or range, anything a constant output could satisfy): the grader counts its
+points only once the function's main case passes (:mod:`autograder.grade`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from .plan import Func, Made, Ref
 from .wire import Opaque
 
 FLOOR = 1e-8  # the denominator's floor: entries near zero are compared absolutely
@@ -68,6 +72,33 @@ def describe(value) -> str:
     return f"a {type(value).__name__}"
 
 
+def brief(value, limit: int = 60) -> str:
+    """A short repr for a message: arrays by shape and dtype (also inside lists, tuples and
+    dicts, of which the first four items are shown), anything longer than ``limit`` cut."""
+    if isinstance(value, np.ndarray):
+        return f"<{value.dtype} array {value.shape}>"
+    if isinstance(value, (list, tuple, dict)):
+        items = list(value.items()) if isinstance(value, dict) else list(value)
+        shown = [f"{key!r}: {brief(item, limit)}" for key, item in items[:4]] if isinstance(value, dict) else [brief(item, limit) for item in items[:4]]
+        inner = ", ".join(shown + (["..."] if len(items) > 4 else [])) + ("," if isinstance(value, tuple) and len(items) == 1 else "")
+        text = {dict: "{%s}", list: "[%s]"}.get(type(value), "(%s)") % inner
+    elif isinstance(value, Made):
+        text = "rng" if value.name == "generator" else f"<{value.name}>"
+    elif isinstance(value, Func):
+        text = value.name
+    elif isinstance(value, Ref):
+        text = f"<{'an argument' if value.kind == 'arg' else 'the result'} of {getattr(value.step, 'function', 'an earlier call')}>"
+    else:
+        text = repr(value.item() if isinstance(value, np.generic) else value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def call_label(call) -> str:
+    """A call as the student would write it, arrays by shape and dtype: 'conv_output_size(5, 0)'."""
+    arguments = [brief(a) for a in call.args] + [f"{key}={brief(value)}" for key, value in call.kwargs.items()]
+    return f"{call.function}({', '.join(arguments)})"
+
+
 def _index(flat: int, shape: tuple) -> str:
     return str(tuple(int(i) for i in np.unravel_index(flat, shape))) if shape else "()"
 
@@ -75,7 +106,8 @@ def _index(flat: int, shape: tuple) -> str:
 def compare(name: str, actual, expected, tol: float) -> None:
     """Raise :class:`Mismatch` unless ``actual`` matches ``expected`` (recursively).
 
-    Arrays: exact shape (no broadcasting), the same kind of dtype (float64 for floats),
+    Arrays: exact shape (no broadcasting), the same kind of dtype (float64 for floats, exactly
+    the expected integer dtype for integers: the contract's int64 indices),
     finite where expected is finite, relative error at most ``tol``. Scalars: a number,
     not an array; ints exactly. Tuples, lists and dicts: item by item (dicts: the
     expected keys only, extra keys are the student's own state).
@@ -138,6 +170,8 @@ def _compare_array(name: str, actual, expected: np.ndarray, tol: float) -> None:
         raise Mismatch(f"{name} has shape {actual.shape}, expected {expected.shape}.{hint}")
     if actual.dtype.kind != expected.dtype.kind or (expected.dtype.kind == "f" and actual.dtype.itemsize < expected.dtype.itemsize):
         raise Mismatch(f"{name} has dtype {actual.dtype}, expected {expected.dtype}.")
+    if expected.dtype.kind in "iu" and actual.dtype != expected.dtype:  # indices: the contract states the dtype (int64)
+        raise Mismatch(f"{name} has dtype {actual.dtype}, expected {expected.dtype}, as the handout states: use .astype(np.{expected.dtype}).")
     if expected.dtype.kind in "fc":
         bad = ~np.isfinite(actual) & np.isfinite(expected)
         if bad.any():
@@ -172,6 +206,7 @@ class Judge:
     """
 
     needs_reference = True
+    side = False
 
     def check_error(self, error: dict, plan) -> Verdict | None:
         return None
@@ -193,6 +228,11 @@ class Compare(Judge):
     form_only: tuple = ()
     no_warnings: bool = False
 
+    @property
+    def side(self) -> bool:
+        """A case that judges some outputs for their form only is about something else."""
+        return bool(self.form_only)
+
     def check(self, outputs: dict, expected: dict, warnings: list, plan) -> Verdict:
         try:
             for name, want in expected.items():
@@ -210,10 +250,12 @@ class Property(Judge):
     """Judge by properties instead of a reference value (random outputs, invariants).
 
     ``test(outputs, plan)`` returns a list of problems, each a message for the student;
-    an empty list passes.
+    an empty list passes. ``side``: the property is one a constant output could satisfy
+    (same seed, same draws; indices in range), so it counts only beside right values.
     """
 
     test: Callable
+    side: bool = False
     needs_reference = False
 
     def check(self, outputs: dict, expected, warnings: list, plan) -> Verdict:
@@ -223,19 +265,25 @@ class Property(Judge):
 
 @dataclass(frozen=True)
 class Raises(Judge):
-    """The plan's last call must raise ``error`` (or a subclass), for inputs the contract forbids."""
+    """The plan's last call must raise ``error`` (or a subclass), for inputs the contract forbids;
+    ``why`` says which rule of the contract they break ("the kernel size must be positive")."""
 
     error: type
+    why: str = ""
     needs_reference = False
+    side = True
+
+    def _expected(self) -> str:
+        return f"expected {self.error.__name__}" + (f": {self.why}" if self.why else "") + "."
 
     def check(self, outputs: dict, expected, warnings: list, plan) -> Verdict:
-        call = plan.calls[-1]
-        return Verdict(False, f"{call.function} returned {describe(next(iter(outputs.values()), None))} for these arguments; it should raise {self.error.__name__}.")
+        value = next(iter(outputs.values()), None)
+        return Verdict(False, f"{call_label(plan.calls[-1])} returned {brief(value)}; {self._expected()}")
 
     def check_error(self, error: dict, plan) -> Verdict:
         if self.error.__name__ in error.get("mro", []):
             return PASS
-        return Verdict(False, f"{plan.calls[-1].function} raised {error.get('type')}: {error.get('message')}; it should raise {self.error.__name__}.")
+        return Verdict(False, f"{call_label(plan.calls[-1])} raised {error.get('type')}: {error.get('message')}; {self._expected()}")
 
 
 def verdict(judge: Judge, outcome, plan, expected, memory_bytes: int) -> Verdict:

@@ -50,3 +50,33 @@ def quadratic_pair_loss(center_vec, outside_idx, outside_vectors, weights):
     dscores[outside_idx] -= 1.0
     loss = 0.5 * np.sum(weights * scores**2) - scores[outside_idx]
     return float(loss), outside_vectors.T @ dscores, np.outer(dscores, center_vec)
+
+
+def network_scores(X, weights, biases):
+    """Scores (N, C) of a ReLU network on images X (N, H, W), each flattened row by row: affine
+    layers ``h @ weights[l] + biases[l]``, with ReLU after every one but the last.
+
+    The model visualization.py's functions are given: plain weights cross the wire, and the
+    student's code gets this function with them bound, never a reference.
+    """
+    h = np.reshape(X, (len(X), -1))
+    for layer, (W, b) in enumerate(zip(weights, biases)):
+        h = h @ W + b
+        if layer < len(weights) - 1:
+            h = np.maximum(h, 0.0)
+    return h
+
+
+def network_input_gradient(X, dscores, weights, biases):
+    """The gradient (N, H, W) of sum(dscores * network_scores(X, weights, biases)) with respect to X.
+
+    ReLU's slope at exactly 0 is taken as 0, as autograd takes it.
+    """
+    h, outputs = np.reshape(X, (len(X), -1)), []
+    for W, b in zip(weights[:-1], biases[:-1]):
+        h = np.maximum(h @ W + b, 0.0)
+        outputs.append(h)
+    dh = dscores @ weights[-1].T
+    for W, out in zip(reversed(weights[:-1]), reversed(outputs)):
+        dh = (dh * (out > 0)) @ W.T
+    return dh.reshape(np.shape(X))

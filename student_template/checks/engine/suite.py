@@ -8,8 +8,10 @@ secret seed, fresh for every grading run, so hard-coded answers score nothing), 
 
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -17,6 +19,7 @@ import numpy as np
 from .judge import Compare
 from .plan import Made
 
+DATA = Path(__file__).resolve().parent.parent / "assignments" / "data"  # beside the engine in autograder.zip too
 PUBLIC_SEED = 182231  # fixed: public cases draw the same inputs everywhere, every time
 VISIBILITIES = ("visible", "hidden")
 # For inputs of magnitude 1e3: the right values computed with an overflow on the way still fail.
@@ -31,6 +34,13 @@ class Case:
     :mod:`autograder.judge` judge; ``timeout`` is in seconds for the whole plan (``None``:
     the sandbox's default); ``about`` says in a few words what the case checks; ``hints``
     are the misconception hints (:class:`~autograder.hints.Hint`) tried when it fails.
+
+    Points are for substance. A *side* case (its judge is ``side``: a :class:`~autograder.judge.Raises`,
+    a ``Compare`` with ``form_only`` outputs, a ``Property(..., side=True)``; or ``side_of`` is
+    given) judges a side property of one function: by default the plan's last call, else
+    ``side_of``. It earns its points only when that function's *main case* passed in the same
+    grading: the suite's first visible case that is not a side case and whose plan's last
+    call is that function (the first hidden one if it has no visible one).
     """
 
     name: str
@@ -41,6 +51,12 @@ class Case:
     timeout: float | None = None
     about: str = ""
     hints: tuple = ()
+    side_of: str | None = None
+
+    @property
+    def side(self) -> bool:
+        """Whether the case judges a side property, counted only beside right values."""
+        return self.side_of is not None or bool(getattr(self.judge, "side", False))
 
     def __post_init__(self):
         if self.visibility not in VISIBILITIES:
@@ -55,11 +71,40 @@ class Case:
 
 
 @dataclass(frozen=True)
+class Entry:
+    """An optional leaderboard quantity (Gradescope's ``leaderboard`` field), never graded.
+
+    ``plan(source)`` reads the configuration the student states in their file's text (parsed,
+    never run) and returns the :class:`~autograder.plan.Plan` to run with their code, ``None``
+    when they did not opt in, or raises ``ValueError`` saying what is wrong with it;
+    ``value(outputs, plan)`` turns the plan's outputs into the number posted, or raises
+    ``ValueError`` saying why there is none. ``order`` is Gradescope's ("desc": higher ranks
+    higher); ``timeout`` is in seconds for the whole plan (``None``: the sandbox's default).
+    """
+
+    name: str
+    plan: Callable
+    value: Callable
+    order: str = "desc"
+    timeout: float | None = None
+
+    def __post_init__(self):
+        if self.order not in ("asc", "desc"):
+            raise ValueError(f"leaderboard entry {self.name!r}: order must be 'asc' or 'desc', not {self.order!r}")
+
+
+@dataclass(frozen=True)
 class Suite:
-    """An assignment's cases: ``assignment`` is the module name students submit (``backprop``)."""
+    """An assignment's cases: ``assignment`` is the module name students submit (``backprop``).
+
+    ``leaderboard`` holds its optional :class:`Entry` s; ``data`` names the files of
+    ``assignments/data/`` its cases read (through :func:`data_file`); the Gradescope autograder carries them.
+    """
 
     assignment: str
     cases: tuple
+    leaderboard: tuple = ()
+    data: tuple = ()
 
     def __post_init__(self):
         names = [case.name for case in self.cases]
@@ -137,6 +182,13 @@ def large_logit_rows(rng: np.random.Generator) -> np.ndarray:
     x = normal(rng, 4, 6, scale=300.0) + rng.choice([-1000.0, 1000.0], size=(4, 1))
     x[2, :3] = x[2].max()
     return x
+
+
+@functools.cache
+def data_file(name: str) -> dict:
+    """The arrays of ``assignments/data/<name>`` (an .npz), read once; a suite lists ``name`` in its ``data``."""
+    with np.load(DATA / name) as arrays:
+        return {key: arrays[key] for key in arrays.files}
 
 
 def generator(seed) -> Made:

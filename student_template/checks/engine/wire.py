@@ -10,6 +10,11 @@ name), so the judge can say what came back instead of what was expected.
 Frame: 8-byte big-endian length, then the payload: 8-byte header length, the JSON header,
 the array buffers one after another.
 
+Nothing a peer sends makes the reader allocate more than it has been sent: a frame is
+refused from its length alone when that exceeds :data:`MAX_FRAME`, a header length beyond
+the payload is refused, the header's nesting is measured on its bytes before JSON parses it,
+and the arrays it declares must account for the payload's bytes exactly.
+
 This module is copied into the worker's sandbox: it imports only numpy, the standard
 library and :mod:`plan`.
 """
@@ -19,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import struct
 
 import numpy as np
@@ -30,6 +36,12 @@ except ImportError:
 
 MAX_FRAME = 64 << 20  # 64 MiB: far more than any graded output, little enough to refuse a flood
 MAX_DEPTH = 32
+# the JSON nesting of an encoded value: up to three brackets per level (a dict is
+# {"dict": [[key, value], ...]}) and two for a leaf ({"array": ..., "shape": [...]})
+MAX_JSON_DEPTH = 3 * MAX_DEPTH + 2
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_NOT_A_BRACKET = bytes(byte for byte in range(256) if byte not in b"[]{}")
+_CHUNK = 1 << 20
 _ALLOWED_KINDS = "biufc"  # bool, int, uint, float, complex: dtypes that hold no code
 
 
@@ -65,7 +77,11 @@ def decode(payload: bytes):
     """Rebuild a value from :func:`encode`'s output; ``WireError`` for anything malformed."""
     try:
         (size,) = struct.unpack(">Q", payload[:8])
-        tree = json.loads(payload[8 : 8 + size])
+        if size > len(payload) - 8:
+            raise WireError(f"malformed message: a header of {size} bytes in a payload of {len(payload)} bytes")
+        header = bytes(payload[8 : 8 + size])
+        _check_nesting(header)
+        tree = json.loads(header)
         view = memoryview(payload)[8 + size :]
         offset = [0]
         value = _from_tree(tree, view, offset, 0)
@@ -76,6 +92,27 @@ def decode(payload: bytes):
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, struct.error, RecursionError) as error:
         raise WireError(f"malformed message: {error}") from None
+
+
+def _check_nesting(header: bytes) -> None:
+    """Raise ``WireError`` if the JSON text nests brackets deeper than ``MAX_JSON_DEPTH`` (or
+    does not balance them), measured without parsing it: brackets inside strings do not count.
+
+    The depth after each bracket is a running sum of +1 and -1, taken a chunk at a time, so
+    the time is linear in the header and the memory small, whatever its shape.
+    """
+    brackets = np.frombuffer(_STRING.sub(b"", header).translate(None, _NOT_A_BRACKET), dtype=np.uint8)
+    level = 0
+    for start in range(0, len(brackets), _CHUNK):
+        steps = (brackets[start : start + _CHUNK] & 2).astype(np.int64) - 1  # "[" and "{" have bit 1 set, "]" and "}" not
+        depths = level + np.cumsum(steps)
+        if depths.max() > MAX_JSON_DEPTH:
+            raise WireError("message nested too deeply")
+        if depths.min() < 0:
+            raise WireError("malformed message: unbalanced brackets")
+        level = int(depths[-1])
+    if level:
+        raise WireError("malformed message: unbalanced brackets")
 
 
 def copied(value):
@@ -146,7 +183,9 @@ def _from_tree(tree, view, offset, depth):
         raise WireError(f"unexpected element {tree!r:.60}")
     if "array" in tree:
         dtype = _checked_dtype(tree["array"])
-        shape = tuple(int(n) for n in tree["shape"])
+        shape = tree["shape"]
+        if type(shape) is not list or not all(type(n) is int for n in shape):
+            raise WireError(f"malformed message: an array shape that is not a list of integers: {shape!r:.60}")
         if any(n < 0 for n in shape):
             raise WireError("negative array dimension")
         nbytes = math.prod(shape) * dtype.itemsize
@@ -154,7 +193,7 @@ def _from_tree(tree, view, offset, depth):
         if start + nbytes > len(view):
             raise WireError("array data truncated")
         offset[0] += nbytes
-        return np.frombuffer(view[start : start + nbytes], dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+        return np.frombuffer(view[start : start + nbytes], dtype=dtype).reshape(tuple(shape)).astype(dtype.newbyteorder("="))
     if "scalar" in tree:
         dtype = _checked_dtype(tree["scalar"])
         value = tree["value"]

@@ -40,6 +40,19 @@ def inputs(plan):
     return x, p
 
 
+def both_kinds(name: str, out: np.ndarray, p: float, dropped: bool = True) -> list[str]:
+    """A problem unless ``out`` has kept (nonzero) units and, if ``dropped``, dropped (zero) ones:
+    a property of the kept units, or of where they are, says nothing about a mask with none."""
+    kept = int(np.count_nonzero(out))
+    if kept == 0:
+        return [f"With p = {p:.3g}, {name} has no kept unit among {out.size}: every unit is zeroed, so nothing "
+                "is scaled or masked to check; keep a unit where rng.random(x.shape) >= p."]
+    if dropped and kept == out.size:
+        return [f"With p = {p:.3g}, {name} has no dropped unit among {out.size}: zero a unit where "
+                "rng.random(x.shape) < p."]
+    return []
+
+
 def dropped_share(outputs, plan) -> float:
     return float(np.mean(outputs["out"] == 0))
 
@@ -65,7 +78,7 @@ def kept_ratios(outputs, plan) -> np.ndarray:
 def scaled_by_inverse_keep(outputs, plan) -> list[str]:
     """Deterministic: every nonzero entry is x / (1 - p), to rounding."""
     x, p = inputs(plan)
-    problems = form(outputs, "out", x)
+    problems = form(outputs, "out", x) or both_kinds("out", outputs["out"], p, dropped=False)
     if problems:
         return problems
     out, scale = outputs["out"], 1 / (1 - p)
@@ -80,9 +93,9 @@ def scaled_by_inverse_keep(outputs, plan) -> list[str]:
 
 def same_mask_as_forward(outputs, plan) -> list[str]:
     """Deterministic: dx = dout * out / x, the student's own forward mask and scale."""
-    x, _ = inputs(plan)
+    x, p = inputs(plan)
     dout = plan.calls[1].args[0]
-    problems = form(outputs, "out", x) + form(outputs, "dx", dout)
+    problems = (form(outputs, "out", x) + form(outputs, "dx", dout)) or both_kinds("out", outputs["out"], p)
     if problems:
         return problems
     out, dx = outputs["out"], outputs["dx"]
@@ -98,8 +111,9 @@ def same_mask_as_forward(outputs, plan) -> list[str]:
 
 
 def reproducible(outputs, plan) -> list[str]:
-    x, _ = inputs(plan)
+    x, p = inputs(plan)
     problems = [problem for name in ("out", "same seed", "another seed") for problem in form(outputs, name, x)]
+    problems = problems or both_kinds("out", outputs["out"], p)
     if problems:
         return problems
     if not np.array_equal(outputs["out"] == 0, outputs["same seed"] == 0):

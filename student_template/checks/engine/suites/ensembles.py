@@ -78,7 +78,7 @@ def distinct_count(outputs) -> int:
 
 def distinct_share(outputs, plan) -> list[str]:
     n = sample_size(plan)
-    problems = form(outputs, "indices", n)
+    problems = form(outputs, "indices", n) or outside("indices", outputs["indices"], n)  # n distinct values of another range are no sample
     if problems:
         return problems
     count, mean, a = distinct_count(outputs), expected_distinct(n), distinct_tolerance(n)
