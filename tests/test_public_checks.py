@@ -1,7 +1,8 @@
 """The handout's public checks (checks/harness.py on checks/data/) are the graded suites' visible cases.
 
 For every assignment and every wrong submission of its grading tests (the references, the
-stubs and each mutation of tests/test_<a>_grading.py), the public checks and `dlgrade grade`
+stubs, each mutation of tests/test_<a>_grading.py, and a submission with the reference's form
+and none of its substance, whose side cases are withheld), the public checks and `dlgrade grade`
 agree case by case on the visible cases: the same pass or fail, message and hint. Under
 pytest, each visible case is one item, its id its name on Gradescope, and a function's cases
 are selected by the function's exact name; in a notebook, run_checks does the same.
@@ -24,7 +25,7 @@ from autograder.grade import grade
 from autograder.release import HANDOUT, released
 from autograder.suite import Suite
 from autograder.suites import SUITES
-from submissions import mutated, mutations, reference_source, stub_source, swap
+from submissions import form_only, mutated, mutations, reference_source, stub_source, swap
 
 pytestmark = pytest.mark.handout
 
@@ -65,8 +66,8 @@ def as_seen(cases) -> list:
 def test_public_checks_agree_with_the_grader(assignment, handout, harness, tmp_path):
     """On the reference, the stubs and every mutation of the grading tests, each visible case
     gets the same verdict, message and hint from the public checks as from `dlgrade grade`."""
-    sources = [reference_source(assignment), stub_source(assignment), *mutations(assignment)]
-    disagreements, failures, hinted = [], 0, 0
+    sources = [reference_source(assignment), stub_source(assignment), form_only(assignment), *mutations(assignment)]
+    disagreements, failures, hinted, withheld = [], 0, 0, 0
     for number, source in enumerate(sources):
         (handout / f"{assignment}.py").write_text(source)
         submission = tmp_path / f"submission{number}"
@@ -84,7 +85,10 @@ def test_public_checks_agree_with_the_grader(assignment, handout, harness, tmp_p
         assert len(public) == len(graded.cases)
         failures += sum(not case.passed for case in public)
         hinted += sum(bool(case.hint) for case in public)
+        withheld += sum(case.message.startswith("Withheld: ") for case in public)
     assert disagreements == []
+    # the form-only submission passes the side cases, whose points wait for the main cases
+    assert withheld > 0 or not any(case.side or case.side_of for case in SUITES[assignment].cases if case.visibility == "visible")
     assert all(case.passed for case in harness.graded(assignment)) is False  # the last source is wrong
     assert failures > 0 and (hinted > 0 or not any(case.hints for case in SUITES[assignment].cases if case.visibility == "visible"))
 
