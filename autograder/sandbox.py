@@ -1,8 +1,9 @@
 """The grader's side of the worker: start it, ask it to run plans, survive whatever it does.
 
-One :class:`Sandbox` serves one submission. Its worker process is started on first use and
-reused for every call; after a timeout, a crash or a garbled answer it is killed and a
-fresh one is started for the next request, and modules are re-imported as needed.
+One :class:`Sandbox` serves one submission. Its worker process is started ahead of need by
+:meth:`Sandbox.start` (or else on first use) and reused for every call; after a timeout, a
+crash or a garbled answer it is killed and a fresh one is started for the next request, and
+modules are re-imported as needed.
 Every request ends in an :class:`Outcome`; nothing the worker does raises in the grader.
 
 Under root (on Gradescope) ``Limits.user`` names the unprivileged user the worker runs as:
@@ -140,7 +141,7 @@ class Sandbox:
         if limits.user is not None:
             _hand_over(self.work, limits.user)
         self.isolation: dict = {}  # the layers the last worker reported in effect
-        self.started = False  # whether a worker was ever started
+        self.started = False  # whether a worker was ever asked to do something
         # what student code prints goes to a file, not a pipe: nothing to drain, nothing that
         # a process escaping the worker could keep open to hang the grader
         self._printed = tempfile.TemporaryFile()
@@ -153,6 +154,15 @@ class Sandbox:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def start(self) -> None:
+        """Start a worker now, unless one is running, without waiting for it to be ready.
+
+        Its start-up (Python, numpy, confinement) then overlaps whatever the grader does next;
+        the first request waits for its hello, within that request's time limit.
+        """
+        if self._process is None:
+            self._start()
 
     def load(self, module: str) -> Outcome:
         """Import the student's module in a worker (a fresh worker if the last one died)."""
@@ -222,7 +232,7 @@ class Sandbox:
         )
         os.close(request_read)
         os.close(response_write)
-        self._greeted, self.started = False, True
+        self._greeted = False
 
     def _discard_dead_worker(self) -> None:
         """A worker that died between requests (a background thread, say) is replaced, not blamed."""
@@ -252,6 +262,7 @@ class Sandbox:
     def _request(self, message: dict, seconds: float) -> Outcome:
         if self._process is None:
             self._start()
+        self.started = True
         self._requests += 1
         number = self._requests
         start = time.perf_counter()
