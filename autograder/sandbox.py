@@ -14,6 +14,7 @@ student started outlives grading.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import select
@@ -133,7 +134,7 @@ class Sandbox:
         self.engine.mkdir()
         self.work.mkdir(mode=0o700)
         for name in WORKER_FILES:
-            shutil.copyfile(HERE / name, self.engine / name)
+            _copy_with_bytecode(HERE / name, self.engine / name)
         for module, source in files.items():
             shutil.copyfile(source, self.work / f"{module}.py")
         _link_numpy(self.engine / "lib")
@@ -400,6 +401,23 @@ def _hand_over(folder: Path, user: WorkerUser) -> None:
     """Make ``folder`` and everything in it the worker user's (its private working folder)."""
     for path in [folder, *folder.rglob("*")]:
         os.lchown(path, user.uid, user.gid)
+
+
+def _copy_with_bytecode(source: Path, target: Path) -> None:
+    """Copy one of the worker's modules, and its compiled bytecode when this install has it
+    (setup.sh compiles it in the Gradescope image, pip at install), so that a worker, which
+    writes none (``-B``), need not compile it again at every start.
+
+    The copy keeps the source's modification time, by which Python checks that the bytecode
+    is the source's, but not its permissions: the worker's user must read it.
+    """
+    shutil.copyfile(source, target)
+    status = source.stat()
+    os.utime(target, ns=(status.st_atime_ns, status.st_mtime_ns))
+    compiled = Path(importlib.util.cache_from_source(str(source)))
+    if compiled.is_file():  # where the worker (-I: no PYTHONPYCACHEPREFIX) looks for it
+        (target.parent / "__pycache__").mkdir(exist_ok=True)
+        shutil.copyfile(compiled, target.parent / "__pycache__" / compiled.name)
 
 
 def _link_numpy(lib: Path) -> None:

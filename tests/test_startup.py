@@ -4,13 +4,15 @@ worker starts before the grader's own imports of suites and references, so the t
 
 import importlib
 import json
+import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
 from autograder.grade import grade
-from autograder.sandbox import Limits, Sandbox
+from autograder.sandbox import WORKER_FILES, Limits, Sandbox
 from autograder.suites import SUITES, Suites
 from submissions import REFERENCE, ROOT, SEED
 
@@ -118,3 +120,37 @@ def test_a_grading_without_files_starts_no_worker(tmp_path):
     (tmp_path / "notes.txt").write_text("nothing to grade")
     result = grade(tmp_path, ["backprop"], SEED)
     assert result.score == 0 and result.isolation == ""
+
+
+# in a fresh process on the install's autograder: for each bytecode file in a sandbox's engine
+# folder, its mode, the source mtime and size its header records, and its copied source's
+ENGINE_BYTECODE = """
+import json
+from autograder.sandbox import Sandbox
+
+def stamp(path):
+    status = path.stat()
+    return list(int(status.st_mtime).to_bytes(4, "little") + status.st_size.to_bytes(4, "little"))
+
+with Sandbox({}) as sandbox:
+    print(json.dumps({path.name: [path.stat().st_mode & 0o777, list(path.read_bytes()[8:16]),
+                                  stamp(sandbox.engine / (path.name.split(".")[0] + ".py"))]
+                      for path in (sandbox.engine / "__pycache__").iterdir()}))
+"""
+
+
+def test_the_worker_gets_the_engine_s_bytecode_where_the_install_has_it(tmp_path):
+    """From a compiled install, the worker's folder holds each module's bytecode, valid for its copy
+    (Python checks the source's mtime and size) and readable by all, though the install's is private."""
+    install = tmp_path / "install"
+    shutil.copytree(ROOT / "autograder", install / "autograder", ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(install / "autograder")], check=True)
+    for path in (install / "autograder").rglob("*"):
+        path.chmod(0o700 if path.is_dir() else 0o600)  # as setup.sh leaves the Gradescope image's source
+    finished = subprocess.run([sys.executable, "-c", ENGINE_BYTECODE], capture_output=True, text=True, timeout=120,
+                              env={**os.environ, "PYTHONPATH": str(install)}, cwd=tmp_path)
+    assert finished.returncode == 0, finished.stderr
+    cached = json.loads(finished.stdout)
+    assert set(cached) == {f"{name[:-3]}.{sys.implementation.cache_tag}.pyc" for name in WORKER_FILES}
+    for mode, header, source in cached.values():
+        assert mode & 0o004 and header == source
