@@ -5,7 +5,10 @@ Three commands, timed from start to exit (wall, medians over ``--runs``):
 - ``import``: ``python -c "import autograder.cli"``;
 - ``--version``: ``dlgrade --version``;
 - ``grade``: ``dlgrade grade solutions/<a>.py -a <a> --seed 1`` (the reference, which must score
-  full marks), to a pipe, as scripts and Gradescope's ``run_autograder`` run it.
+  full marks), to a pipe, as scripts and Gradescope's ``run_autograder`` run it;
+- ``lazy`` (this checkout only): the same with ``Sandbox.start`` made a no-op, so the worker
+  starts at its first request, after the suite and the reference are imported: the
+  difference to ``grade`` is what starting the worker early saves.
 
 ``dlgrade`` is run as its console script runs it (``from autograder.cli import main``), with
 the tree's ``autograder/`` and ``solutions/`` copied to a temporary folder first on
@@ -48,8 +51,11 @@ from grade_reference import machine, ms
 
 ROOT = Path(__file__).resolve().parent.parent
 STATES = ("cold", "warm")
-COMMANDS = ("import", "--version", "grade")
+COMMANDS = ("import", "--version", "grade", "lazy")
+GRADING = ("grade", "lazy")
 MAIN = "import sys; from autograder.cli import main; sys.exit(main())"  # what the dlgrade console script runs
+# grade with the worker started by its first request, as before Sandbox.start: what starting it early saves
+LAZY = "import autograder.sandbox; autograder.sandbox.Sandbox.start = lambda self: None; " + MAIN
 
 
 def tree_copy(tree: Path, folder: Path, state: str) -> Path:
@@ -77,16 +83,16 @@ def command_line(command: str, copy: Path, assignment: str, importtime: bool = F
         return [*python, "-c", "import autograder.cli"]
     if command == "--version":
         return [*python, "-c", MAIN, "--version"]
-    return [*python, "-c", MAIN, "grade", str(copy / "solutions" / f"{assignment}.py"), "-a", assignment, "--seed", "1"]
+    return [*python, "-c", LAZY if command == "lazy" else MAIN, "grade", str(copy / "solutions" / f"{assignment}.py"), "-a", assignment, "--seed", "1"]
 
 
-def run(command: list[str], env: dict, cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
-    """``(wall seconds, finished)``; ``RuntimeError`` unless the command succeeded (and graded to full marks)."""
+def run(command: list[str], env: dict, cwd: Path, grades: bool) -> tuple[float, subprocess.CompletedProcess]:
+    """``(wall seconds, finished)``; ``RuntimeError`` unless the command succeeded (and, if it ``grades``, gave full marks)."""
     start = time.perf_counter()
     finished = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
     seconds = time.perf_counter() - start
     total = re.search(r"Total: ([\d.]+) / ([\d.]+)", finished.stdout)
-    if finished.returncode != 0 or ("grade" in command and not (total and total[1] == total[2])):
+    if finished.returncode != 0 or (grades and not (total and total[1] == total[2])):
         raise RuntimeError(f"{shlex.join(command)} failed (status {finished.returncode}):\n{finished.stdout[-2000:]}{finished.stderr[-2000:]}")
     return seconds, finished
 
@@ -117,20 +123,20 @@ def main(argv_=None) -> None:
     with tempfile.TemporaryDirectory(prefix="dlgrade-startup-") as scratch:
         scratch = Path(scratch)
         copies = {(label, state): tree_copy(tree, scratch / f"{label}-{state}", state) for label, tree in trees.items() for state in STATES}
-        kinds = [(label, state, command) for label, state in copies for command in COMMANDS]
+        kinds = [(label, state, command) for label, state in copies for command in COMMANDS if label == "this" or command != "lazy"]
         for label, state, command in kinds:  # warm-up, not counted: the OS's file cache, numpy's shared libraries
-            run(command_line(command, copies[label, state], options.assignment), environment(copies[label, state], state), scratch)
+            run(command_line(command, copies[label, state], options.assignment), environment(copies[label, state], state), scratch, command in GRADING)
         walls, order = defaultdict(list), random.Random(0)
         started = time.perf_counter()
         for _ in range(options.runs):
             for label, state, command in order.sample(kinds, len(kinds)):
                 copy = copies[label, state]
-                walls[label, state, command].append(run(command_line(command, copy, options.assignment), environment(copy, state), scratch)[0])
+                walls[label, state, command].append(run(command_line(command, copy, options.assignment), environment(copy, state), scratch, command in GRADING)[0])
         took = time.perf_counter() - started
         imports = {}
         for state in STATES:
             copy = copies["this", state]
-            runs = [self_times(run(command_line("grade", copy, options.assignment, importtime=True), environment(copy, state), scratch)[1].stderr) for _ in range(3)]
+            runs = [self_times(run(command_line("grade", copy, options.assignment, importtime=True), environment(copy, state), scratch, True)[1].stderr) for _ in range(3)]
             imports[state] = {name: statistics.median(times.get(name, 0.0) for times in runs) for name in runs[0]}
 
     command = shlex.join(["python", "benchmarks/startup.py", *(sys.argv[1:] if argv_ is None else argv_)])
@@ -139,13 +145,15 @@ def main(argv_=None) -> None:
     print(f"command: {command}   (in {ROOT}; this = {ROOT}" + (f", base = {trees['base']}" if options.base else "") + f"; measured rounds took {took:.1f} s)")
     print(f"the environment's PYTHONDONTWRITEBYTECODE: {os.environ.get('PYTHONDONTWRITEBYTECODE', '(unset)')!r}")
     print()
-    grade_label = f"grade {options.assignment}"
-    print(f"{'command':22} {'bytecode':8} " + " ".join(f"{label:>8}" for label in trees) + ("   base/this" if options.base else "") + "   ms")
+    labels = {"import": "import autograder.cli", "--version": "dlgrade --version", "grade": f"grade {options.assignment}",
+              "lazy": "  worker on first use"}
+    print(f"{'command':26} {'bytecode':8} " + " ".join(f"{label:>8}" for label in trees) + ("   base/this" if options.base else "") + "   ms")
     for command in COMMANDS:
         for state in STATES:
-            medians = {label: statistics.median(walls[label, state, command]) for label in trees}
-            ratio = f"   {medians['base'] / medians['this']:8.2f}x" if options.base else ""
-            print(f"  {grade_label if command == 'grade' else command:20} {state:8} " + " ".join(ms(medians[label]) for label in trees) + ratio)
+            medians = {label: statistics.median(walls[label, state, command]) for label in trees if (label, state, command) in walls}
+            ratio = f"   {medians['base'] / medians['this']:8.2f}x" if "base" in medians else ""
+            cells = " ".join(ms(medians[label]) if label in medians else f"{'-':>8}" for label in trees)
+            print(f"  {labels[command]:24} {state:8} {cells}{ratio}")
     print()
     print(f"the 10 costliest imports of `dlgrade grade ... -a {options.assignment}` (this checkout; self time, median of 3 runs, ms)")
     ranked = sorted(imports["cold"], key=lambda name: -imports["cold"][name])[:10]
