@@ -9,14 +9,11 @@ import re
 import sys
 from pathlib import Path
 
-from . import confine, report
-from .batch import Progress, SecretError, grade_class
-from .class_report import write_class_report
-from .grade import grade, new_seed
 from .private import not_dumpable
-from .roster import roster
-from .sandbox import Limits
 from .suites import SUITES
+
+# Each command imports what it needs when it runs (numpy, the engine, multiprocessing for
+# --class), so that `dlgrade --version` or a usage error costs no grading machinery.
 
 
 def _seed(text: str) -> int:
@@ -68,6 +65,17 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed version, looked up only when asked (importlib.metadata costs 30 ms)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help="show program's version number and exit"):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
+
+
 def parser() -> argparse.ArgumentParser:
     main = _Parser(prog="dlgrade", description="Grade deep-learning exercises against hidden reference solutions.",
                    epilog=_examples("dlgrade grade examples/demo_submission        grade one submission (the demo's four mistakes)",
@@ -75,7 +83,7 @@ def parser() -> argparse.ArgumentParser:
                                     "dlgrade grade exports/ --class -a backprop     a whole class: report.html, grades.csv, feedback",
                                     "dlgrade gradescope build -a backprop           the autograder.zip for one Gradescope assignment",
                                     "dlgrade release                                rebuild the student handout"))
-    main.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    main.add_argument("--version", action=_Version)
     commands = main.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     grading = commands.add_parser("grade", help="grade one submission (a folder, a .zip or a .py file), or a class with --class",
                                   epilog=_examples("dlgrade grade hw1/                          the assignments whose files hw1/ holds",
@@ -153,6 +161,9 @@ def main(argv=None) -> int:
         return grade_whole_class(arguments)
     if arguments.out or arguments.force or arguments.allow_unconfined:
         main_parser.error("--out, --force and --allow-unconfined go with --class")
+    from . import report
+    from .grade import grade, new_seed
+
     try:
         seed = new_seed() if arguments.seed is None else arguments.seed
         result = grade(arguments.path, arguments.assignment, seed)
@@ -175,13 +186,22 @@ def main(argv=None) -> int:
 def show(result) -> None:
     """The report on stdout: on a terminal wrapped to its width and coloured (unless NO_COLOR
     is set); elsewhere plain, 100 columns, the same bytes every time."""
-    from rich.console import Console
+    from . import report
 
-    console = Console(highlight=False)
-    if console.is_terminal:
-        console.print(report.coloured(report.table(result, width=max(60, console.width))), soft_wrap=True)
-    else:
-        print(report.table(result), flush=True)
+    if _maybe_terminal():
+        from rich.console import Console
+
+        console = Console(highlight=False)
+        if console.is_terminal:
+            console.print(report.coloured(report.table(result, width=max(60, console.width))), soft_wrap=True)
+            return
+    print(report.table(result), flush=True)
+
+
+def _maybe_terminal() -> bool:
+    """Whether rich might take stdout for a terminal (a tty, or one declared by FORCE_COLOR or
+    TTY_COMPATIBLE=1); when not, the plain report needs no rich at all."""
+    return sys.stdout.isatty() or bool(os.environ.get("FORCE_COLOR")) or os.environ.get("TTY_COMPATIBLE") == "1"
 
 
 def _write(path: Path, text: str) -> bool:
@@ -239,6 +259,7 @@ def gradescope_command(arguments) -> int:
 
 def nbgrader_export(arguments) -> int:
     """``dlgrade nbgrader export DIR``: write the nbgrader course; status 2 when it cannot be written."""
+    from .grade import new_seed
     from .nbgrader_export import export
 
     try:
@@ -273,6 +294,12 @@ def release_handout(out: Path | None) -> int:
 
 def grade_whole_class(arguments) -> int:
     """``dlgrade grade DIR --class``: grade every submission, write the class's reports."""
+    from . import confine
+    from .batch import Progress, SecretError, grade_class
+    from .class_report import write_class_report
+    from .roster import roster
+    from .sandbox import Limits
+
     folder = arguments.path
     out = arguments.out or folder.resolve().parent / "grading"
     assignments = arguments.assignment

@@ -12,6 +12,7 @@ import os
 import secrets
 import time
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,7 +63,7 @@ class _Run:
 
 
 def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limits(),
-          suites: dict = SUITES, solutions: Path = SOLUTIONS) -> SubmissionResult:
+          suites: Mapping = SUITES, solutions: Path = SOLUTIONS) -> SubmissionResult:
     """Grade the submission at ``path`` (a folder, a .zip or a .py file).
 
     ``assignments`` names the assignments to grade; a missing file then scores 0. By default
@@ -76,20 +77,25 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
     """
     if not Path(path).exists():
         raise FileNotFoundError(f"{path} does not exist")
-    chosen = [suites[name] for name in (assignments or suites)]
+    names = list(assignments or suites)
+    for name in names:
+        if name not in suites:
+            raise KeyError(name)
     seed = new_seed() if seed is None else seed
     start = time.perf_counter()
     printed, staff, problem, isolation = "", [], "", ""
     try:
         with opened(path) as folder:
-            found = locate(folder, [suite.assignment for suite in chosen])
+            found = locate(folder, names)
             if assignments is None:  # only what the student submitted: never a report on the other assignments
-                problem = "" if found.files or found.near else found.nothing([suite.assignment for suite in chosen])
-                chosen = [suite for suite in chosen if suite.assignment in found.files or suite.assignment in found.near]
-                found = locate(folder, [suite.assignment for suite in chosen])  # messages expecting these files only
+                problem = "" if found.files or found.near else found.nothing(names)
+                names = [name for name in names if name in found.files or name in found.near]
+                found = locate(folder, names)  # messages expecting these files only
             with Sandbox(found.files, limits) as sandbox:
+                if found.files:  # the worker starts while this process imports the suites and the references
+                    sandbox.start()
                 run = _Run(sandbox, seed, start + limits.submission_seconds, staff)
-                results = [_grade_assignment(suite, folder, found, solutions, run) for suite in chosen]
+                results = [_grade_assignment(suites[name], folder, found, solutions, run) for name in names]
                 printed = sandbox.printed()
                 isolation = isolation_line(sandbox.isolation, limits) if sandbox.isolation or sandbox.started else ""
     except SubmissionError as error:
@@ -97,7 +103,7 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
         if assignments is None:
             results, problem = [], unreadable
         else:
-            results = [not_graded(suite, unreadable) for suite in chosen]
+            results = [not_graded(suites[name], unreadable) for name in names]
     student = sum(case.student_seconds for result in results for case in result.cases)
     return SubmissionResult(tuple(results), seed, time.perf_counter() - start, student, printed, tuple(staff), problem, isolation)
 

@@ -9,9 +9,11 @@ instructor's TOML file) and ``secret_seed``, a random secret drawn at build time
 unpacks the zip into ``/autograder/source``.
 
 **Setup** (``setup.sh``, once per image, as root): installs Python >= 3.11 and the pinned
-numpy into ``/autograder/venv`` (readable by everyone: the worker runs that Python), and
-creates the worker's user. The engine is not installed into site-packages: it runs from
-``/autograder/source``, which only root may read.
+numpy into ``/autograder/venv`` (readable by everyone: the worker runs that Python),
+compiles ``/autograder/source`` (every submission's container starts from the image, so
+bytecode written at run time would be thrown away each time), and creates the worker's
+user. The engine is not installed into site-packages: it runs from ``/autograder/source``,
+which only root may read.
 
 **Run** (:func:`run`, ``run_autograder``, once per submission, as root): locks
 ``/autograder`` (everything but the venv) away from the worker's user, snapshots the

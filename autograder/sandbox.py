@@ -1,8 +1,9 @@
 """The grader's side of the worker: start it, ask it to run plans, survive whatever it does.
 
-One :class:`Sandbox` serves one submission. Its worker process is started on first use and
-reused for every call; after a timeout, a crash or a garbled answer it is killed and a
-fresh one is started for the next request, and modules are re-imported as needed.
+One :class:`Sandbox` serves one submission. Its worker process is started ahead of need by
+:meth:`Sandbox.start` (or else on first use) and reused for every call; after a timeout, a
+crash or a garbled answer it is killed and a fresh one is started for the next request, and
+modules are re-imported as needed.
 Every request ends in an :class:`Outcome`; nothing the worker does raises in the grader.
 
 Under root (on Gradescope) ``Limits.user`` names the unprivileged user the worker runs as:
@@ -13,6 +14,7 @@ student started outlives grading.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import select
@@ -132,7 +134,7 @@ class Sandbox:
         self.engine.mkdir()
         self.work.mkdir(mode=0o700)
         for name in WORKER_FILES:
-            shutil.copyfile(HERE / name, self.engine / name)
+            _copy_with_bytecode(HERE / name, self.engine / name)
         for module, source in files.items():
             shutil.copyfile(source, self.work / f"{module}.py")
         _link_numpy(self.engine / "lib")
@@ -140,7 +142,7 @@ class Sandbox:
         if limits.user is not None:
             _hand_over(self.work, limits.user)
         self.isolation: dict = {}  # the layers the last worker reported in effect
-        self.started = False  # whether a worker was ever started
+        self.started = False  # whether a worker was ever asked to do something
         # what student code prints goes to a file, not a pipe: nothing to drain, nothing that
         # a process escaping the worker could keep open to hang the grader
         self._printed = tempfile.TemporaryFile()
@@ -153,6 +155,15 @@ class Sandbox:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def start(self) -> None:
+        """Start a worker now, unless one is running, without waiting for it to be ready.
+
+        Its start-up (Python, numpy, confinement) then overlaps whatever the grader does next;
+        the first request waits for its hello, within that request's time limit.
+        """
+        if self._process is None:
+            self._start()
 
     def load(self, module: str) -> Outcome:
         """Import the student's module in a worker (a fresh worker if the last one died)."""
@@ -222,7 +233,7 @@ class Sandbox:
         )
         os.close(request_read)
         os.close(response_write)
-        self._greeted, self.started = False, True
+        self._greeted = False
 
     def _discard_dead_worker(self) -> None:
         """A worker that died between requests (a background thread, say) is replaced, not blamed."""
@@ -252,6 +263,7 @@ class Sandbox:
     def _request(self, message: dict, seconds: float) -> Outcome:
         if self._process is None:
             self._start()
+        self.started = True
         self._requests += 1
         number = self._requests
         start = time.perf_counter()
@@ -389,6 +401,23 @@ def _hand_over(folder: Path, user: WorkerUser) -> None:
     """Make ``folder`` and everything in it the worker user's (its private working folder)."""
     for path in [folder, *folder.rglob("*")]:
         os.lchown(path, user.uid, user.gid)
+
+
+def _copy_with_bytecode(source: Path, target: Path) -> None:
+    """Copy one of the worker's modules, and its compiled bytecode when this install has it
+    (setup.sh compiles it in the Gradescope image, pip at install), so that a worker, which
+    writes none (``-B``), need not compile it again at every start.
+
+    The copy keeps the source's modification time, by which Python checks that the bytecode
+    is the source's, but not its permissions: the worker's user must read it.
+    """
+    shutil.copyfile(source, target)
+    status = source.stat()
+    os.utime(target, ns=(status.st_atime_ns, status.st_mtime_ns))
+    compiled = Path(importlib.util.cache_from_source(str(source)))
+    if compiled.is_file():  # where the worker (-I: no PYTHONPYCACHEPREFIX) looks for it
+        (target.parent / "__pycache__").mkdir(exist_ok=True)
+        shutil.copyfile(compiled, target.parent / "__pycache__" / compiled.name)
 
 
 def _link_numpy(lib: Path) -> None:

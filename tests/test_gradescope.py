@@ -487,7 +487,7 @@ esac
 @pytest.mark.parametrize("too_old, python", [(0, "python3"), (1, "python3.11")])
 def test_setup_installs_pinned_numpy_in_a_venv_creates_the_user_and_locks_the_source(tmp_path_factory, too_old, python):
     """setup.sh (apt-get, useradd and Python played by stand-ins that log their calls): Python >= 3.11, a venv
-    with the pinned numpy, the configured user, the source private to root and the venv open to all."""
+    with the pinned numpy, the source compiled, the configured user, the source private to root and the venv open to all."""
     zip_path = built(tmp_path_factory, '[autograder]\nworker_user = "course-worker"\n')
     folder = tmp_path_factory.mktemp("setup")
     fakes, root, log = folder / "bin", folder / "autograder", folder / "log"
@@ -506,6 +506,7 @@ def test_setup_installs_pinned_numpy_in_a_venv_creates_the_user_and_locks_the_so
     assert (calls[1:3] == ["apt-get update", "apt-get install -y python3.11 python3.11-venv"]) == bool(too_old)
     assert f"{python} -m venv {root / 'venv'}" in calls
     assert f"venv python -m pip install --no-cache-dir --only-binary=:all: -r {root / 'source' / 'requirements.txt'}" in calls
+    assert f"venv python -m compileall -q {root / 'source'}" in calls  # by the venv's Python, whose bytecode run_autograder reads
     assert calls[-1] == "useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin course-worker"
     assert (root / "source" / "requirements.txt").read_text() == "numpy==2.4.6\n"
     assert all(path.stat().st_mode & 0o077 == 0 for path in (root / "source").rglob("*"))

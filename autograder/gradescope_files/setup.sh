@@ -2,9 +2,10 @@
 # Gradescope runs this once, as root, when it builds the autograder's image (Ubuntu, with
 # python3). It installs Python >= 3.11 and the pinned numpy (requirements.txt) into a venv
 # that everyone may read, because the worker runs that Python as an unprivileged user; it
-# creates that user; and it makes the autograder's own files (this folder: the engine, the
-# references, the hidden suites, the secret seed) private to root. Nothing but PyPI and the
-# Ubuntu archive is downloaded; the engine itself runs from this folder.
+# compiles the engine and the references; it creates that user; and it makes the
+# autograder's own files (this folder: the engine, the references, the hidden suites, the
+# secret seed) private to root. Nothing but PyPI and the Ubuntu archive is downloaded; the
+# engine itself runs from this folder.
 set -euo pipefail
 
 root="${DLGRADE_AUTOGRADER_ROOT:-/autograder}"
@@ -24,6 +25,9 @@ if ! "$python" -m venv "$root/venv"; then  # Ubuntu's Python needs its -venv pac
     "$python" -m venv "$root/venv"
 fi
 "$root/venv/bin/python" -m pip install --no-cache-dir --only-binary=:all: -r "$source/requirements.txt"
+# the engine's and the references' bytecode, once, in the image: every submission runs in a
+# fresh container, where Python would otherwise compile them all again before grading
+"$root/venv/bin/python" -m compileall -q "$source"
 chmod -R a+rX "$root/venv"
 chmod 755 "$root"
 
