@@ -65,7 +65,7 @@ class _Run:
 
 
 def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limits(),
-          suites: dict = SUITES, solutions: Path = SOLUTIONS) -> SubmissionResult:
+          suites: dict = SUITES, solutions: Path = SOLUTIONS, spawner=None) -> SubmissionResult:
     """Grade the submission at ``path`` (a folder, a .zip or a .py file).
 
     ``assignments`` names the assignments to grade; a missing file then scores 0. By default
@@ -73,7 +73,8 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
     scores 0 with the rename to make) are graded, and no others: when it holds none, the
     result has no assignment and its ``problem`` says what was expected. ``seed`` draws
     the hidden inputs (default: :func:`new_seed`); the references come from the
-    ``solutions`` folder. Never raises for anything in the submission: a missing file,
+    ``solutions`` folder; ``spawner`` starts the worker (default: a fresh process, see
+    :class:`autograder.sandbox.Sandbox`). Never raises for anything in the submission: a missing file,
     an unreadable zip or broken code costs points, with a message.
     ``FileNotFoundError`` when ``path`` does not exist, ``KeyError`` for an unknown assignment.
     """
@@ -90,7 +91,7 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
                 problem = "" if found.files or found.near else found.nothing([suite.assignment for suite in chosen])
                 chosen = [suite for suite in chosen if suite.assignment in found.files or suite.assignment in found.near]
                 found = locate(folder, [suite.assignment for suite in chosen])  # messages expecting these files only
-            with Sandbox(found.files, limits) as sandbox:
+            with Sandbox(found.files, limits, spawner) as sandbox:
                 run = _Run(sandbox, seed, start + limits.submission_seconds, staff)
                 results = [_grade_assignment(suite, folder, found, solutions, run) for suite in chosen]
                 printed = sandbox.printed()
