@@ -22,6 +22,10 @@ Every answer echoes the request's ``id`` and is ``{"ok": True, ...}`` or
 timeout by killing this process; the worker limits its own memory (an oversized
 allocation raises ``MemoryError`` in the student's code), what the student may print, its
 CPU time and (when ``PROCESSES`` > 0) how many processes its user may have. 0 means no limit.
+
+In class mode the worker is not started but forked, by :mod:`zygote_worker`, which has run
+:func:`prepare` once; the fork takes on the sandbox's folder, environment and pipes and calls
+:func:`serve`, so limits, confinement and the hello frame are the same as above.
 """
 
 import importlib.util

@@ -75,7 +75,7 @@ class Zygote:
             finally:
                 os.close(request_read)
                 os.close(response_write)
-            return ForkedWorker(self, answer["pid"], fds[0], request_fd, response_fd)
+            return ForkedWorker(self, self._process, answer["pid"], fds[0], request_fd, response_fd)
 
     def ask(self, request: dict, fds: list = ()) -> tuple[dict, list]:
         """Send ``request`` (with ``fds``), return the zygote's answer and the descriptors it
@@ -139,8 +139,8 @@ class Zygote:
 class ForkedWorker:
     """A worker forked by a :class:`Zygote`: the ``subprocess.Popen`` interface the sandbox uses."""
 
-    def __init__(self, zygote: Zygote, pid: int, pidfd: int, request_fd: int, response_fd: int):
-        self.zygote, self.pid, self.pidfd = zygote, pid, pidfd
+    def __init__(self, zygote: Zygote, parent: subprocess.Popen, pid: int, pidfd: int, request_fd: int, response_fd: int):
+        self.zygote, self.parent, self.pid, self.pidfd = zygote, parent, pid, pidfd
         self.request_fd, self.response_fd = request_fd, response_fd
         self.returncode = None
 
@@ -163,7 +163,7 @@ class ForkedWorker:
         if self.pidfd < 0:
             return
         try:
-            answer, _ = self.zygote.ask({"op": "kill", "pid": self.pid})
+            answer, _ = self._ask("kill")
             self.returncode = answer["code"]
         except ZygoteError:  # the zygote died: the pidfd still names this worker, and no other
             if not select.select([self.pidfd], [], [], 0)[0]:  # alive, so its group is still its own
@@ -177,9 +177,16 @@ class ForkedWorker:
 
     def _ended(self) -> None:
         try:
-            self.returncode = self.zygote.ask({"op": "status", "pid": self.pid})[0]["code"]
+            self.returncode = self._ask("status")[0]["code"]
         except ZygoteError:  # its parent died with its status: say how it ended, as far as known
             self.returncode = -signal.SIGKILL
+
+    def _ask(self, op: str) -> tuple[dict, list]:
+        """Ask this worker's zygote about it; ``ZygoteError`` once that zygote was replaced
+        (its successor's workers may come to hold the same pid)."""
+        if self.zygote._process is not self.parent:
+            raise ZygoteError("the zygote that forked this worker is gone")
+        return self.zygote.ask({"op": op, "pid": self.pid})
 
 
 def _ignore_gone(kill, target: int) -> None:

@@ -4,7 +4,8 @@ Started by :class:`autograder.zygote.Zygote` like a worker (``python -I -S -B -u
 engine/zygote_worker.py SOCKET_FD``, the worker's stripped environment, in a folder of its own
 that holds only the worker's files and ``lib/numpy``) and never imports student code. It does
 once what every worker would do alike: import numpy and the worker's modules
-(:func:`worker.prepare`), drop every capability and set no-new-privileges. Then it answers the
+(:func:`worker.prepare`) and ``numpy.random`` (reseeded in each worker), drop every
+capability and set no-new-privileges. Then it answers the
 grader on the UNIX socket ``SOCKET_FD`` (``SOCK_SEQPACKET``: one JSON message per request,
 descriptors passed with ``SCM_RIGHTS``), one request at a time:
 
@@ -42,6 +43,8 @@ import worker  # noqa: E402
 def main() -> None:
     channel = socket.socket(fileno=int(sys.argv[1]))
     worker.prepare(ENGINE)
+    import numpy.random  # noqa: F401 - imported on demand, by every plan with a random generator: once, here
+
     import confine
 
     confine.drop_capabilities()  # inherited by every worker (each drops them again, to report it)
@@ -116,6 +119,7 @@ def _become_worker(request: dict, fds: list, channel: socket.socket) -> None:
         sys.argv = [os.path.join(engine, "worker.py"), str(request_fd), str(response_fd), *map(str, request["arguments"])]
         sys.path[:] = [engine, os.path.join(engine, "lib"), *(p for p in sys.path if not p.startswith(os.path.dirname(ENGINE) + os.sep))]
         worker.ENGINE, worker.FOLDER = engine, work
+        sys.modules["numpy"].random.seed()  # numpy's global generator: the worker's own, not the zygote's stream
         *limits, confinement = request["arguments"]
         worker.serve(request_fd, response_fd, *limits, confinement)
         code = 0
