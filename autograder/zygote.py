@@ -106,8 +106,9 @@ class Zygote:
         self._retired = []
 
     def _retire(self) -> None:
-        """Stop the zygote; its folder is removed by :meth:`close`, not before: a worker it
-        forked may still be running, and reaches numpy through that folder."""
+        """Stop the zygote, which kills its workers and removes its folder as it exits. The
+        folder of a zygote that died (killed) is left to :meth:`close`: a worker it forked may
+        still be running, and reaches numpy through that folder."""
         if self._channel is not None:
             self._channel.close()  # the zygote's cue to kill its workers, remove its folder and exit
             self._channel = None
