@@ -38,6 +38,8 @@ from .results import AssignmentResult, CaseResult, Standing, SubmissionResult
 from .roster import Submission
 from .sandbox import Limits
 from .suites import SUITES
+from .threads import one_blas_thread
+from .zygote import Zygote
 
 ENGINE = Path(__file__).resolve().parent
 STOP_SECONDS = 5  # after Ctrl-C, what a grading process gets to close its sandbox before the exit goes on
@@ -90,8 +92,10 @@ def grade_class(submissions: list[Submission], out: Path, jobs: int, force: bool
                 secret: int | None = None, limits: Limits = Limits(), progress=None) -> list[Graded]:
     """Grade ``assignments`` in ``submissions`` with ``jobs`` processes, storing each result under ``out/results``.
 
-    A submission without an assignment's file scores 0 on it; ``progress(done, total)``
-    is called after each submission. Results are returned in the order of ``submissions``.
+    Each grading process (this one at ``jobs`` 1) forks the workers from its own
+    :class:`autograder.zygote.Zygote`, stores the results it makes, and runs one BLAS thread,
+    as this process does from here on. A submission without an assignment's file scores 0
+    on it; ``progress(done, total)`` is called after each submission. Results are returned in the order of ``submissions``.
     A submission that cannot be graded at all (unreadable files) gets score 0 and the reason.
     Raises :class:`SecretError` for a bad ``out/secret``, ``OSError`` when ``out`` cannot be
     written.
@@ -115,18 +119,22 @@ def grade_class(submissions: list[Submission], out: Path, jobs: int, force: bool
     if progress:
         progress(len(graded), len(submissions))
 
-    def finish(submission, fingerprint, problem, result):
-        _store(out, submission.student, fingerprint, result, key)
+    def finish(submission, problem, result):
         graded[submission.student] = Graded(submission, result, problem=problem)
         if progress:
             progress(len(graded), len(submissions))
 
+    one_blas_thread()
     if jobs <= 1 or len(todo) <= 1:
-        for submission, seed, fingerprint, problem in todo:
-            finish(submission, fingerprint, problem, _grade_one(submission.path, names, seed, limits))
+        zygote = Zygote()
+        try:
+            for submission, seed, fingerprint, problem in todo:
+                finish(submission, problem, _grade_and_store(out, submission, names, seed, fingerprint, limits, key, zygote))
+        finally:
+            zygote.close()
     else:
         workers = pool(jobs)
-        futures = {workers.submit(_grade_one, submission.path, names, seed, limits): (submission, fingerprint, problem)
+        futures = {workers.submit(_grade_and_store, out, submission, names, seed, fingerprint, limits, key): (submission, problem)
                    for submission, seed, fingerprint, problem in todo}
         try:
             for future in concurrent.futures.as_completed(futures):
@@ -165,15 +173,32 @@ def _pool_worker() -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not interrupt the clean-up
         raise _Stopped(128 + number)
 
+    global _resident
     not_dumpable()
+    one_blas_thread()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, stop)
+    _resident = Zygote()
 
 
-def _grade_one(path: Path, assignments: tuple, seed: int, limits: Limits) -> SubmissionResult:
+# a grading process's zygote, which forks the workers of every submission it grades (made by
+# _pool_worker; its zygote process ends with the grading process)
+_resident: Zygote | None = None
+
+
+def _grade_and_store(out: Path, submission: Submission, assignments: tuple, seed: int, fingerprint: str, limits: Limits,
+                     key: bytes, zygote: Zygote | None = None) -> SubmissionResult:
+    """Grade a submission with workers forked by ``zygote`` (default: this grading process's)
+    and store its signed result, in the process that graded it: the parent only collects."""
+    result = _grade_one(submission.path, assignments, seed, limits, zygote or _resident)
+    _store(out, submission.student, fingerprint, result, key)
+    return result
+
+
+def _grade_one(path: Path, assignments: tuple, seed: int, limits: Limits, zygote: Zygote) -> SubmissionResult:
     """grade(), except that nothing escapes: an unreadable submission scores 0 with the reason."""
     try:
-        return grade(path, list(assignments), seed=seed, limits=limits)
+        return grade(path, list(assignments), seed=seed, limits=limits, spawner=zygote)
     except _Stopped as stopped:  # unwound: exit now, or the pool would hand this process the next submission
         os._exit(stopped.code)
     except Exception as error:  # noqa: BLE001 - one bad submission never stops the batch

@@ -118,6 +118,13 @@ def drop_capabilities() -> None:
         _fail("capset")
 
 
+def no_new_privileges() -> None:
+    """Set no-new-privileges: no exec of this process or its children gains a privilege (setuid
+    bits, file capabilities); Landlock and seccomp require it of an unprivileged caller."""
+    if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        _fail("prctl(PR_SET_NO_NEW_PRIVS)")
+
+
 def _readable_roots() -> list[tuple[str, int]]:
     """(path, rights) the worker may read: stdlib entries, numpy, mapped objects, devices.
 
@@ -160,8 +167,7 @@ def restrict_filesystem(engine: str, work: str, abi: int) -> None:
         writable = READ_FILE | READ_DIR | WRITE_FILE | REMOVE_FILE | (TRUNCATE & fs)
         for path, rights in [*_readable_roots(), (engine, READ_FILE | READ_DIR), (work, writable)]:
             _allow(ruleset, path, rights & fs)
-        if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-            _fail("prctl(PR_SET_NO_NEW_PRIVS)")
+        no_new_privileges()
         if _libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:
             _fail("landlock_restrict_self")
     finally:
@@ -277,8 +283,7 @@ def install_seccomp(code: bytes | None = None) -> None:
     code = _bpf_filter(os.getpid()) if code is None else code
     program = ctypes.create_string_buffer(code, len(code))
     fprog = struct.pack("=HxxxxxxQ", len(code) // 8, ctypes.addressof(program))  # struct sock_fprog
-    if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
-        _fail("prctl(PR_SET_NO_NEW_PRIVS)")
+    no_new_privileges()
     if _libc.syscall(SYS_SECCOMP, ctypes.c_uint(SECCOMP_SET_MODE_FILTER), ctypes.c_uint(SECCOMP_FILTER_FLAG_TSYNC), ctypes.c_char_p(fprog)) != 0:
         _fail("seccomp")
 

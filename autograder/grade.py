@@ -63,7 +63,7 @@ class _Run:
 
 
 def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limits(),
-          suites: Mapping = SUITES, solutions: Path = SOLUTIONS) -> SubmissionResult:
+          suites: Mapping = SUITES, solutions: Path = SOLUTIONS, spawner=None) -> SubmissionResult:
     """Grade the submission at ``path`` (a folder, a .zip or a .py file).
 
     ``assignments`` names the assignments to grade; a missing file then scores 0. By default
@@ -71,7 +71,8 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
     scores 0 with the rename to make) are graded, and no others: when it holds none, the
     result has no assignment and its ``problem`` says what was expected. ``seed`` draws
     the hidden inputs (default: :func:`new_seed`); the references come from the
-    ``solutions`` folder. Never raises for anything in the submission: a missing file,
+    ``solutions`` folder; ``spawner`` starts the worker (default: a fresh process, see
+    :class:`autograder.sandbox.Sandbox`). Never raises for anything in the submission: a missing file,
     an unreadable zip or broken code costs points, with a message.
     ``FileNotFoundError`` when ``path`` does not exist, ``KeyError`` for an unknown assignment.
     """
@@ -91,7 +92,7 @@ def grade(path, assignments=None, seed: int | None = None, limits: Limits = Limi
                 problem = "" if found.files or found.near else found.nothing(names)
                 names = [name for name in names if name in found.files or name in found.near]
                 found = locate(folder, names)  # messages expecting these files only
-            with Sandbox(found.files, limits) as sandbox:
+            with Sandbox(found.files, limits, spawner) as sandbox:
                 if found.files:  # the worker starts while this process imports the suites and the references
                     sandbox.start()
                 run = _Run(sandbox, seed, start + limits.submission_seconds, staff)

@@ -30,7 +30,7 @@ from pathlib import Path
 from . import wire
 
 HERE = Path(__file__).resolve().parent
-WORKER_FILES = ("worker.py", "wire.py", "plan.py", "probes.py", "confine.py")
+WORKER_FILES = ("worker.py", "wire.py", "plan.py", "probes.py", "confine.py", "zygote_worker.py")
 CONFINEMENT = ("required", "best", "none")
 # the worker's exit status when confinement was required and a layer could not be applied
 UNCONFINED_EXIT = 77
@@ -119,25 +119,25 @@ class _Timeout(Exception):
 class Sandbox:
     """A private folder with the student's files, and the worker process that imports them.
 
-    ``files`` maps module names to the student's source files. Use as a context manager, or
-    call :meth:`close`, which kills the worker and deletes the folder.
+    ``files`` maps module names to the student's source files; ``spawner`` starts each worker
+    (default: :class:`Spawner`, a fresh process). Use as a context manager, or call
+    :meth:`close`, which kills the worker and deletes the folder.
     """
 
-    def __init__(self, files: dict[str, Path], limits: Limits = Limits()):
+    def __init__(self, files: dict[str, Path], limits: Limits = Limits(), spawner=None):
         if limits.user is not None:
             _check_reachable(limits.user)
         self.limits = limits
+        self.spawner = spawner or SPAWN
         self.folder = Path(tempfile.mkdtemp(prefix="dlgrade-"))
         # engine/ holds the worker's own code, which it may read but never change (a worker
         # restarted after a fault runs it again, before confinement); work/ is the student's
         self.engine, self.work = self.folder / "engine", self.folder / "work"
         self.engine.mkdir()
         self.work.mkdir(mode=0o700)
-        for name in WORKER_FILES:
-            _copy_with_bytecode(HERE / name, self.engine / name)
+        install_engine(self.engine)
         for module, source in files.items():
             shutil.copyfile(source, self.work / f"{module}.py")
-        _link_numpy(self.engine / "lib")
         self.folder.chmod(0o755)  # the worker user must reach engine/ (mkdtemp made it 0700)
         if limits.user is not None:
             _hand_over(self.work, limits.user)
@@ -209,30 +209,9 @@ class Sandbox:
     # -- process management -------------------------------------------------------------
 
     def _start(self) -> None:
-        request_read, self._request_fd = os.pipe()
-        self._response_fd, response_write = os.pipe()
+        self._process = self.spawner.start(self.engine, self.work, self.limits, self._printed)
+        self._request_fd, self._response_fd = self._process.request_fd, self._process.response_fd
         os.set_blocking(self._request_fd, False)  # sending, too, must respect the deadline
-        user = self.limits.user
-        # RLIMIT_NPROC counts every process of the uid: meaningful only for a user of the worker's own
-        processes = self.limits.processes if user is not None else 0
-        cpu_seconds = math.ceil(self.limits.submission_seconds) + 1
-        command = [sys.executable, "-I", "-S", "-B", "-u", str(self.engine / "worker.py"), str(request_read),
-                   str(response_write), str(self.limits.memory_bytes), str(self.limits.output_bytes),
-                   str(processes), str(cpu_seconds), self.limits.confinement]
-        switch = {} if user is None else {"user": user.uid, "group": user.gid, "extra_groups": []}
-        self._process = subprocess.Popen(
-            command,
-            pass_fds=(request_read, response_write),
-            stdin=subprocess.DEVNULL,
-            stdout=self._printed,
-            stderr=self._printed,
-            cwd=self.work,
-            env=worker_environment(home=self.work),
-            start_new_session=True,
-            **switch,
-        )
-        os.close(request_read)
-        os.close(response_write)
         self._greeted = False
 
     def _discard_dead_worker(self) -> None:
@@ -243,10 +222,7 @@ class Sandbox:
     def _kill(self) -> None:
         if self._process is None:
             return
-        try:
-            os.killpg(self._process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        self._process.kill()
         self._process.wait()
         os.close(self._request_fd)
         os.close(self._response_fd)
@@ -313,6 +289,71 @@ class Sandbox:
             self._kill()
             return Outcome("garbled", {"step": step}, str(error), time.perf_counter() - start)
         return Outcome("ok" if answer["ok"] else "raised", answer, seconds=time.perf_counter() - start)
+
+
+class Spawner:
+    """How a :class:`Sandbox` starts its worker: a fresh ``python -I -S -B`` per worker.
+
+    :meth:`start` is the whole interface (class mode forks workers from a resident parent
+    instead: :class:`autograder.zygote.Zygote`).
+    """
+
+    def start(self, engine: Path, work: Path, limits: Limits, printed) -> SpawnedWorker:
+        """Start a worker for ``engine/`` and ``work/`` under ``limits``, its output going to
+        the file ``printed``; the handle has ``pid``, ``poll``, ``wait``, ``kill`` and the
+        grader's ends of its pipes, ``request_fd`` and ``response_fd``."""
+        request_read, request_fd = os.pipe()
+        response_fd, response_write = os.pipe()
+        user = limits.user
+        command = [sys.executable, "-I", "-S", "-B", "-u", str(engine / "worker.py"), str(request_read), str(response_write),
+                   *map(str, worker_arguments(limits))]
+        switch = {} if user is None else {"user": user.uid, "group": user.gid, "extra_groups": []}
+        process = subprocess.Popen(
+            command,
+            pass_fds=(request_read, response_write),
+            stdin=subprocess.DEVNULL,
+            stdout=printed,
+            stderr=printed,
+            cwd=work,
+            env=worker_environment(home=work),
+            start_new_session=True,
+            **switch,
+        )
+        os.close(request_read)
+        os.close(response_write)
+        return SpawnedWorker(process, request_fd, response_fd)
+
+
+SPAWN = Spawner()
+
+
+class SpawnedWorker:
+    """A spawned worker: its ``subprocess.Popen``, whose :meth:`kill` takes its process group too."""
+
+    def __init__(self, process: subprocess.Popen, request_fd: int, response_fd: int):
+        self.process, self.pid, self.request_fd, self.response_fd = process, process.pid, request_fd, response_fd
+        self.poll, self.wait = process.poll, process.wait
+
+    def kill(self) -> None:
+        """SIGKILL the worker's process group (the worker and what it started)."""
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def worker_arguments(limits: Limits) -> list:
+    """What the worker is told after its pipes: MEMORY_BYTES OUTPUT_BYTES PROCESSES CPU_SECONDS CONFINEMENT."""
+    # RLIMIT_NPROC counts every process of the uid: meaningful only for a user of the worker's own
+    processes = limits.processes if limits.user is not None else 0
+    return [limits.memory_bytes, limits.output_bytes, processes, math.ceil(limits.submission_seconds) + 1, limits.confinement]
+
+
+def install_engine(engine: Path) -> None:
+    """Fill the empty folder ``engine`` with the worker's files and ``lib/numpy``."""
+    for name in WORKER_FILES:
+        _copy_with_bytecode(HERE / name, engine / name)
+    _link_numpy(engine / "lib")
 
 
 def isolation_line(layers: dict, limits: Limits) -> str:

@@ -22,6 +22,10 @@ Every answer echoes the request's ``id`` and is ``{"ok": True, ...}`` or
 timeout by killing this process; the worker limits its own memory (an oversized
 allocation raises ``MemoryError`` in the student's code), what the student may print, its
 CPU time and (when ``PROCESSES`` > 0) how many processes its user may have. 0 means no limit.
+
+In class mode the worker is not started but forked, by :mod:`zygote_worker`, which has run
+:func:`prepare` once; the fork takes on the sandbox's folder, environment and pipes and calls
+:func:`serve`, so limits, confinement and the hello frame are the same as above.
 """
 
 import importlib.util
@@ -62,10 +66,27 @@ class CappedOutput(io.TextIOBase):
 
 
 def main() -> None:
-    request_fd, response_fd, memory, output, processes, cpu_seconds = (int(arg) for arg in sys.argv[1:7])
-    confinement = sys.argv[7]
-    sys.path[:0] = [ENGINE, os.path.join(ENGINE, "lib")]  # started with -S: no site-packages
-    import numpy as np  # before the limit: numpy's own start-up is not the student's budget
+    prepare(ENGINE)
+    serve(*(int(arg) for arg in sys.argv[1:7]), sys.argv[7])
+
+
+def prepare(engine: str) -> None:
+    """Import what every worker needs, from ``engine`` and its ``lib/numpy`` (started with -S:
+    no site-packages). Before the limits: numpy's own start-up is not the student's budget.
+    A resident parent (:mod:`zygote_worker`) does this once for the workers it forks."""
+    sys.path[:0] = [engine, os.path.join(engine, "lib")]
+    import numpy  # noqa: F401
+
+    import confine  # noqa: F401
+    import plan  # noqa: F401
+    import probes  # noqa: F401
+    import wire  # noqa: F401
+
+
+def serve(request_fd: int, response_fd: int, memory: int, output: int, processes: int, cpu_seconds: int, confinement: str) -> None:
+    """Set the limits, confine this process to ``ENGINE`` and ``FOLDER``, say hello and answer
+    requests until the grader closes the request pipe (after :func:`prepare`)."""
+    import numpy as np
 
     import confine
     import plan

@@ -410,13 +410,13 @@ def test_worker_cannot_read_the_autograder_write_results_or_outlive_grading(auto
 def test_missing_worker_user_falls_back_to_nobody(tmp_path_factory):
     """Without setup.sh's user the worker runs as nobody (65534) in a folder it owns, and still grades the reference to full marks."""
     installed = Autograder(built(tmp_path_factory, FAST + "\n" + NO_USER))
-    probe = f'''
+    probe = '''
 
 import os as _os
 
 
 def _whoami():
-    print(f"WHO {{_os.getuid()}} {{_os.stat(_os.getcwd()).st_uid}} {{_os.access(_os.getcwd(), _os.W_OK)}}")
+    print(f"WHO {_os.getuid()} {_os.stat(_os.getcwd()).st_uid} {_os.access(_os.getcwd(), _os.W_OK)}")
 
 
 _whoami()

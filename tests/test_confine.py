@@ -9,9 +9,7 @@ told, and Gradescope grades anyway, naming the layers in effect.
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import struct
 import subprocess
 import sys
@@ -23,6 +21,7 @@ import pytest
 from autograder import confine
 from autograder.plan import Call, Plan
 from autograder.sandbox import UNCONFINED_EXIT, Limits, Sandbox
+from autograder.zygote import Zygote
 from submissions import reference_source
 
 pytestmark = pytest.mark.engine
@@ -98,13 +97,14 @@ def attempts(table):
 '''
 
 
-def attempt_all(tmp_path: Path, limits: Limits = Limits(), labels=tuple(ATTEMPTS)) -> tuple[dict, dict]:
-    """Run the attempts ``labels`` in one worker; (outcome by label, the layers the worker reported)."""
+def attempt_all(tmp_path: Path, limits: Limits = Limits(), labels=tuple(ATTEMPTS), spawner=None, table=ATTEMPTS) -> tuple[dict, dict]:
+    """Run the attempts ``labels`` of ``table`` in one worker (started by ``spawner``, default a
+    fresh process); (outcome by label, the layers the worker reported)."""
     outside = tmp_path / "outside.txt"
     student = tmp_path / "backprop.py"
     student.write_text(PROBE.format(solutions=str(REPO / "solutions" / "backprop.py"), outside=str(outside)))
-    call = Call("attempts", {label: ATTEMPTS[label] for label in labels})
-    with Sandbox({"backprop": student}, limits) as sandbox:
+    call = Call("attempts", {label: table[label] for label in labels})
+    with Sandbox({"backprop": student}, limits, spawner) as sandbox:
         outcome = sandbox.run("backprop", Plan([call], {"out": call.out}))
         layers = sandbox.isolation
     assert outcome.status == "ok", outcome
@@ -112,10 +112,28 @@ def attempt_all(tmp_path: Path, limits: Limits = Limits(), labels=tuple(ATTEMPTS
     return outcome.value["outputs"]["out"], layers
 
 
-def test_confined_worker_runs_numpy_and_refuses_every_escape(tmp_path):
+@pytest.fixture(params=["spawned", "forked"])
+def spawner(request):
+    """How the worker starts: a fresh process (every path) or forked from a zygote (class mode)."""
+    if request.param == "spawned":
+        yield None
+        return
+    zygote = Zygote()
+    yield zygote
+    zygote.close()
+
+
+def test_confined_worker_runs_numpy_and_refuses_every_escape(tmp_path, spawner):
     """numpy, threads, stdlib imports and its own files work; reading, writing, processes, sockets,
-    signals, ptrace, TIOCSTI, namespaces and kernel interfaces beyond its own are refused."""
-    outcomes, layers = attempt_all(tmp_path)
+    signals, ptrace, TIOCSTI, namespaces and kernel interfaces beyond its own are refused, for a
+    spawned worker and a forked one alike (whose parent is the zygote, not the grader: the grader is
+    attacked by pid)."""
+    grader = os.getpid()
+    table = {**ATTEMPTS,
+             "signal the grading process": f"__import__('os').kill({grader}, 0)",
+             "read the grading process's environment": f"open('/proc/{grader}/environ').read(1)",
+             "ptrace the grading process": f"ptrace(16, {grader})"}
+    outcomes, layers = attempt_all(tmp_path, spawner=spawner, table=table, labels=tuple(table))
     assert {"landlock", "seccomp", "capabilities"} <= layers.keys() and "missing" not in layers, layers
     assert {label: outcome for label, outcome in outcomes.items() if label in WORKS and not outcome.startswith("ok")} == {}
     escaped = {label: outcome for label, outcome in outcomes.items()
@@ -123,11 +141,11 @@ def test_confined_worker_runs_numpy_and_refuses_every_escape(tmp_path):
     assert escaped == {}, escaped
 
 
-def test_unconfined_worker_is_what_the_layers_stop(tmp_path):
+def test_unconfined_worker_is_what_the_layers_stop(tmp_path, spawner):
     """Without confinement (what a machine lacking both layers gets) the same attempts succeed:
     the confined test above shows the layers at work, not a sandbox that blocks anyway."""
     harmless = ("read the references", "list /", "read the grader's environment", "create a file", "tcp socket", "signal the grader")
-    outcomes, layers = attempt_all(tmp_path, Limits(confinement="none"), harmless)
+    outcomes, layers = attempt_all(tmp_path, Limits(confinement="none"), harmless, spawner)
     assert layers == {}
     assert {label: outcome for label, outcome in outcomes.items() if not outcome.startswith("ok")} == {}
 
@@ -199,15 +217,21 @@ def test_class_grading_refuses_without_confinement_unless_told(tmp_path):
     assert len(rows) == 3 and all(row.endswith(",60") for row in rows[1:]), rows
 
 
-def test_required_confinement_fails_closed(tmp_path):
-    """A worker told confinement is required, where a layer cannot be applied, runs no student code."""
+@pytest.mark.parametrize("spawner", ["None", "Zygote()"], ids=["spawned", "forked"])
+def test_required_confinement_fails_closed(tmp_path, spawner):
+    """A worker told confinement is required, where a layer cannot be applied, runs no student code
+    (spawned, or forked from a zygote, which applies no per-submission layer itself)."""
     (tmp_path / "backprop.py").write_text("open('ran', 'w').write('student code ran')\n" + reference_source("backprop"))
     script = WITHOUT_LANDLOCK.split("from autograder.cli import main")[0] + textwrap.dedent(f'''
         from pathlib import Path
         from autograder.sandbox import Limits, Sandbox
-        with Sandbox({{"backprop": Path({str(tmp_path / "backprop.py")!r})}}, Limits(confinement="required")) as sandbox:
+        from autograder.zygote import Zygote
+        spawner = {spawner}
+        with Sandbox({{"backprop": Path({str(tmp_path / "backprop.py")!r})}}, Limits(confinement="required"), spawner) as sandbox:
             outcome = sandbox.load("backprop")
             print(outcome.status, "|", outcome.detail)
+        if spawner:
+            spawner.close()
     ''')
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert run.returncode == 0, run.stderr

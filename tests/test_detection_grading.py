@@ -22,7 +22,7 @@ from autograder.judge import Compare, Mismatch, compare
 from autograder.sandbox import Limits
 from autograder.suites import detection as suite
 from autograder.suites.detection import SUITE
-from submissions import ROOT, Grades, assert_fails_exactly, failing, hinted, message, mutated, reference_source, replaced, stub_source
+from submissions import ROOT, Grades, assert_fails_exactly, failing, hinted, mutated, reference_source, replaced, stub_source
 
 pytestmark = pytest.mark.detection
 

@@ -198,7 +198,7 @@ def test_worker_dying_between_cases_does_not_cost_the_next_case(tmp_path):
     # once it has sent the answer of a case that called sigmoid, waits for the thread to
     # exit the process, so the death falls between two cases every time, before the worker
     # reads the next request. Each new worker dies after one such case.
-    source = REFERENCE + f'''
+    source = REFERENCE + '''
 
 import os as _os, sys as _sys, threading as _threading, time as _time
 import wire as _wire

@@ -8,7 +8,6 @@ classes, numpy and standard-library imports, and constants are kept.
 from __future__ import annotations
 
 import ast
-import shutil
 import zipfile
 from pathlib import Path
 
