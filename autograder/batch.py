@@ -122,8 +122,9 @@ def grade_class(submissions: list[Submission], out: Path, jobs: int, force: bool
             progress(len(graded), len(submissions))
 
     if jobs <= 1 or len(todo) <= 1:
+        kept = {}  # grade()'s cache of the visible cases, for this class only
         for submission, seed, fingerprint, problem in todo:
-            finish(submission, fingerprint, problem, _grade_one(submission.path, names, seed, limits))
+            finish(submission, fingerprint, problem, _grade_one(submission.path, names, seed, limits, kept))
     else:
         workers = pool(jobs)
         futures = {workers.submit(_grade_one, submission.path, names, seed, limits): (submission, fingerprint, problem)
@@ -170,10 +171,14 @@ def _pool_worker() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _grade_one(path: Path, assignments: tuple, seed: int, limits: Limits) -> SubmissionResult:
-    """grade(), except that nothing escapes: an unreadable submission scores 0 with the reason."""
+_KEPT: dict = {}  # a pool process's cache of the visible cases: the process, and so the cache, lives for one class
+
+
+def _grade_one(path: Path, assignments: tuple, seed: int, limits: Limits, kept: dict | None = None) -> SubmissionResult:
+    """grade(), except that nothing escapes: an unreadable submission scores 0 with the reason.
+    ``kept`` is grade()'s cache (by default, this pool process's)."""
     try:
-        return grade(path, list(assignments), seed=seed, limits=limits)
+        return grade(path, list(assignments), seed=seed, limits=limits, cache=_KEPT if kept is None else kept)
     except _Stopped as stopped:  # unwound: exit now, or the pool would hand this process the next submission
         os._exit(stopped.code)
     except Exception as error:  # noqa: BLE001 - one bad submission never stops the batch
