@@ -60,7 +60,7 @@ PHASES = ("locate", "folder", "load", "build", "encode", "copy", "reference", "r
 # there was a reader; the markers a reader returns apart) and its encoding and decoding,
 # whichever engine the checkout has
 CHILD = r"""
-import json, sys, time
+import json, resource, sys, time
 from autograder import wire
 from autograder.grade import SOLUTIONS, grade
 from autograder.sandbox import Limits
@@ -83,12 +83,16 @@ if hasattr(wire, "Reader"):
 else:
     wire.receive = counted("read", wire.receive)
 names, seed = json.loads(sys.argv[1]), int(sys.argv[2])
+def cpu():  # this process's CPU time and its reaped children's (the worker, killed at the end of grade())
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
 for line in sys.stdin:
     counts.clear()
-    start = time.perf_counter()
+    start, used = time.perf_counter(), cpu()
     result = grade(SOLUTIONS, names, seed, Limits())
-    wall = time.perf_counter() - start
-    print(json.dumps({"wall": wall, "student": result.student_seconds, "score": result.score, "counts": counts}), flush=True)
+    wall, used = time.perf_counter() - start, cpu() - used
+    print(json.dumps({"wall": wall, "cpu": used, "student": result.student_seconds, "score": result.score, "counts": counts}), flush=True)
 """
 
 
@@ -285,16 +289,19 @@ def main(argv=None) -> None:
     print("  * measured in a separate subprocess.run (includes its exit); the worker pays both inside Sandbox.load")
     if compared:
         print()
-        print(f"grade() of the reference, interleaved, warm processes ({runs} runs each)   median ms  min ms   frames sent/read (markers)  encode+decode ms")
+        print(f"grade() of the reference, interleaved, warm processes ({runs} runs each)")
+        print(f"  {'':8} {'checkout':52} {'wall ms':>8} {'min':>8} {'CPU ms':>8}   frames sent / read (markers)   encode+decode ms")
         for label, folder in (("this", ROOT), ("against", options.against.resolve())):
             rows = compared[label]
             walls = [row["wall"] for row in rows]
             count = lambda key, i: statistics.median(row["counts"].get(key, (0.0, 0))[i] for row in rows)
             coding = statistics.median(sum(row["counts"].get(key, (0.0, 0))[0] for key in ("encode", "decode")) for row in rows)
-            print(f"  {label:8} {str(folder):52} {ms(statistics.median(walls))} {ms(min(walls))}   {count('send', 1):5.0f} / {count('read', 1):5.0f}"
-                  f" ({count('marker', 1):5.0f})    {ms(coding)}")
-        ratio = statistics.median(row["wall"] for row in compared["against"]) / statistics.median(row["wall"] for row in compared["this"])
-        print(f"  against / this, medians: {ratio:.2f}x")
+            cpu = statistics.median(row["cpu"] for row in rows)
+            print(f"  {label:8} {str(folder):52} {ms(statistics.median(walls))} {ms(min(walls))} {ms(cpu)}   {count('send', 1):5.0f} / {count('read', 1):5.0f}"
+                  f" ({count('marker', 1):5.0f})        {ms(coding)}")
+        for key in ("wall", "cpu"):
+            ratio = statistics.median(row[key] for row in compared["against"]) / statistics.median(row[key] for row in compared["this"])
+            print(f"  against / this, median {key}: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
