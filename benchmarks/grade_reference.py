@@ -4,7 +4,8 @@ Grades the reference submission (``solutions/``) and the stubs (``assignments/``
 times each with :func:`autograder.grade.grade` (after one warm-up run that is not counted)
 and prints, as medians over the runs:
 
-- the wall time of a full grading run (min and max too), the time spent inside the
+- the wall time of a full grading run (min and max too; also with class mode's cache of
+  the visible cases, as for every submission of a class after the first), the time spent inside the
   student's own calls (``SubmissionResult.student_seconds``) and the grader's overhead,
   ``1 - student / wall``;
 - a breakdown of one grading run done step by step with the engine's own parts: locating
@@ -103,9 +104,10 @@ def timed(function, *args, **kwargs):
     return result, time.perf_counter() - start
 
 
-def full_run(path: Path, names: list, seed: int) -> dict:
-    """One :func:`grade` of ``path``: its wall time, the student's share of it, the score."""
-    result, wall = timed(grade, path, names, seed, Limits())
+def full_run(path: Path, names: list, seed: int, cache: dict | None = None) -> dict:
+    """One :func:`grade` of ``path`` (with class mode's ``cache`` of visible cases, if given):
+    its wall time, the student's share of it, the score."""
+    result, wall = timed(grade, path, names, seed, Limits(), cache=cache)
     return {"wall": wall, "student": result.student_seconds, "score": result.score, "max_score": result.max_score}
 
 
@@ -223,16 +225,19 @@ def main(argv=None) -> None:
     names = sorted(SUITES) if options.assignment == "all" else [options.assignment]
     name, seed, runs = options.assignment, options.seed, options.runs
 
-    # warm-up: the reference module is imported and cached, numpy's code paths are hot
-    full_run(SOLUTIONS, names, seed)
+    # warm-up: the reference module is imported and cached, numpy's code paths are hot; the
+    # class cache holds the visible cases, as after a class's first submission
+    kept = {}
+    full_run(SOLUTIONS, names, seed, kept)
     full_run(STUBS, names, seed)
     step_by_step(SOLUTIONS, names, seed)
 
     # the kinds are interleaved run by run, so a slow spell on the machine hits them all alike
-    graded, stubbed, phased, bare, with_numpy = [], [], [], [], []
+    graded, cached, stubbed, phased, bare, with_numpy = [], [], [], [], [], []
     total = time.perf_counter()
     for _ in range(runs):
         graded.append(full_run(SOLUTIONS, names, seed))
+        cached.append(full_run(SOLUTIONS, names, seed, kept))
         stubbed.append(full_run(STUBS, names, seed))
         phased.append(step_by_step(SOLUTIONS, names, seed))
         bare.append(fresh_python("pass"))
@@ -251,7 +256,7 @@ def main(argv=None) -> None:
         return statistics.median(row[key] for row in rows)
 
     print(f"{'full grading run, grade()':44} {'median':>8} {'min':>8} {'max':>8}  ms")
-    for label, rows in (("reference  solutions/", graded), ("stubs      assignments/", stubbed)):
+    for label, rows in (("reference  solutions/", graded), ("  visible cases cached (class)", cached), ("stubs      assignments/", stubbed)):
         walls = [row["wall"] for row in rows]
         score = f"{rows[0]['score']:g}/{rows[0]['max_score']:g}"
         print(f"  {label:30} {score:>11} {ms(statistics.median(walls))} {ms(min(walls))} {ms(max(walls))}")
