@@ -14,14 +14,13 @@ timed out.
 
 from __future__ import annotations
 
-import importlib.util
-import numbers
 import contextlib
+import importlib.util
 import os
 import secrets
 import time
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,10 +32,10 @@ from .locate import SubmissionError, locate, opened
 from .plan import execute
 from .results import AssignmentResult, CaseResult, Standing, SubmissionResult
 from .sandbox import Limits, Sandbox, isolation_line
+from .substance import GRADER_ERROR, Role, all_zero, withheld
 from .suites import SUITES
 
 SOLUTIONS = Path(os.environ.get("DLGRADE_SOLUTIONS", Path(__file__).resolve().parent.parent / "solutions"))
-GRADER_ERROR = "Grader error: this case could not be graded; course staff have been told."
 
 
 def reference(assignment: str, solutions: Path = SOLUTIONS):
@@ -153,8 +152,8 @@ def _grade_assignment(suite, folder: Path, found, solutions: Path, run: _Run) ->
         why = failure(loaded, [f"import {name}"], run.sandbox.limits.memory_bytes)
         return not_graded(suite, f"{name}.py could not be imported, so nothing in it was graded. {why}", file)
     graded = _grade_cases(suite.cases, name, solution, run)
-    results, functions, sides = (list(column) for column in zip(*graded)) if graded else ([], [], [])
-    cases = tuple(withheld(suite.cases, results, functions, sides, run.staff))
+    roles = [Role(case.name, case.visibility, function, side, case.side_of) for case, (_, function, side) in zip(suite.cases, graded)]
+    cases = tuple(withheld(roles, [result for result, _, _ in graded], run.staff))
     standings, problems = _standings(suite, found.files[name], run)
     note = "; ".join(part for part in (found.notes.get(name, ""), *problems) if part)
     return AssignmentResult(name, cases, file, note=note, leaderboard=standings)
@@ -185,52 +184,6 @@ def _standings(suite, path: Path, run: _Run) -> tuple[tuple, list]:
         except ValueError as error:
             problems.append(f"no leaderboard entry: {error}")
     return tuple(standings), problems
-
-
-def all_zero(value) -> bool:
-    """Whether every number in ``value`` (arrays, numbers, bools, nested in tuples, lists and
-    dicts) is 0 or False, or it holds none: an answer a constant output gives."""
-    if isinstance(value, (tuple, list)):
-        return all(all_zero(item) for item in value)
-    if isinstance(value, dict):
-        return all(all_zero(item) for item in value.values())
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
-        return not value.any()
-    if isinstance(value, (numbers.Number, np.generic)):
-        return value == 0
-    return False
-
-
-def main_cases(cases, functions: list, sides: list) -> dict:
-    """Function -> the index of its main case: the first visible case that is not a side case
-    (``sides[i]``) and whose plan's last call is that function (``functions[i]``, ``None`` if
-    the plan could not be built), else the first such hidden case."""
-    main = {}
-    for visibility in ("visible", "hidden"):
-        for index, (case, function, side) in enumerate(zip(cases, functions, sides)):
-            if function is not None and not side and case.visibility == visibility:
-                main.setdefault(function, index)
-    return main
-
-
-def withheld(cases, results: list, functions: list, sides: list, staff: list) -> list:
-    """``results`` with the points of every passed side case withheld whose function's main
-    case failed: a constant output that leaves its arguments alone and raises where it must
-    earns nothing. The message names the main case to fix first."""
-    main = main_cases(cases, functions, sides)
-    gated = []
-    for case, result, function, side in zip(cases, results, functions, sides):
-        subject = case.side_of or function
-        if side and result.passed and subject is not None:
-            if subject not in main:
-                staff.append(f"{result.assignment}/{case.name}: a side case of {subject}, which has no main case in the suite")
-                result = replace(result, passed=False, message=GRADER_ERROR)
-            elif not results[main[subject]].passed:
-                result = replace(result, passed=False, message=(
-                    f"Withheld: {subject} does not yet compute right values (see {cases[main[subject]].name!r}). "
-                    "This check passed; its points count once that case passes too."))
-        gated.append(result)
-    return gated
 
 
 def _grade_cases(cases, assignment: str, solution, run: _Run) -> list[tuple[CaseResult, str | None, bool]]:

@@ -57,20 +57,45 @@ def diagnose(hints, outputs: dict, expected: dict | None, plan, solution, judge)
     the matching tolerance). A hint whose variant cannot be computed is skipped: a hint
     is advice, never a reason to fail or crash.
     """
-    tol = judge.tol if isinstance(judge, Compare) else 1e-6
+    return recognised(candidates(hints, expected, plan, solution, judge), outputs, plan, judge)
+
+
+def candidates(hints, expected: dict | None, plan, solution, judge) -> list[tuple[Hint, dict | None]]:
+    """Each hint that could be recognised on ``plan``, with its wrong variant (``None`` for a
+    ``test`` hint): the variants that could not be computed, or that equal the right answer
+    on these inputs, are left out. Computed in the grader, with the reference; the public
+    checks get these values recorded, never the hints' code."""
+    tol = _tolerance(judge)
+    found = []
     for hint in hints:
+        if hint.test is not None:
+            found.append((hint, None))
+            continue
         try:
-            if hint.test is not None:
-                if hint.test(outputs, plan):
-                    return hint
-                continue
             variant = _variant(hint, expected, plan, solution)
             judged = [name for name in plan.outputs if name in variant and (expected is None or name in expected)]
-            if judged and _matches(outputs, variant, judged, tol) and not _matches(expected, variant, judged, tol):
+            if judged and not _matches(expected, variant, judged, tol):
+                found.append((hint, {name: variant[name] for name in judged}))
+        except Exception:  # noqa: BLE001 - see diagnose
+            continue
+    return found
+
+
+def recognised(candidates: list, outputs: dict, plan, judge) -> Hint | None:
+    """The first hint of ``candidates`` (from :func:`candidates`) whose variant the student's
+    ``outputs`` match within the judge's tolerance (or whose test holds on them), else ``None``."""
+    tol = _tolerance(judge)
+    for hint, variant in candidates:
+        try:
+            if hint.test(outputs, plan) if variant is None else _matches(outputs, variant, list(variant), tol):
                 return hint
-        except Exception:  # noqa: BLE001 - see the docstring
+        except Exception:  # noqa: BLE001 - see diagnose
             continue
     return None
+
+
+def _tolerance(judge) -> float:
+    return judge.tol if isinstance(judge, Compare) else 1e-6
 
 
 def _variant(hint: Hint, expected: dict | None, plan, solution) -> dict:

@@ -5,8 +5,9 @@ in the order of the stub:
 
 - the stub's module docstring (markdown); the reference's module-level statements
   (imports, constants) in a read-only cell;
-- a read-only cell of helpers for the tests (``assert_close`` from the public checks'
-  ``harness.py``, copied beside the notebook with ``probes.py``);
+- a read-only cell of helpers for the tests (``assert_close``, the grader's own
+  :func:`autograder.judge.compare`, from a copy of the judging modules in ``engine/``
+  beside the notebook, with ``probes.py``);
 - per function: a solution cell, the reference with its body between ``### BEGIN SOLUTION``
   and ``### END SOLUTION`` (nbgrader replaces the region with the config's code stub,
   ``# Your code here`` and ``raise NotImplementedError``; a private helper of the
@@ -47,7 +48,8 @@ from .suites import SUITES
 
 ROOT = Path(__file__).resolve().parent.parent
 STUBS = ROOT / "assignments"
-HARNESS = STUBS / "checks" / "harness.py"
+HERE = Path(__file__).resolve().parent
+JUDGING = ("judge.py", "plan.py", "wire.py")  # judge.compare and what it imports
 CODE_STUB = "# Your code here"  # the stub's own raise, naming the function, follows the region (see _solution_cell)
 CONFIG = f'''"""nbgrader configuration of the course written by `dlgrade nbgrader export`."""
 
@@ -73,8 +75,16 @@ import warnings
 
 import numpy as np
 
-from harness import assert_close
+from engine.judge import Mismatch, compare
 import probes
+
+
+def assert_close(name, actual, expected, tol=1e-6):
+    """Fail with the grader's message unless ``actual`` matches ``expected`` within ``tol``."""
+    try:
+        compare(name, actual, expected, tol)
+    except Mismatch as mismatch:
+        raise AssertionError(str(mismatch)) from None
 
 
 @contextlib.contextmanager
@@ -109,7 +119,7 @@ def packed(text, shape, dtype):
 def export(folder: Path, assignments=None, seed: int | None = None, suites: dict = SUITES,
            solutions: Path = SOLUTIONS, stubs: Path = STUBS) -> list[Path]:
     """Write the nbgrader course to ``folder``: ``nbgrader_config.py`` and, per assignment
-    (default: every suite), ``source/<a>/<a>.ipynb`` with ``harness.py`` and ``probes.py``.
+    (default: every suite), ``source/<a>/<a>.ipynb`` with ``engine/`` (the judging modules) and ``probes.py``.
 
     Hidden tests draw their inputs from ``seed`` (default: a fresh secret one, as grading).
     Returns the notebooks written. ``KeyError`` for an unknown assignment; ``ValueError``
@@ -124,7 +134,10 @@ def export(folder: Path, assignments=None, seed: int | None = None, suites: dict
     for name in assignments or suites:
         source = folder / "source" / name
         source.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(HARNESS, source / "harness.py")
+        (source / "engine").mkdir(exist_ok=True)
+        (source / "engine" / "__init__.py").write_text('"""Copies of the grader\'s judging modules."""\n')
+        for module in JUDGING:
+            shutil.copyfile(HERE / module, source / "engine" / module)
         shutil.copyfile(probes.__file__, source / "probes.py")
         path = source / f"{name}.ipynb"
         stub = (Path(stubs) / f"{name}.py").read_text()

@@ -2,10 +2,10 @@
 
 An assignment is released when it has a stub ``assignments/<a>.py``, a reference
 ``solutions/<a>.py`` and a suite in ``autograder/suites/``. The handout holds, for each:
-the stub, its notebook (built from ``assignments/notebooks/<a>.py``), its public checks
-(``assignments/checks/test_<a>.py``) with their expected values, recorded by running the
-check file's examples on the reference in a separate process; and once: the checks'
-harness, the support modules (top-level ``.py`` files in ``assignments/`` with no
+the stub, its notebook (built from ``assignments/notebooks/<a>.py``), its public checks:
+the suite's visible cases as data, with the reference's outputs, and a test file that runs
+them (:mod:`autograder.public`); and once: the checks' runner (``assignments/checks/``)
+with its copy of the grader's judging code, the support modules (top-level ``.py`` files in ``assignments/`` with no
 reference: shared code, not graded), other folders of ``assignments/`` (``data/``), and the
 scaffold (``assignments/scaffold/``: README, requirements, ``make_submission.py``).
 Nothing else: no reference code, nothing of ``autograder``.
@@ -19,12 +19,10 @@ import ast
 import hashlib
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-from . import notebooks
-from .grade import SOLUTIONS
+from . import notebooks, public
+from .grade import SOLUTIONS, reference
 from .suites import SUITES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +30,16 @@ ASSIGNMENTS = ROOT / "assignments"
 HANDOUT = ROOT / "student_template"
 BUILT_HERE = ("checks", "notebooks", "scaffold", "__pycache__")  # folders of assignments/ not copied as they are
 TABLE_MARK = "<!-- assignments -->"
+TEST_FILE = '''"""Public checks for {name}.py: its visible graded cases, as on Gradescope (made by `dlgrade release`).
+
+    pytest checks/test_{name}.py                      every visible case
+    pytest checks/test_{name}.py::test_<function>     the cases of one function (its exact name)
+"""
+
+from .harness import pytest_tests
+
+globals().update(pytest_tests("{name}"))
+'''
 NAMES_LINE = "ASSIGNMENTS = {}  # the handout's assignments: written here by `dlgrade release`"
 
 
@@ -48,8 +56,8 @@ def released(assignments: Path = ASSIGNMENTS, solutions: Path = SOLUTIONS, suite
 def release(out: Path = HANDOUT, assignments: Path = ASSIGNMENTS, solutions: Path = SOLUTIONS, suites: dict = SUITES) -> list[str]:
     """Build the handout into ``out`` (replacing a previous handout there); return the assignments released.
 
-    Raises :class:`ReleaseError` when ``out`` exists and is not a handout, or a check file's
-    examples fail on the reference; :class:`notebooks.SourceError` for a malformed notebook source.
+    Raises :class:`ReleaseError` when ``out`` exists and is not a handout, or the visible
+    cases cannot be written (the reference fails on one, or its judging code cannot be shipped alone); :class:`notebooks.SourceError` for a malformed notebook source.
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
@@ -87,35 +95,17 @@ def build(target: Path, names: list[str], assignments: Path, solutions: Path) ->
 
 
 def _checks(target: Path, names: list[str], checks: Path, solutions: Path) -> None:
-    """The harness, the conftest, and each released assignment's check file with its expected values."""
+    """The checks' runner and, for each released assignment, its visible cases as data and a
+    test file that turns them into pytest items (:mod:`autograder.public`)."""
     target.mkdir()
-    for helper in ("harness.py", "conftest.py"):
+    for helper in ("__init__.py", "harness.py"):
         shutil.copyfile(checks / helper, target / helper)
-    recordings = []
+    try:
+        public.write(target, names, solutions, reference)
+    except public.PublicError as error:
+        raise ReleaseError(str(error)) from error
     for name in names:
-        check_file = checks / f"test_{name}.py"
-        if check_file.exists():
-            shutil.copyfile(check_file, target / check_file.name)
-            recordings.append((check_file.name, solutions / f"{name}.py", target / "expected" / f"{name}.json"))
-    record(target, recordings)
-
-
-def record(checks: Path, recordings: list) -> None:
-    """For each ``(check file name, reference, out)``: run the check file's examples on the
-    reference and write their outputs to ``out``.
-
-    In one fresh interpreter (``-I``: nothing of this process; a check file imports only the
-    handout's harness and the module under its own name). Raises :class:`ReleaseError` with
-    the interpreter's error when an example fails on its reference.
-    """
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import harness\n"
-            "for check_file, reference, out in zip(*[iter(sys.argv[2:])] * 3):\n"
-            "    print(check_file, flush=True); harness.write_expected(check_file, reference, out)")
-    arguments = [str(item) for check_file, reference, out in recordings for item in (checks / check_file, reference, out)]
-    done = subprocess.run([sys.executable, "-I", "-B", "-c", code, str(checks), *arguments], capture_output=True, text=True, timeout=600)
-    if done.returncode != 0:
-        failing = Path(done.stdout.split()[-1]).name if done.stdout.split() else "a check file"
-        raise ReleaseError(f"the examples of {failing} failed on the reference:\n{done.stderr.strip()}")
+        (target / f"test_{name}.py").write_text(TEST_FILE.format(name=name))
 
 
 def _scaffold(target: Path, names: list[str], assignments: Path) -> None:

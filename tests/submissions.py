@@ -191,6 +191,37 @@ def assert_fails_exactly(grades: Grades, source: str, expected: set, seeds) -> d
         assert result.score == suite.max_score - lost, f"seed {seed}"
     return failed(grades(source, seeds[0]))
 
+
+def mutations(assignment: str) -> list[str]:
+    """The wrong submissions of ``tests/test_<assignment>_grading.py``: every module-level list
+    or dict of its parametrized cases, read generically: an item's replacements ``[(old, new), ...]``
+    applied to the reference with :func:`mutated`, or an item that is a whole source. In order,
+    without repeats; a list the module builds from its own helpers is read as it is built."""
+    import importlib
+
+    import pytest
+
+    module = importlib.import_module(f"test_{assignment}_grading")
+    reference = reference_source(assignment)
+    found = []
+
+    def replacements(value) -> bool:
+        return isinstance(value, (list, tuple)) and len(value) > 0 and all(
+            isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(text, str) for text in pair) for pair in value)
+
+    for value in vars(module).values():
+        if not isinstance(value, (list, dict)):
+            continue
+        for item in value.values() if isinstance(value, dict) else value:
+            parts = item.values if isinstance(item, type(pytest.param(None))) else item if isinstance(item, tuple) else (item,)
+            for part in parts:
+                if replacements(part):
+                    found.append(mutated(reference, *part))
+                elif isinstance(part, str) and part != reference and "\ndef " in part:
+                    found.append(part)
+    return list(dict.fromkeys(found))
+
+
 FORM_ONLY = '''
 import copy as _copy
 import types as _types

@@ -2,8 +2,8 @@
 
 For each suite in autograder/suites/: the stub (its docstring's first line numbering it, every
 task raising NotImplementedError with its own name), the reference with the same functions and
-signatures, the public checks, the notebook source, the three kinds of tests with the
-assignment's marker registered, the README table row and its section in docs/CONTRACT.md.
+signatures, visible cases for the public checks (made from the suite: nothing to write), the
+notebook source, the reference and grading tests with the assignment's marker registered, the README table row and its section in docs/CONTRACT.md.
 """
 
 from __future__ import annotations
@@ -18,10 +18,6 @@ from autograder.suites import SUITES
 from submissions import ROOT
 
 pytestmark = pytest.mark.engine
-
-# backprop's public checks are tested with the harness itself, in tests/test_public_checks.py
-CHECKS_TESTED_IN = {"backprop": "test_public_checks.py"}
-
 
 def functions(path) -> dict:
     """{name: ast.FunctionDef} of a module's public top-level functions."""
@@ -53,13 +49,12 @@ def test_stub_and_reference(name):
 
 @pytest.mark.parametrize("name", sorted(SUITES))
 def test_checks_notebook_and_tests(name):
-    """Public checks, a notebook source, reference, grading and checks tests carrying the assignment's registered marker."""
-    assert (ROOT / "assignments" / "checks" / f"test_{name}.py").is_file()
+    """Visible cases (the public checks), a notebook source, reference and grading tests carrying the assignment's registered marker."""
+    assert any(case.visibility == "visible" for case in SUITES[name].cases)
+    assert not (ROOT / "assignments" / "checks" / f"test_{name}.py").exists()  # the suite's visible cases are the checks
     assert (ROOT / "assignments" / "notebooks" / f"{name}.py").is_file()
-    tests = [f"test_{name}_reference.py", f"test_{name}_grading.py", CHECKS_TESTED_IN.get(name, f"test_{name}_checks.py")]
-    for test in tests:
+    for test in (f"test_{name}_reference.py", f"test_{name}_grading.py"):
         assert (ROOT / "tests" / test).is_file(), test
-    for test in tests[:2]:
         assert f"pytest.mark.{name}" in (ROOT / "tests" / test).read_text(), f"{test} is not marked {name}"
     markers = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["markers"]
     assert any(marker.startswith(f"{name}:") for marker in markers)

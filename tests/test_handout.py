@@ -1,7 +1,8 @@
 """The student handout (student_template/): leak-free, in sync, installable, submittable.
 
 - Leak: no reference function body appears anywhere in the handout's Python or notebook
-  code (compared as ASTs, docstrings removed), and no reference file is there.
+  code (compared as ASTs, docstrings removed), and no reference file is there; the data
+  files hold the visible cases only, and no input or output of a hidden case.
 - Sync: `dlgrade release` into a fresh folder gives student_template/ byte for byte.
 - Fresh environment: a new virtual environment with only the handout's requirements runs
   the public checks: they pass on the references and fail on the stubs.
@@ -23,9 +24,15 @@ from pathlib import Path
 
 import pytest
 
-from autograder.grade import grade
+import numpy as np
+
+from autograder import probes, wire
+from autograder.grade import grade, reference
+from autograder.plan import Plan, execute
+from autograder.public import ENGINE
 from autograder.release import HANDOUT, ReleaseError, release, released
-from submissions import ROOT, reference_source
+from autograder.suites import SUITES
+from submissions import ROOT, reference_source, swap
 
 pytestmark = pytest.mark.handout
 
@@ -163,20 +170,13 @@ def test_release_replaces_a_handout_with_the_same_bytes(fresh, tmp_path):
     assert differences(tmp_path / "handout", fresh) == []
 
 
-def test_release_stops_when_an_example_fails_on_the_reference(tmp_path):
-    """A check file whose example raises on the reference stops the release, naming the file and the error."""
-    source = ROOT / "assignments"
-    assignments = tmp_path / "assignments"
-    shutil.copytree(source / "scaffold", assignments / "scaffold")
-    (assignments / "checks").mkdir()
-    for name in ("harness.py", "conftest.py"):
-        shutil.copyfile(source / "checks" / name, assignments / "checks" / name)
-    shutil.copyfile(source / "backprop.py", assignments / "backprop.py")
-    (assignments / "checks" / "test_backprop.py").write_text(
-        "import backprop\nfrom harness import Examples\nexamples = Examples('backprop')\n\n\n"
-        "@examples.register\ndef broken(bp):\n    return {'out': bp.no_such_function()}\n")
-    with pytest.raises(ReleaseError, match=r"(?s)the examples of test_backprop.py failed on the reference:.*AttributeError: .*no_such_function"):
-        release(tmp_path / "handout", assignments, SOLUTIONS, {"backprop": None})
+def test_release_stops_when_the_reference_fails_on_a_visible_case(tmp_path):
+    """A reference that raises on a visible case's inputs stops the release, naming the case and the error."""
+    solutions = tmp_path / "solutions"
+    solutions.mkdir()
+    (solutions / "backprop.py").write_text(swap(reference_source("backprop"), "return x @ w + b, (x, w, b)", "raise KeyError('broken')"))
+    with pytest.raises(ReleaseError, match=r"'affine_forward': the reference failed on the visible inputs: KeyError: 'broken'"):
+        release(tmp_path / "handout", ROOT / "assignments", solutions, {"backprop": SUITES["backprop"]})
     assert not (tmp_path / "handout").exists()
 
 
@@ -189,16 +189,102 @@ def test_release_refuses_to_replace_a_folder_that_is_not_a_handout(tmp_path):
 
 
 def test_handout_contents():
-    """Each released assignment has its stub and, where there are sources, its notebook and checks; README and requirements are set up."""
+    """Each released assignment has its stub, its notebook where there is a source, its visible
+    cases and their test file; README and requirements are set up; nothing of the grader but
+    its judging modules."""
     for name in ASSIGNMENTS:
         assert (HANDOUT / f"{name}.py").read_bytes() == (ROOT / "assignments" / f"{name}.py").read_bytes()
         assert (HANDOUT / f"{name}.ipynb").exists() == (ROOT / "assignments" / "notebooks" / f"{name}.py").exists()
-        has_checks = (ROOT / "assignments" / "checks" / f"test_{name}.py").exists()
-        assert (HANDOUT / "checks" / f"test_{name}.py").exists() == (HANDOUT / "checks" / "expected" / f"{name}.json").exists() == has_checks
+        assert (HANDOUT / "checks" / f"test_{name}.py").exists() and (HANDOUT / "checks" / "data" / f"{name}.cases").exists()
+    assert sorted(p.name for p in (HANDOUT / "checks" / "engine").glob("*.py")) == sorted(("__init__.py", *ENGINE))
     assert "numpy==2.4.6" in (HANDOUT / "requirements.txt").read_text().splitlines()
     readme = (HANDOUT / "README.md").read_text()
     assert "pytest checks/test_backprop.py" in readme and "python make_submission.py" in readme
     assert not (HANDOUT / "autograder").exists()
+
+
+def arrays(value) -> list:
+    """The numpy arrays inside a plain-data value (a plan's inputs, a dict of outputs)."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    if isinstance(value, Plan):
+        return arrays([[call.args, call.kwargs] for call in value.calls])
+    if isinstance(value, dict):
+        return arrays(list(value.values()))
+    if isinstance(value, (list, tuple)):
+        return [array for item in value for array in arrays(item)]
+    return []
+
+
+def distinctive(array: np.ndarray) -> bool:
+    """Whether ``array``'s bytes cannot turn up elsewhere by chance: floats with at least 4
+    different values that are not integers (runs of zeros, or of small integers such as
+    pooling's tied inputs, occur in many arrays)."""
+    if array.dtype.kind != "f":
+        return False
+    values = np.unique(array[np.isfinite(array)])
+    return np.count_nonzero(values != np.round(values)) >= 4
+
+
+def secret_arrays(seeds=(1, 2)) -> dict:
+    """{bytes: where} of every distinctive array (:func:`distinctive`) that a hidden case's inputs
+    or the reference's outputs hold at one of ``seeds`` and not at the other: what depends on the secret."""
+    found = {}
+    # a hidden case may draw rows of a public dataset (the digits) that a visible case ships whole:
+    # which rows is secret, but the rows themselves are not
+    public = b"|".join(a.tobytes() for name in ASSIGNMENTS for case in SUITES[name].cases
+                       if case.visibility == "visible" for a in arrays([case.build(case.rng(seeds[0]))]))
+    for name in ASSIGNMENTS:
+        solution = reference(name)
+        for case in SUITES[name].cases:
+            if case.visibility != "hidden":
+                continue
+            drawn = []
+            for seed in seeds:
+                plan = case.build(case.rng(seed))
+                expected = execute(wire.copied(plan), solution, probes)[0] if case.judge.needs_reference else {}
+                drawn.append({a.tobytes() for a in arrays([plan, expected]) if distinctive(a)})
+            for data in (drawn[0] ^ drawn[1]) - {data for data in drawn[0] | drawn[1] if data in public}:
+                found[data] = f"{name}: {case.name}"
+    return found
+
+
+def hidden_values_in(root: Path, secrets: dict) -> list:
+    """'file: hidden case' for each secret array found in the handout's data files."""
+    found = set()
+    for path in (root / "checks" / "data").glob("*.cases"):
+        stored = path.read_bytes()
+        found |= {f"{path.name}: {where}" for data, where in secrets.items() if data in stored}
+    return sorted(found)
+
+
+@pytest.fixture(scope="module")
+def secrets() -> dict:
+    return secret_arrays()
+
+
+def test_data_holds_the_visible_cases_only(secrets):
+    """Each data file holds exactly the suite's visible cases, at the public seed; no input or
+    output of a hidden case (drawn at two secret seeds) is in any of them."""
+    for name in ASSIGNMENTS:
+        stored = wire.decode((HANDOUT / "checks" / "data" / f"{name}.cases").read_bytes())["cases"]
+        visible = [case for case in SUITES[name].cases if case.visibility == "visible"]
+        assert [case["name"] for case in stored] == [case.name for case in visible]
+        for recorded, case in zip(stored, visible):
+            assert wire.encode(recorded["plan"]) == wire.encode(case.build(case.rng(secret_seed=7)))
+    assert len(secrets) > 100
+    assert hidden_values_in(HANDOUT, secrets) == []
+
+
+def test_leak_test_finds_a_hidden_value(tmp_path, secrets):
+    """The data leak test is not vacuous: a hidden case's inputs put into a data file are found."""
+    shutil.copytree(HANDOUT / "checks", tmp_path / "checks")
+    path = tmp_path / "checks" / "data" / "backprop.cases"
+    data = wire.decode(path.read_bytes())
+    case = next(case for case in SUITES["backprop"].cases if case.visibility == "hidden" and case.name.startswith("affine_forward"))
+    data["cases"][0]["plan"] = case.build(case.rng(1))
+    path.write_bytes(wire.encode(data))
+    assert hidden_values_in(tmp_path, secrets) == [f"backprop.cases: backprop: {case.name}"]
 
 
 # -- make_submission.py -----------------------------------------------------------------------

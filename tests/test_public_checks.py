@@ -1,14 +1,16 @@
-"""The public checks' harness (assignments/checks/harness.py) and the backprop check file.
+"""The handout's public checks (checks/harness.py on checks/data/) are the graded suites' visible cases.
 
-The harness is numpy-only student-facing code: its messages follow the grader's ladder
-(what, got, expected, where), its central differences are right, its stored values are
-deterministic text, and run_checks runs a check file on a module or a notebook's namespace.
-The backprop checks pass on the reference and catch typical mistakes with a clear message.
+For every assignment and every wrong submission of its grading tests (the references, the
+stubs, each mutation of tests/test_<a>_grading.py, and a submission with the reference's form
+and none of its substance, whose side cases are withheld), the public checks and `dlgrade grade`
+agree case by case on the visible cases: the same pass or fail, message and hint. Under
+pytest, each visible case is one item, its id its name on Gradescope, and a function's cases
+are selected by the function's exact name; in a notebook, run_checks does the same.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import shutil
 import subprocess
@@ -19,186 +21,212 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder.release import record
-from submissions import ROOT, reference_source, swap
+from autograder.grade import grade
+from autograder.release import HANDOUT, released
+from autograder.suite import Suite
+from autograder.suites import SUITES
+from submissions import form_only, mutated, mutations, reference_source, stub_source, swap
 
 pytestmark = pytest.mark.handout
 
-CHECKS = ROOT / "assignments" / "checks"
-spec = importlib.util.spec_from_file_location("public_checks_harness", CHECKS / "harness.py")
-harness = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(harness)
+ASSIGNMENTS = released()
 
-
-def message(check, *args, **kwargs) -> str:
-    """The message of the CheckFailed that ``check(*args)`` raises."""
-    with pytest.raises(harness.CheckFailed) as failure:
-        check(*args, **kwargs)
-    return str(failure.value)
-
-
-# -- the ladder -----------------------------------------------------------------------------
-
-def test_messages_climb_the_ladder():
-    """Type, exact shape (with the keepdims hint), dtype, finiteness, then the largest relative error and where."""
-    expected = np.arange(6.0).reshape(2, 3) + 1
-    assert message(harness.assert_close, "dx", [1.0], expected) == "dx is a list of 1 items, expected a numpy array of shape (2, 3)."
-    assert message(harness.assert_close, "db", expected.reshape(1, 6), expected.reshape(6)) == (
-        "db has shape (1, 6), expected (6,). The same entries in another shape: check a transpose, reshape or a kept dimension (keepdims).")
-    assert message(harness.assert_close, "dx", expected.astype(np.float32), expected) == "dx has dtype float32, expected float64."
-    bad = expected.copy()
-    bad[1, 2] = np.nan
-    assert message(harness.assert_close, "out", bad, expected).startswith("out has 1 non-finite entries (NaN at index (1, 2)), expected finite values")
-    off = expected.copy()
-    off[0, 1] *= 1.5
-    assert message(harness.assert_close, "out", off, expected) == (
-        "out is wrong in 1 of 6 entries: largest relative error 0.2 (tolerance 1e-06) at index (0, 1), expected 2, got 3.")
-    assert message(harness.assert_close, "loss", np.array([1.0]), 1.0) == "loss is a numpy array of shape (1,), expected a single number: use float(...) or .item()."
-    assert message(harness.assert_close, "n", 3.0, 3) == "n is the float 3.0, expected the int 3."
-    harness.assert_close("out", expected * (1 + 1e-9), expected)
-
-
-def test_numerical_gradient_is_central_differences():
-    """numerical_gradient of sum(f(x) * dout) matches the analytic gradient to O(h^2), and leaves x alone."""
-    r = np.random.default_rng(0)
-    x, dout = r.standard_normal((3, 4)), r.standard_normal((3, 4))
-    before = x.copy()
-    grad = harness.numerical_gradient(np.sin, x, dout)
-    np.testing.assert_allclose(grad, np.cos(x) * dout, rtol=1e-8, atol=1e-10)
-    assert np.array_equal(x, before)
-    harness.check_gradient("dx", np.cos(x) * dout, np.sin, x, dout)
-    assert message(harness.check_gradient, "dx", -np.cos(x) * dout, np.sin, x, dout).startswith(
-        "dx (compared with central differences) is wrong in 12 of 12 entries")
-
-
-def test_property_helpers():
-    """No-warnings, unchanged-input and statistic checks fail with messages saying what happened."""
-    assert message(harness.assert_no_warnings, "naive sigmoid", lambda x: 1 / (1 + np.exp(-x)), np.array([-1000.0])) == (
-        "naive sigmoid raised a numpy RuntimeWarning: overflow encountered in exp. "
-        "Rewrite it so that exp never sees a large positive number and log never sees 0.")
-    x = np.zeros((2, 2))
-    changed = x.copy()
-    changed[1, 0] = 1
-    assert message(harness.assert_unchanged, "dout", x, changed).startswith("dout was modified by your function (first change at (1, 0))")
-    assert message(harness.assert_statistic, "the share of zeros", 0.7, 0.5, 0.05) == "the share of zeros is 0.7, expected 0.5 within 0.05."
-
-
-# -- stored values --------------------------------------------------------------------------
-
-def test_recorded_values_are_deterministic_text(tmp_path):
-    """Recording twice gives the same text, rounded to 12 digits, and reading it back restores shapes, dtypes and types."""
-    examples = harness.Examples("toy")
-
-    @examples.register
-    def toy(module):
-        return {"out": np.array([[1 / 3, -0.0], [2e300, 5.0]]), "loss": 2 / 3, "count": np.int64(4), "ok": True, "labels": np.array([2, 0])}
-
-    text = examples.record(None)
-    assert text == examples.record(None)
-    assert text == ('{\n  "toy": {\n'
-                    '    "count": {"int": 4},\n'
-                    '    "labels": {"array": [2, 0], "dtype": "int64", "shape": [2]},\n'
-                    '    "loss": {"float": 0.666666666667},\n'
-                    '    "ok": {"bool": true},\n'
-                    '    "out": {"array": [0.333333333333, -0.0, 2e+300, 5.0], "dtype": "float64", "shape": [2, 2]}\n'
-                    '  }\n}\n')
-    stored = {name: harness._decode(value) for name, value in __import__("json").loads(text)["toy"].items()}
-    assert stored["out"].shape == (2, 2) and stored["out"].dtype == np.float64 and stored["labels"].dtype == np.int64
-    assert (type(stored["loss"]), type(stored["count"]), stored["ok"]) == (float, int, True)
-
-
-# -- the backprop check file ----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def handout(tmp_path_factory) -> Path:
-    """checks/ with the backprop check file and its expected values, recorded from the reference as the release does."""
-    folder = tmp_path_factory.mktemp("handout")
-    shutil.copytree(CHECKS, folder / "checks", ignore=shutil.ignore_patterns("__pycache__", "README.md"))
-    record(folder / "checks", [("test_backprop.py", ROOT / "solutions" / "backprop.py", folder / "checks" / "expected" / "backprop.json")])
+    """A copy of student_template/ (kept equal to a fresh release by tests/test_handout.py)."""
+    folder = tmp_path_factory.mktemp("public") / "handout"
+    shutil.copytree(HANDOUT, folder, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
     return folder
 
 
-def pytest_in(folder: Path, source: str) -> subprocess.CompletedProcess:
-    """Run the backprop checks with pytest in ``folder``, backprop.py holding ``source``."""
-    (folder / "backprop.py").write_text(source)
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=line", "checks/test_backprop.py"],
-                          cwd=folder, capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "400"})
+@pytest.fixture(scope="module")
+def harness(handout):
+    """The handout's checks package, imported from the copy as a notebook imports it."""
+    sys.path.insert(0, str(handout))
+    try:
+        yield importlib.import_module("checks.harness")
+    finally:
+        sys.path.remove(str(handout))
+        for name in [name for name in sys.modules if name == "checks" or name.startswith("checks.")]:
+            del sys.modules[name]
 
 
-def test_backprop_checks_pass_on_the_reference_and_fail_on_the_stubs(handout):
-    """Under pytest: all twelve tasks' checks pass on the reference; on the stubs all fail with 'not implemented yet'."""
-    done = pytest_in(handout, reference_source("backprop"))
-    assert done.returncode == 0, done.stdout
-    assert done.stdout.splitlines()[-1].startswith("12 passed")
-    done = pytest_in(handout, (ROOT / "assignments" / "backprop.py").read_text())
-    assert done.stdout.splitlines()[-1].startswith("12 failed")
-    assert "FAILED checks/test_backprop.py::test_sigmoid - NotImplementedError: sigmoid: not implemented yet (task 1.5)" in done.stdout
+def visible_only(assignment: str) -> dict:
+    suite = SUITES[assignment]
+    return {assignment: Suite(assignment, tuple(case for case in suite.cases if case.visibility == "visible"))}
 
 
-def loaded_harness(handout: Path):
-    """The handout's own harness module (it finds checks/ and expected/ beside itself)."""
-    spec = importlib.util.spec_from_file_location("handout_harness", handout / "checks" / "harness.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def as_seen(cases) -> list:
+    """What a student sees of each case: name, verdict, message, hint."""
+    return [(case.name, case.passed, case.message, case.hint) for case in cases]
 
 
-def as_module(source: str) -> types.SimpleNamespace:
-    """The functions ``source`` defines, as a namespace (what a notebook's globals look like)."""
-    namespace = {}
-    exec(compile(source, "submission", "exec"), namespace)
-    return types.SimpleNamespace(**namespace)
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_public_checks_agree_with_the_grader(assignment, handout, harness, tmp_path):
+    """On the reference, the stubs and every mutation of the grading tests, each visible case
+    gets the same verdict, message and hint from the public checks as from `dlgrade grade`."""
+    sources = [reference_source(assignment), stub_source(assignment), form_only(assignment), *mutations(assignment)]
+    disagreements, failures, hinted, withheld = [], 0, 0, 0
+    for number, source in enumerate(sources):
+        (handout / f"{assignment}.py").write_text(source)
+        submission = tmp_path / f"submission{number}"
+        submission.mkdir()
+        (submission / f"{assignment}.py").write_text(source)
+        with np.errstate(all="ignore"):  # a wrong variant's 0/0 may warn in a hint's check, on either side
+            (graded,) = grade(submission, [assignment], seed=1, suites=visible_only(assignment)).assignments
+            public = harness.graded(assignment)
+            again = harness.graded(assignment)
+        # a submission that draws from its own unseeded generator differs from run to run, on
+        # Gradescope too: for those cases the numbers in the message cannot agree, the rest must
+        random = {case.name for case, other in zip(public, again) if case.message != other.message}
+        disagreements += [(number, grader, local) for grader, local in zip(as_seen(graded.cases), as_seen(public))
+                          if (grader if grader[0] not in random else grader[:2] + grader[3:]) != (local if local[0] not in random else local[:2] + local[3:])]
+        assert len(public) == len(graded.cases)
+        failures += sum(not case.passed for case in public)
+        hinted += sum(bool(case.hint) for case in public)
+        withheld += sum(case.message.startswith("Withheld: ") for case in public)
+    assert disagreements == []
+    # the form-only submission passes the side cases, whose points wait for the main cases
+    assert withheld > 0 or not any(case.side or case.side_of for case in SUITES[assignment].cases if case.visibility == "visible")
+    assert all(case.passed for case in harness.graded(assignment)) is False  # the last source is wrong
+    assert failures > 0 and (hinted > 0 or not any(case.hints for case in SUITES[assignment].cases if case.visibility == "visible"))
 
 
-@pytest.mark.parametrize("old, new, shown", [
-    ("dout.sum(axis=0)", "dout.sum(axis=0, keepdims=True)", "db has shape (1, 5), expected (5,)."),
-    ("dout.sum(axis=0)", "dout.mean(axis=0)", "db is wrong in 5 of 5 entries: largest relative error 0.5"),
-    ("return dout @ w.T, x.T @ dout,", "return dout @ w, x.T @ dout,", "ValueError: matmul: Input operand 1 has a mismatch in its core dimension 0"),
-])
-def test_backprop_checks_catch_typical_mistakes(handout, capsys, monkeypatch, old, new, shown):
-    """A typical mistake in affine_backward fails its check and only its check, with a grader-style message."""
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    assert loaded_harness(handout).run_checks("backprop", module=as_module(swap(reference_source("backprop"), old, new))) is False
+def pytest_in(folder: Path, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *arguments], cwd=folder,
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "300"})
+
+
+def test_one_item_per_visible_case_named_as_on_gradescope(handout):
+    """`pytest --collect-only` lists one item per visible case, test_<function>[<Gradescope's name>],
+    and one per central-difference check."""
+    done = pytest_in(handout, "--collect-only", "checks/test_backprop.py")  # -q is in pytest.ini
+    items = [line for line in done.stdout.splitlines() if "::" in line]
+    suite = SUITES["backprop"]
+    expected = [f"checks/test_backprop.py::test_{case.build(case.rng(0)).functions[-1]}[backprop: {case.name}]"
+                for case in suite.cases if case.visibility == "visible"]
+    expected += [f"checks/test_backprop.py::test_{function}[backprop: {name}: central differences]" for function, name in [
+        ("affine_backward", "affine_backward"), ("softmax_cross_entropy", "softmax_cross_entropy"),
+        ("softmax_cross_entropy", "softmax_cross_entropy, logits of magnitude 1000")]]
+    assert sorted(items) == sorted(expected) and len(items) > 20
+
+
+def test_a_function_is_selected_by_its_exact_name(handout):
+    """::test_softmax runs the cases of softmax only, not those of softmax_cross_entropy or
+    softmax_jacobian; a failure shows the grader's message and hint."""
+    (handout / "backprop.py").write_text(swap(reference_source("backprop"), "dout.sum(axis=0)", "dout.mean(axis=0)"))
+    done = pytest_in(handout, "--tb=line", "checks/test_backprop.py::test_softmax")
+    cases = [case.name for case in SUITES["backprop"].cases if case.visibility == "visible" and case.build(case.rng(0)).functions[-1] == "softmax"]
+    assert done.returncode == 0 and done.stdout.splitlines()[-1].startswith(f"{len(cases)} passed"), done.stdout
+    done = pytest_in(handout, "checks/test_backprop.py::test_affine_backward")
+    assert done.returncode == 1
+    assert "FAILED checks/test_backprop.py::test_affine_backward[backprop: affine_backward: db]" in done.stdout
+    assert "Hint: Your db equals the mean of dout over the batch" in done.stdout
+
+
+def test_run_checks_takes_exact_function_names(harness, handout, capsys):
+    """run_checks prints a line per case of the named functions and returns True when all
+    passed; a name that is not a checked function (a prefix, say) is refused with the list."""
+    module = types.ModuleType("backprop")
+    exec(compile(reference_source("backprop"), str(handout / "backprop.py"), "exec"), module.__dict__)
+    assert harness.run_checks("backprop", "softmax", module=module) is True
     printed = capsys.readouterr().out.splitlines()
-    assert [line for line in printed if line.startswith("FAIL")] == [line for line in printed if line.startswith("FAIL test_affine_backward: ")]
-    assert len([line for line in printed if line.startswith("FAIL")]) == 1 and shown in printed[1]
-    assert printed[-1] == "11 of 12 checks passed"
+    softmax = [case.name for case in SUITES["backprop"].cases if case.visibility == "visible" and case.build(case.rng(0)).functions[-1] == "softmax"]
+    assert printed == [f"ok   {name}" for name in softmax] + [f"{len(softmax)} of {len(softmax)} checks passed"]
+    assert harness.run_checks("backprop", "affine") is False
+    assert capsys.readouterr().out.startswith("no visible case of backprop checks affine: name functions exactly, one of affine_forward, ")
 
 
-def test_run_checks_on_a_notebook_namespace(handout, capsys, monkeypatch):
-    """run_checks runs the tests whose names match, without pytest, on any object with the functions (a notebook's globals)."""
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    module = as_module(reference_source("backprop"))
-    assert loaded_harness(handout).run_checks("backprop", "affine_forward", "affine_backward", "affine_jacobians", module=module) is True
-    assert capsys.readouterr().out.splitlines() == [
-        "ok   test_affine_forward", "ok   test_affine_backward", "ok   test_affine_jacobians", "3 of 3 checks passed"]
-    assert sys.modules.get("backprop") is not module
-
-
-def test_run_checks_reports_a_missing_error_as_a_failure(handout, capsys, monkeypatch):
-    """A check whose pytest.raises sees no error prints FAIL (pytest's Failed is not an Exception) and the run goes on."""
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    unchecked = swap(reference_source("backprop"), 'raise ValueError(f"h is {h}, expected a positive step")', "pass")
-    with np.errstate(divide="ignore", invalid="ignore"):  # h = 0 now divides by zero, as it should
-        passed = loaded_harness(handout).run_checks("backprop", "numerical_jacobian", "chain_rule", module=as_module(unchecked))
-    assert passed is False
+def test_run_checks_shows_the_message_and_the_hint(harness, handout, capsys):
+    """A failing case prints FAIL, its name, and the grader's message with the hint, indented."""
+    (handout / "backprop.py").write_text(swap(reference_source("backprop"), "dout.sum(axis=0)", "dout.mean(axis=0)"))
+    assert harness.run_checks("backprop", "affine_backward") is False
     printed = capsys.readouterr().out.splitlines()
-    assert printed[0] == "ok   test_chain_rule"
-    assert printed[1].startswith("FAIL test_numerical_jacobian: ") and "DID NOT RAISE" in printed[1]
-    assert printed[-1] == "1 of 2 checks passed"
+    assert printed[:2] == ["ok   affine_backward: dx", "ok   affine_backward: dw"]
+    assert printed[2] == "FAIL affine_backward: db"
+    assert printed[3].startswith("     db is wrong in ") and printed[4].startswith("     Hint: Your db equals the mean of dout")
 
 
-def test_run_checks_selects_exactly_the_functions_named(handout, capsys, monkeypatch):
-    """A function name selects its own tests only: "sigmoid" never runs softmax's, "softmax" never softmax_cross_entropy's;
-    a test name selects that test; a name that is neither is a failure that says so."""
-    monkeypatch.setattr(sys, "path", list(sys.path))
-    harness = loaded_harness(handout)
-    module = as_module(reference_source("backprop"))
-    assert harness.run_checks("backprop", "sigmoid", module=module) is True
-    assert capsys.readouterr().out.splitlines() == ["ok   test_sigmoid", "1 of 1 checks passed"]
-    assert harness.run_checks("backprop", "sigmoid", "softmax", module=module) is True
-    assert capsys.readouterr().out.splitlines() == ["ok   test_sigmoid", "ok   test_softmax", "2 of 2 checks passed"]
-    assert harness.run_checks("backprop", "test_softmax_jacobian", module=module) is True
-    assert capsys.readouterr().out.splitlines()[0] == "ok   test_softmax_jacobian"
-    assert harness.run_checks("backprop", "affine", module=module) is False
-    assert capsys.readouterr().out == "no check in test_backprop.py for affine (name a function of backprop.py, or a test)\n"
+def test_an_import_error_fails_every_case_as_in_the_grader(harness, handout, tmp_path):
+    """A file that does not import fails every visible case with the grader's message."""
+    source = "def affine_forward(x, w, b)\n    return x\n"
+    (handout / "backprop.py").write_text(source)
+    (tmp_path / "backprop.py").write_text(source)
+    (graded,) = grade(tmp_path, ["backprop"], seed=1, suites=visible_only("backprop")).assignments
+    public = harness.graded("backprop")
+    assert {case.message for case in public} == {graded.problem} and not any(case.passed for case in public)
+
+
+# -- central differences against the student's own forward pass ------------------------------
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_gradient_checks_pass_on_the_reference_and_fail_on_the_stubs(assignment, harness, handout):
+    """Every central-difference check passes on the reference and fails on the stubs, each
+    listed under the function it checks."""
+    checks = harness.gradient_checks(assignment)
+    (handout / f"{assignment}.py").write_text(reference_source(assignment))
+    assert [result.passed for result in harness.checked_gradients(assignment)] == [True] * len(checks)
+    (handout / f"{assignment}.py").write_text(stub_source(assignment))
+    assert not any(result.passed for result in harness.checked_gradients(assignment))
+    assert {check["function"] for check in checks} <= set(harness.functions(assignment))
+
+
+def test_gradient_checks_cover_the_backward_passes(harness):
+    """The backward passes and losses with gradients of the visible cases each get a check."""
+    assert {check["name"] for check in harness.gradient_checks("backprop")} == {
+        "affine_backward: central differences", "softmax_cross_entropy: central differences",
+        "softmax_cross_entropy, logits of magnitude 1000: central differences"}
+    assert {"conv_backward", "attention_backward", "batchnorm_backward"} <= {
+        check["function"] for name in ("conv", "attention", "batchnorm") for check in harness.gradient_checks(name)}
+
+
+def test_a_gradient_check_tells_a_wrong_backward_from_a_wrong_forward(harness, handout):
+    """A backward pass wrong for its own forward fails the check, naming the gradient and the
+    entries; a backward pass right for a forward that is wrong passes it while the graded cases fail."""
+    (handout / "backprop.py").write_text(swap(reference_source("backprop"), "dout.sum(axis=0)", "2 * dout.sum(axis=0)"))
+    (check,) = [result for result in harness.checked_gradients("backprop") if result.name == "affine_backward: central differences"]
+    assert not check.passed and check.message.startswith("the gradient for b (compared with central differences of your affine_forward) is wrong in 3 of 3 entries")
+    doubled = mutated(reference_source("backprop"), ("return x @ w + b, (x, w, b)", "return x @ w + 2 * b, (x, w, b)"),
+                      ("dout.sum(axis=0)", "2 * dout.sum(axis=0)"))
+    (handout / "backprop.py").write_text(doubled)
+    (check,) = [result for result in harness.checked_gradients("backprop") if result.name == "affine_backward: central differences"]
+    assert check.passed
+    assert not next(case for case in harness.graded("backprop") if case.name == "affine_backward: db").passed
+
+
+def test_no_gradient_check_where_central_differences_are_not_the_derivative():
+    """relu_backward's visible inputs hold exact zeros (its kink): the reference fails central
+    differences there, so no check is made; affine_backward's inputs give one."""
+    from autograder import gradients
+    from autograder.grade import reference
+
+    solution = reference("backprop")
+    plans = {case.name: case.build(case.rng(0)) for case in SUITES["backprop"].cases if case.visibility == "visible"}
+    assert gradients.derive(plans["relu_backward, gradient 0 at x == 0"], solution) is None
+    assert gradients.derive(plans["affine_backward: db"], solution)["names"] == ["x", "w", "b"]
+
+
+# -- what of a suite is shipped ----------------------------------------------------------------
+
+def test_shipped_suite_code_is_judging_code_only(handout):
+    """engine/suites/ holds, of each suite, statements its visible property judges and hint
+    tests need: never SUITE, a Case, a hint's wrong implementation (replace=, wrong=)."""
+    shipped = sorted((handout / "checks" / "engine" / "suites").glob("[!_]*.py"))
+    assert {path.stem for path in shipped} >= {"dropout", "initialization", "ensembles", "optimizers"}
+    for path in shipped:
+        text = path.read_text()
+        assert "SUITE" not in text and "Case(" not in text and "replace=" not in text and "wrong=" not in text, path.name
+
+
+def test_code_reachable_only_through_the_suite_stops_the_release():
+    """A property judge written inline in SUITE cannot be shipped alone: the release says what to do."""
+    from autograder import public
+    from autograder.judge import Property
+    from autograder.plan import Call, Plan
+    from autograder.suite import Case
+
+    module = types.ModuleType("autograder.suites.inline")
+    module.SUITE = Suite("inline", (Case("f is positive", 1, lambda rng: Plan([Call("f")], {}), Property(lambda outputs, plan: [])),))
+    with pytest.raises(public.PublicError, match=r"'f is positive': '.*<lambda>' is reachable only through SUITE; bind it .* at the top of autograder.suites.inline"):
+        public._code(module.SUITE.cases[0].judge.test, module, set(), "f is positive")

@@ -194,7 +194,7 @@ plt.show()
 # $dQ = 0$. Task 6.3.
 
 # %% tags=["checks"]
-run_checks("attention", "test_attention_backward")
+run_checks("attention", "attention_backward")
 
 # %% [markdown]
 # ## 6. Multi-head attention

@@ -1,448 +1,220 @@
-"""The public checks' toolkit: fixed examples, numerical gradients, properties. Numpy only.
+"""The public checks: the visible cases of the course's graded suites, run on your code.
 
-A check file (``checks/test_<assignment>.py``) is plain pytest. It declares *examples*:
-functions of your module that draw inputs from a fixed seed, call your functions and
-return their outputs by name. The course ran every example on its reference solution when
-it released this handout and stored the outputs in ``checks/expected/<assignment>.json``;
-a check compares your outputs with those, with the grader's rules:
+Every visible case that Gradescope grades (its name, inputs and points) is stored in
+``checks/data/<assignment>.cases``, with the reference solution's outputs on those inputs.
+Here your functions run on the same inputs, in this Python process, and a copy of the
+grader's own judging code (``checks/engine/``) judges their outputs: you see, for every
+visible case, the verdict, the message and the hint that Gradescope shows. Random outputs
+(dropout masks, initializers) are judged by the same statistical bounds, on your own draws.
+Hidden cases draw other inputs and are graded on Gradescope only.
 
-    exact shapes ((D,) is not (1, D)), float64, finite, and the relative error
-    max |a - e| / max(1e-8, |a| + |e|) within a tolerance (1e-6 unless stated).
+    pytest checks/test_backprop.py                          every visible case of backprop.py
+    pytest checks/test_backprop.py::test_affine_backward    the cases of one function, by its exact name
 
-Other checks need no stored values: gradients against central differences
-(:func:`check_gradient`), and properties (:func:`assert_property`, :func:`assert_no_warnings`,
-:func:`assert_unchanged`, :func:`assert_statistic`). Every failure says what, got,
-expected and where. The hidden grader uses other inputs, so passing here is a good sign,
-not a guarantee.
+Each backward pass (and each loss returning its gradients) is also checked against central
+differences of your own forward pass (or loss), on a visible case's inputs: not graded, but
+it tells a wrong backward pass from a wrong forward pass.
 
-In a notebook, :func:`run_checks` runs a check file's tests without pytest, on the module
-you name or on the notebook itself (``run_checks("backprop", "affine", module=__main__)``).
+In a notebook, ``run_checks("backprop", "affine_forward", "affine_backward")`` prints a line
+per check of those functions and returns True when all passed.
 """
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import importlib
-import importlib.util
-import json
-import math
-import numbers
 import sys
-import traceback
 import types
-import warnings
 from pathlib import Path
 
 import numpy as np
 
+try:
+    import resource  # noqa: F401 - the worker module imports it for the grader's limits, never used here
+except ImportError:  # Windows has no resource module; nothing here needs one
+    sys.modules["resource"] = types.ModuleType("resource")
+
+from .engine import gradients, hints, judge, plan, probes, results, substance, wire, worker
+
 CHECKS = Path(__file__).resolve().parent
-EXPECTED = CHECKS / "expected"
-FLOOR = 1e-8  # the relative error's denominator floor, as in the grader
-DIGITS = 12  # stored values keep 12 significant digits: far below any tolerance, stable across machines
+HANDOUT = CHECKS.parent
+EXTENSION = ".cases"
 
 
-class CheckFailed(AssertionError):
-    """A check failed; the message says what, got, expected and where."""
+@functools.lru_cache(maxsize=None)
+def visible_cases(assignment: str) -> tuple:
+    """The stored visible cases of ``assignment``: dicts with the name, points, plan, judge, hints."""
+    return _stored(assignment)["cases"]
 
 
-def fail(message: str):
-    """Fail the current check with ``message`` (raises :class:`CheckFailed`)."""
-    __tracebackhide__ = True
-    raise CheckFailed(message)
+@functools.lru_cache(maxsize=None)
+def _stored(assignment: str) -> dict:
+    path = CHECKS / "data" / f"{assignment}{EXTENSION}"
+    if not path.exists():
+        known = sorted(p.stem for p in (CHECKS / "data").glob(f"*{EXTENSION}"))
+        raise FileNotFoundError(f"no public checks for {assignment!r}: the handout has checks for {', '.join(known)}")
+    data = wire.decode(path.read_bytes())
+    cases = tuple({**case, "judge": _judge(case["judge"]), "hints": [_hint(hint) for hint in case["hints"]],
+                   "memory_bytes": data["memory_bytes"]} for case in data["cases"])
+    return {"cases": cases, "gradient_checks": tuple(data["gradient_checks"]), "memory_bytes": data["memory_bytes"]}
 
 
-# -- inputs ---------------------------------------------------------------------------------
-
-def rng(seed) -> np.random.Generator:
-    """A fresh numpy Generator for a fixed ``seed`` (an int or a list of ints)."""
-    return np.random.default_rng(seed)
-
-
-def normal(generator: np.random.Generator, *shape: int, scale: float = 1.0) -> np.ndarray:
-    """Standard normal float64 draws of ``shape``, times ``scale``."""
-    return scale * generator.standard_normal(shape)
+def gradient_checks(assignment: str) -> tuple:
+    """The central-difference checks of ``assignment`` (public only, never graded):
+    dicts with the check's name and the function it checks (see ``engine/gradients.py``)."""
+    return _stored(assignment)["gradient_checks"]
 
 
-def with_zeros(generator: np.random.Generator, x: np.ndarray, share: float = 0.25) -> np.ndarray:
-    """A copy of ``x`` with about ``share`` of its entries (at least one) set to exactly 0."""
-    x = np.array(x, dtype=float)
-    zeros = generator.random(x.shape) < share
-    zeros.flat[generator.integers(x.size)] = True
-    x[zeros] = 0.0
-    return x
+def _resolved(reference: dict):
+    """The engine's object at ``reference``: a module of checks/engine and a path from its globals."""
+    value = importlib.import_module(f"{__package__}.engine.{reference['module']}")
+    for kind, key in reference["path"]:
+        value = getattr(value, key) if kind == "attr" else value[key]
+    return value
 
 
-# -- comparing ------------------------------------------------------------------------------
+def _judge(recorded: dict):
+    def field(value: dict):
+        if "exception" in value:  # an error class of Python's or numpy's
+            module, name = value["exception"]
+            return getattr(importlib.import_module(module), name)
+        return _resolved(value["code"]) if "code" in value else value["value"]
 
-def relative_error(actual, expected) -> np.ndarray:
-    """Entry-wise ``|a - e| / max(1e-8, |a| + |e|)``; 0 where both are equal (inf, NaN too)."""
-    actual, expected = np.asarray(actual, dtype=float), np.asarray(expected, dtype=float)
-    with np.errstate(invalid="ignore", over="ignore"):
-        error = np.abs(actual - expected) / np.maximum(FLOOR, np.abs(actual) + np.abs(expected))
-    same = (actual == expected) | (np.isnan(actual) & np.isnan(expected))
-    return np.where(same, 0.0, np.nan_to_num(error, nan=np.inf))
-
-
-def describe(value) -> str:
-    """A short phrase for what a value is: 'a numpy array of shape (4, 3) and dtype float64'."""
-    if isinstance(value, np.ndarray):
-        return f"a numpy array of shape {value.shape} and dtype {value.dtype}"
-    if value is None:
-        return "None"
-    if isinstance(value, (bool, np.bool_, numbers.Number, np.generic)):
-        return f"the {type(value).__name__} {value!r}"
-    if isinstance(value, (tuple, list)):
-        return f"a {type(value).__name__} of {len(value)} items"
-    return f"a {type(value).__name__}"
+    return _resolved(recorded["class"])(**{name: field(value) for name, value in recorded["fields"].items()})
 
 
-def _index(flat: int, shape: tuple) -> str:
-    return str(tuple(int(i) for i in np.unravel_index(flat, shape))) if shape else "()"
+def _hint(recorded: dict) -> tuple:
+    """(hint, its recorded wrong variant, or None for a hint that tests the outputs itself)."""
+    if "test" in recorded:
+        return hints.Hint(recorded["name"], recorded["text"], test=_resolved(recorded["test"])), None
+    variant = recorded["variant"]
+    return hints.Hint(recorded["name"], recorded["text"], wrong=lambda expected, plan: variant), variant
 
 
-def assert_close(name: str, actual, expected, tol: float = 1e-6) -> None:
-    """Fail unless ``actual`` matches ``expected``, climbing the grader's ladder.
+def _outcome(answer: dict) -> types.SimpleNamespace:
+    """The worker's answer as the grader's judge reads it (what ``sandbox.Outcome`` holds)."""
+    return types.SimpleNamespace(status="ok" if answer["ok"] else "raised", value=answer, detail="", seconds=answer.get("seconds", 0.0))
 
-    Arrays: a numpy array, the exact shape, the same kind of dtype (float64 for floats),
-    finite where expected is finite, then the relative error at most ``tol``. Python
-    floats: one number, within ``tol``. Ints and bools: exactly.
+
+def graded(assignment: str, module=None) -> list:
+    """Run every visible case of ``assignment`` on your module and judge it as the grader does;
+    one :class:`results.CaseResult` per case, in the suite's order.
+
+    ``module`` is the module to check (a notebook passes its own namespace); by default
+    ``<assignment>.py`` of the handout's folder, imported afresh, as the grader imports it.
     """
-    __tracebackhide__ = True
-    if isinstance(expected, np.ndarray):
-        _close_array(name, actual, expected, tol)
-    elif isinstance(expected, (bool, np.bool_)):
-        if not isinstance(actual, (bool, np.bool_)) or bool(actual) != bool(expected):
-            fail(f"{name} is {describe(actual)}, expected {bool(expected)}.")
-    elif isinstance(expected, (numbers.Integral, np.integer)):
-        if isinstance(actual, (bool, np.bool_)) or not isinstance(actual, (numbers.Integral, np.integer)):
-            fail(f"{name} is {describe(actual)}, expected the int {int(expected)}.")
-        if int(actual) != int(expected):
-            fail(f"{name} is {int(actual)}, expected {int(expected)}.")
-    else:
-        _close_number(name, actual, float(expected), tol)
+    modules, problem = _loaded(assignment, module)
+    if problem:
+        return [results.CaseResult(assignment, case["name"], case["points"], False, "visible", problem, case["about"]) for case in visible_cases(assignment)]
+    cases = visible_cases(assignment)
+    # a side case (arguments untouched, an error raised, all zeros) counts only beside right values
+    roles = [substance.Role(case["name"], "visible", case["function"], case["side"], case["side_of"]) for case in cases]
+    return substance.withheld(roles, [_graded_case(case, assignment, modules) for case in cases], staff=[])
 
 
-def _close_number(name: str, actual, expected: float, tol: float) -> None:
-    __tracebackhide__ = True
-    if isinstance(actual, np.ndarray):
-        if actual.shape != ():
-            fail(f"{name} is a numpy array of shape {actual.shape}, expected a single number: use float(...) or .item().")
-        actual = actual[()]
-    if isinstance(actual, (bool, np.bool_)) or not isinstance(actual, (numbers.Real, np.integer, np.floating)):
-        fail(f"{name} is {describe(actual)}, expected a number like {expected:.6g}.")
-    actual = float(actual)
-    if math.isfinite(expected) and not math.isfinite(actual):
-        fail(f"{name} is {actual}, expected the finite number {expected:.6g}: look for an overflow (exp of a large number) or log(0).")
-    error = float(relative_error(actual, expected))
-    if error > tol:
-        fail(f"{name} is {actual:.6g}, expected {expected:.6g} (relative error {error:.2g}, tolerance {tol:g}).")
+def _loaded(assignment: str, module) -> tuple[dict, str]:
+    """({assignment: your module}, "") or ({}, why it could not be imported, as the grader says it)."""
+    folder = Path(module.__file__).resolve().parent if getattr(module, "__file__", None) else HANDOUT
+    worker.FOLDER = str(folder)  # the worker shows only your own files' lines in a traceback
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))  # your modules may import each other, as in the grader
+    if module is not None:
+        return {assignment: module}, ""
+    modules = {}
+    loaded = worker.load(assignment, modules)
+    if loaded["ok"]:
+        return modules, ""
+    why = judge.failure(_outcome(loaded), [f"import {assignment}"], _stored(assignment)["memory_bytes"])
+    return {}, f"{assignment}.py could not be imported, so nothing in it was graded. {why}"
 
 
-def _close_array(name: str, actual, expected: np.ndarray, tol: float) -> None:
-    __tracebackhide__ = True
-    if not isinstance(actual, np.ndarray):
-        fail(f"{name} is {describe(actual)}, expected a numpy array of shape {expected.shape}.")
-    assert_shape(name, actual, expected.shape)
-    if actual.dtype.kind != expected.dtype.kind or (expected.dtype.kind == "f" and actual.dtype.itemsize < expected.dtype.itemsize):
-        fail(f"{name} has dtype {actual.dtype}, expected {expected.dtype}.")
-    if expected.dtype.kind == "f":
-        bad = ~np.isfinite(actual) & np.isfinite(expected)
-        if bad.any():
-            first = int(np.flatnonzero(bad)[0])
-            what = "NaN" if np.isnan(actual.flat[first]) else "inf"
-            fail(f"{name} has {int(bad.sum())} non-finite entries ({what} at index {_index(first, actual.shape)}), expected finite values: look for an overflow (exp of a large number), log(0) or 0/0.")
-    if actual.size == 0:
-        return
-    if expected.dtype.kind != "f":
-        wrong = actual != expected
-        if wrong.any():
-            first = int(np.flatnonzero(wrong)[0])
-            fail(f"{name} differs in {int(wrong.sum())} of {actual.size} entries; first at index {_index(first, actual.shape)}: expected {expected.flat[first].item()!r}, got {actual.flat[first].item()!r}.")
-        return
-    error = relative_error(actual, expected)
-    worst = int(np.argmax(error))
-    if error.flat[worst] > tol:
-        fail(f"{name} is wrong in {int((error > tol).sum())} of {actual.size} entries: largest relative error {error.flat[worst]:.2g} "
-             f"(tolerance {tol:g}) at index {_index(worst, actual.shape)}, expected {expected.flat[worst]:.6g}, got {actual.flat[worst]:.6g}.")
+def checked_gradients(assignment: str, module=None) -> list:
+    """Run the central-difference checks of ``assignment`` on your module: one
+    :class:`results.CaseResult` each (worth no points: Gradescope does not run them)."""
+    modules, problem = _loaded(assignment, module)
+    found = []
+    for check in gradient_checks(assignment):
+        message = problem
+        if not problem:
+            try:
+                with np.errstate(all="ignore"):  # a perturbed input may overflow: the values say so
+                    message = " ".join(gradients.problems(check, modules[assignment]))
+            except plan.StepError as error:  # your code raised: said as the grader says it
+                answer = {"ok": False, "step": error.step, "function": error.function, "kind": error.kind, "error": worker.describe(error.__cause__)}
+                calls = [check["forward"]] + ([check["function"]] if check["kind"] == "backward" else [])
+                message = judge.failure(_outcome(answer), calls, _stored(assignment)["memory_bytes"])
+        found.append(results.CaseResult(assignment, check["name"], 0, not message, "visible", message))
+    return found
 
 
-def assert_shape(name: str, value, shape: tuple) -> None:
-    """Fail unless ``value`` is a numpy array of exactly ``shape`` (no broadcasting)."""
-    __tracebackhide__ = True
-    if not isinstance(value, np.ndarray):
-        fail(f"{name} is {describe(value)}, expected a numpy array of shape {tuple(shape)}.")
-    if value.shape != tuple(shape):
-        hint = " The same entries in another shape: check a transpose, reshape or a kept dimension (keepdims)." if value.size == math.prod(shape) else ""
-        fail(f"{name} has shape {value.shape}, expected {tuple(shape)}.{hint}")
+def _graded_case(case: dict, assignment: str, modules: dict):
+    the_plan, the_judge = case["plan"], case["judge"]
+    # what crosses the wire both ways in the grader: fresh inputs, plain-data answers
+    answer = wire.copied(worker.run(assignment, wire.copied(the_plan), modules, plan, probes, np, lambda step: None))
+    outcome = _outcome(answer)
+    judged = judge.verdict(the_judge, outcome, the_plan, case["expected"], case["memory_bytes"])
+    hint = None
+    if not judged.passed and case["hints"] and outcome.status == "ok":
+        hint = hints.recognised(case["hints"], answer["outputs"], the_plan, the_judge)
+    message = f"{judged.message}\nHint: {hint.text}" if hint else judged.message
+    return results.CaseResult(assignment, case["name"], case["points"], judged.passed, "visible", message,
+                              case["about"], outcome.seconds, hint.name if hint else "")
 
 
-# -- gradients ------------------------------------------------------------------------------
-
-def numerical_gradient(f, x: np.ndarray, dout=None, h: float = 1e-5) -> np.ndarray:
-    """The gradient of ``sum(f(x) * dout)`` with respect to ``x``, by central differences.
-
-    ``f`` maps an array of x's shape to an array (or a number); ``dout`` is the upstream
-    gradient, of f's output shape (default: ones, the gradient of sum(f(x))). Each entry
-    is ``(g(x + h e_i) - g(x - h e_i)) / (2h)``, error O(h^2). x is not modified.
-    """
-    x = np.array(x, dtype=float)
-    dout = np.ones_like(np.asarray(f(x.copy()), dtype=float)) if dout is None else np.asarray(dout, dtype=float)
-    grad = np.zeros_like(x)
-    for i in range(x.size):
-        step = np.zeros_like(x)
-        step.flat[i] = h
-        up = np.sum(np.asarray(f(x + step)) * dout)
-        down = np.sum(np.asarray(f(x - step)) * dout)
-        grad.flat[i] = (up - down) / (2 * h)
-    return grad
-
-
-def check_gradient(name: str, analytic, f, x: np.ndarray, dout=None, tol: float = 1e-6, h: float = 1e-5) -> None:
-    """Fail unless ``analytic`` is the gradient of ``sum(f(x) * dout)`` at ``x``.
-
-    Compares with :func:`numerical_gradient` (shape, dtype, finiteness, relative error at
-    most ``tol``): ``name`` is what the message calls the gradient (``"dx"``). For a
-    number x (a 0-d array), the gradient is expected as a Python float.
-    """
-    __tracebackhide__ = True
-    numerical = numerical_gradient(f, x, dout, h)
-    assert_close(f"{name} (compared with central differences)", analytic, float(numerical) if numerical.shape == () else numerical, tol)
-
-
-# -- properties -----------------------------------------------------------------------------
-
-def assert_property(holds: bool, message: str) -> None:
-    """Fail with ``message`` (what was expected, what was found) unless ``holds``."""
-    __tracebackhide__ = True
-    if not holds:
-        fail(message)
-
-
-def assert_statistic(name: str, value: float, expected: float, bound: float) -> None:
-    """Fail unless ``|value - expected| <= bound``: for statistics of random outputs,
-    with ``bound`` several standard errors wide so a correct function fails almost never."""
-    __tracebackhide__ = True
-    if not abs(float(value) - expected) <= bound:
-        fail(f"{name} is {float(value):.6g}, expected {expected:.6g} within {bound:.2g}.")
-
-
-def assert_unchanged(name: str, before: np.ndarray, after: np.ndarray) -> None:
-    """Fail unless the input ``name`` still equals its copy taken ``before`` the call."""
-    __tracebackhide__ = True
-    if not np.array_equal(before, after, equal_nan=True):
-        where = _index(int(np.flatnonzero(before != after)[0]), before.shape) if before.shape == after.shape else "its shape"
-        fail(f"{name} was modified by your function (first change at {where}): work on a copy, never write into an input.")
-
-
-def assert_no_warnings(name: str, function, *args, **kwargs):
-    """Call ``function(*args, **kwargs)`` and return its result; fail if numpy warned.
-
-    An overflow in exp that happens to give the right answer is still a bug: the message
-    names the warning (``overflow encountered in exp``).
-    """
-    __tracebackhide__ = True
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        try:
-            return function(*args, **kwargs)
-        except RuntimeWarning as warning:
-            fail(f"{name} raised a numpy RuntimeWarning: {warning}. Rewrite it so that exp never sees a large positive number and log never sees 0.")
-
-
-# -- examples and their stored expected values ----------------------------------------------
-
-class Examples:
-    """One assignment's fixed examples: each a function of the module returning its outputs by name.
-
-    Register with ``@examples.register``; the example's name is the function's. An example
-    must be deterministic (fixed seeds) and return ``{output name: value}`` where a value is
-    a numpy array, a float, an int or a bool.
-    """
-
-    def __init__(self, assignment: str):
-        self.assignment = assignment
-        self.functions = {}
-        self._expected = None
-
-    def register(self, example):
-        """Decorator: add ``example`` (a function of the module) under its own name."""
-        if example.__name__ in self.functions:
-            raise ValueError(f"two examples named {example.__name__!r}")
-        self.functions[example.__name__] = example
-        return example
-
-    def expected(self, name: str) -> dict:
-        """The stored outputs of example ``name``, as the reference gave them."""
-        if self._expected is None:
-            path = EXPECTED / f"{self.assignment}.json"
-            if not path.exists():
-                raise FileNotFoundError(f"{path} is missing: the handout is incomplete (course staff: run `dlgrade release`)")
-            self._expected = {example: {output: _decode(value) for output, value in outputs.items()}
-                              for example, outputs in json.loads(path.read_text()).items()}
-        return self._expected[name]
-
-    def check(self, example, module, tol: float = 1e-6) -> None:
-        """Run ``example`` (the function or its name) on ``module``; fail unless every output
-        matches the stored expected value (see :func:`assert_close`)."""
-        __tracebackhide__ = True
-        name = example if isinstance(example, str) else example.__name__
-        outputs = self.functions[name](module)
-        for output, want in self.expected(name).items():
-            assert_close(output, outputs[output], want, tol)
-
-    def record(self, module) -> str:
-        """Run every example on ``module`` (the reference) and return the JSON to store.
-
-        Deterministic text: sorted, one output per line, values rounded to 12 significant digits.
-        """
-        lines = []
-        for name in sorted(self.functions):
-            outputs = self.functions[name](module)
-            entries = [f"    {json.dumps(output)}: {json.dumps(_encode(value))}" for output, value in sorted(outputs.items())]
-            lines.append(f"  {json.dumps(name)}: {{\n" + ",\n".join(entries) + "\n  }")
-        return "{\n" + ",\n".join(lines) + "\n}\n"
-
-
-def _round(value: float) -> float:
-    return float(f"{value:.{DIGITS}g}") if math.isfinite(value) else value
-
-
-def _encode(value) -> dict:
-    """A stored value: ``{"array": flat values, "shape": ..., "dtype": ...}``, ``{"float": x}``, ``{"int": n}`` or ``{"bool": b}``."""
-    if isinstance(value, np.ndarray):
-        flat = [_round(float(v)) for v in value.ravel()] if value.dtype.kind == "f" else value.ravel().tolist()
-        return {"array": flat, "dtype": str(value.dtype), "shape": list(value.shape)}
-    if isinstance(value, (bool, np.bool_)):
-        return {"bool": bool(value)}
-    if isinstance(value, (numbers.Integral, np.integer)):
-        return {"int": int(value)}
-    if isinstance(value, (numbers.Real, np.floating)):
-        return {"float": _round(float(value))}
-    raise TypeError(f"an example's output must be an array, a float, an int or a bool, not {describe(value)}")
-
-
-def _decode(stored: dict):
-    if "array" in stored:
-        return np.array(stored["array"], dtype=stored["dtype"]).reshape(stored["shape"])
-    (kind, value), = stored.items()
-    return {"float": float, "int": int, "bool": bool}[kind](value)
-
-
-def load_check_file(assignment: str, module=None):
-    """Import ``checks/test_<assignment>.py`` as a fresh module.
-
-    With ``module`` given, the check file's tests use it in place of the module they import
-    by name (``import backprop``): a notebook passes itself to check the functions it defines.
-    """
-    if str(CHECKS) not in sys.path:
-        sys.path.insert(0, str(CHECKS))
-    if str(CHECKS.parent) not in sys.path:
-        sys.path.insert(0, str(CHECKS.parent))
-    if module is None and assignment in sys.modules:
-        importlib.reload(sys.modules[assignment])  # see edits saved since the last import
-    spec = importlib.util.spec_from_file_location(f"checks_test_{assignment}", CHECKS / f"test_{assignment}.py")
-    checks = importlib.util.module_from_spec(spec)
-    with _standing_in("harness", _itself()), _standing_in(assignment, module):
-        spec.loader.exec_module(checks)
-    return checks
-
-
-def _itself():
-    """This harness as a module: the check file's ``from harness import ...`` must get this
-    copy, with its own ``checks/expected``, not another ``harness`` imported earlier."""
-    module = sys.modules.get(__name__)
-    if module is None or vars(module) is not globals():
-        module = types.ModuleType("harness")
-        module.__dict__.update(globals())
-    return module
-
-
-@contextlib.contextmanager
-def _standing_in(assignment: str, module):
-    """While the check file is imported, ``import <assignment>`` gives ``module`` (if given)."""
-    if module is None:
-        yield
-        return
-    saved = sys.modules.get(assignment)
-    sys.modules[assignment] = module
-    try:
-        yield
-    finally:
-        if saved is None:
-            del sys.modules[assignment]
-        else:
-            sys.modules[assignment] = saved
+def functions(assignment: str) -> list[str]:
+    """The functions that ``assignment``'s visible cases check (each case's last call), in order."""
+    return list(dict.fromkeys(case["function"] for case in visible_cases(assignment)))
 
 
 def run_checks(assignment: str, *names: str, module=None) -> bool:
-    """Run the tests of ``checks/test_<assignment>.py`` for the functions ``names`` (a test
-    ``test_<function>`` or ``test_<function>_...`` checks the longest function name it starts
-    with, so "softmax" never runs softmax_cross_entropy's tests), or the test named ``name``
-    itself when it starts with ``test_``; all tests when no name is given. Prints one line
-    per test and returns True if all passed; a name that selects no test is a failure, said.
+    """Print one line per visible case and central-difference check of the functions ``names``
+    (exact function names; all functions when none are given) and return True if all of them
+    passed. No pytest needed.
 
-    For notebooks: no pytest needed. ``module`` as in :func:`load_check_file`. Tests in a
-    check file take no arguments, so they can run here as well as under pytest.
+    ``module`` as in :func:`graded`: a notebook that defines the functions passes ``__main__``.
     """
-    checks = load_check_file(assignment, module)
-    tested = getattr(checks, assignment, None)
-    functions = {name for name, value in vars(tested).items() if callable(value) and not name.startswith("_")} if tested else set()
-    everything = {name: test for name, test in vars(checks).items() if name.startswith("test_") and callable(test)}
-    unmatched = [part for part in names if not any(_selects(part, name, functions) for name in everything)]
-    if unmatched:
-        print(f"no check in test_{assignment}.py for {', '.join(unmatched)} (name a function of {assignment}.py, or a test)")
+    unknown = [name for name in names if name not in functions(assignment)]
+    if unknown:
+        print(f"no visible case of {assignment} checks {', '.join(unknown)}: name functions exactly, one of {', '.join(functions(assignment))}")
         return False
-    tests = [test for name, test in everything.items() if not names or any(_selects(part, name, functions) for part in names)]
-    failed = 0
-    for test in tests:
-        try:
-            test()
-        except KeyboardInterrupt:
-            raise
-        except BaseException as error:  # noqa: BLE001 - a failed check (pytest's Failed is not an Exception), the student's own error, even sys.exit()
-            failed += 1
-            print(f"FAIL {test.__name__}: {_reason(error)}")
-        else:
-            print(f"ok   {test.__name__}")
-    print(f"{len(tests) - failed} of {len(tests)} checks passed")
-    return failed == 0
+    chosen = [result for result, function in _all(assignment, module) if not names or function in names]
+    for result in chosen:
+        print(f"ok   {result.name}" if result.passed else f"FAIL {result.name}\n" + "\n".join(f"     {line}" for line in result.message.splitlines()))
+    passed = sum(result.passed for result in chosen)
+    print(f"{passed} of {len(chosen)} checks passed")
+    return passed == len(chosen)
 
 
-def _selects(part: str, name: str, functions: set) -> bool:
-    """Whether ``part`` (a function, "sigmoid", or a test, "test_sigmoid") selects the test ``name``."""
-    if part.startswith("test_"):
-        return name == part or name.startswith(f"{part}_")
-    return _function_of(name, functions) == part
+def _all(assignment: str, module=None) -> list:
+    """(result, the function it checks) for every visible case, then every gradient check."""
+    cases = [case["function"] for case in visible_cases(assignment)]
+    checks = [check["function"] for check in gradient_checks(assignment)]
+    return list(zip(graded(assignment, module), cases)) + list(zip(checked_gradients(assignment, module), checks))
 
 
-def _function_of(test: str, functions: set) -> str | None:
-    """The function the test ``test`` checks: the longest one it is named after."""
-    named = [function for function in functions if test == f"test_{function}" or test.startswith(f"test_{function}_")]
-    return max(named, key=len, default=None)
+@functools.lru_cache(maxsize=None)
+def _session(assignment: str) -> dict:
+    """Check name -> result, for one pytest session: every check runs once, in the suite's order."""
+    return {result.name: result for result, _ in _all(assignment)}
 
 
-def _reason(error: BaseException) -> str:
-    if isinstance(error, AssertionError) and str(error):
-        return str(error)
-    last = traceback.extract_tb(error.__traceback__)[-1]
-    return f"{type(error).__name__}: {error} ({Path(last.filename).name}, line {last.lineno})"
+def pytest_tests(assignment: str) -> dict:
+    """``{"test_<function>": test}``: one pytest test per function, one item per visible case
+    (its id the case's name on Gradescope, ``"backprop: affine_backward: db"``) and per
+    central-difference check."""
+    import pytest
 
+    tests = {}
+    for function in functions(assignment):
+        names = [case["name"] for case in visible_cases(assignment) if case["function"] == function]
+        names += [check["name"] for check in gradient_checks(assignment) if check["function"] == function]
 
-def write_expected(check_file: Path, module_file: Path, out: Path) -> None:
-    """Record the expected values: run the examples of ``check_file`` on the module at
-    ``module_file`` (the reference) and write the JSON to ``out``. For ``dlgrade release``."""
-    check_file, module_file = Path(check_file), Path(module_file)
-    assignment = check_file.stem.removeprefix("test_")
-    spec = importlib.util.spec_from_file_location(assignment, module_file)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    sys.path.insert(0, str(check_file.parent))
-    spec = importlib.util.spec_from_file_location(f"checks_test_{assignment}", check_file)
-    checks = importlib.util.module_from_spec(spec)
-    with _standing_in("harness", _itself()), _standing_in(assignment, module):
-        spec.loader.exec_module(checks)
-    examples = [value for value in vars(checks).values() if isinstance(value, Examples)]
-    if len(examples) != 1:
-        raise ValueError(f"{check_file.name} must define exactly one Examples, found {len(examples)}")
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text(examples[0].record(module))
+        def test(case: str) -> None:
+            result = _session(assignment)[case]
+            if not result.passed:
+                pytest.fail(result.message, pytrace=False)
+
+        test.__name__ = test.__qualname__ = f"test_{function}"
+        test.__doc__ = f"The visible cases of {function}, judged as on Gradescope."
+        tests[test.__name__] = pytest.mark.parametrize("case", names, ids=[f"{assignment}: {name}" for name in names])(test)
+    return tests

@@ -1,0 +1,1 @@
+"""Copies of the grader's judging code, made by `dlgrade release`: never edit them."""
