@@ -126,10 +126,10 @@ def grade_class(submissions: list[Submission], out: Path, jobs: int, force: bool
 
     one_blas_thread()
     if jobs <= 1 or len(todo) <= 1:
-        zygote = Zygote()
+        zygote, kept = Zygote(), {}  # kept: grade()'s cache of the visible cases, for this class only
         try:
             for submission, seed, fingerprint, problem in todo:
-                finish(submission, problem, _grade_and_store(out, submission, names, seed, fingerprint, limits, key, zygote))
+                finish(submission, problem, _grade_and_store(out, submission, names, seed, fingerprint, limits, key, zygote, kept))
         finally:
             zygote.close()
     else:
@@ -184,21 +184,23 @@ def _pool_worker() -> None:
 # a grading process's zygote, which forks the workers of every submission it grades (made by
 # _pool_worker; its zygote process ends with the grading process)
 _resident: Zygote | None = None
+_KEPT: dict = {}  # a pool process's cache of the visible cases: the process, and so the cache, lives for one class
 
 
 def _grade_and_store(out: Path, submission: Submission, assignments: tuple, seed: int, fingerprint: str, limits: Limits,
-                     key: bytes, zygote: Zygote | None = None) -> SubmissionResult:
-    """Grade a submission with workers forked by ``zygote`` (default: this grading process's)
-    and store its signed result, in the process that graded it: the parent only collects."""
-    result = _grade_one(submission.path, assignments, seed, limits, zygote or _resident)
+                     key: bytes, zygote: Zygote | None = None, kept: dict | None = None) -> SubmissionResult:
+    """Grade a submission with workers forked by ``zygote`` and grade()'s cache ``kept`` (by
+    default, this grading process's) and store its signed result, in the process that graded
+    it: the parent only collects."""
+    result = _grade_one(submission.path, assignments, seed, limits, zygote or _resident, _KEPT if kept is None else kept)
     _store(out, submission.student, fingerprint, result, key)
     return result
 
 
-def _grade_one(path: Path, assignments: tuple, seed: int, limits: Limits, zygote: Zygote) -> SubmissionResult:
+def _grade_one(path: Path, assignments: tuple, seed: int, limits: Limits, zygote: Zygote, kept: dict) -> SubmissionResult:
     """grade(), except that nothing escapes: an unreadable submission scores 0 with the reason."""
     try:
-        return grade(path, list(assignments), seed=seed, limits=limits, spawner=zygote)
+        return grade(path, list(assignments), seed=seed, limits=limits, spawner=zygote, cache=kept)
     except _Stopped as stopped:  # unwound: exit now, or the pool would hand this process the next submission
         os._exit(stopped.code)
     except Exception as error:  # noqa: BLE001 - one bad submission never stops the batch

@@ -32,6 +32,7 @@ from . import wire
 HERE = Path(__file__).resolve().parent
 WORKER_FILES = ("worker.py", "wire.py", "plan.py", "probes.py", "confine.py", "zygote_worker.py")
 CONFINEMENT = ("required", "best", "none")
+BATCH_BYTES = 16 << 20  # the plans of one request: a quarter of the largest frame either side reads
 # the worker's exit status when confinement was required and a layer could not be applied
 UNCONFINED_EXIT = 77
 
@@ -116,6 +117,9 @@ class _Timeout(Exception):
     pass
 
 
+_FAULTS = (_Timeout, EOFError, BrokenPipeError, wire.WireError)  # what ends a request with a fault of the worker's
+
+
 class Sandbox:
     """A private folder with the student's files, and the worker process that imports them.
 
@@ -123,6 +127,10 @@ class Sandbox:
     (default: :class:`Spawner`, a fresh process). Use as a context manager, or call
     :meth:`close`, which kills the worker and deletes the folder.
     """
+
+    _reader: wire.Reader | None = None  # the answers of the worker _reader_of
+    _reader_of = None
+    _busy = False  # the worker is still answering a batch's plans
 
     def __init__(self, files: dict[str, Path], limits: Limits = Limits(), spawner=None):
         if limits.user is not None:
@@ -168,31 +176,74 @@ class Sandbox:
     def load(self, module: str) -> Outcome:
         """Import the student's module in a worker (a fresh worker if the last one died)."""
         self._discard_dead_worker()
-        outcome = self._request({"op": "load", "module": module}, self.limits.import_seconds)
-        if outcome.status == "ok":
+        start = time.perf_counter()
+        seconds = self.limits.import_seconds
+        try:
+            number = self._send({"op": "load", "module": module}, start + seconds)
+            answer = self._answer(number, None, 0, start + seconds, [None])
+        except _FAULTS as error:
+            return self._fault(error, None, seconds, start)
+        if answer["ok"]:
             self._loaded.add(module)
-        return outcome
+        return Outcome("ok" if answer["ok"] else "raised", answer, seconds=time.perf_counter() - start)
 
     def run(self, module: str, plan, seconds: float | None = None) -> Outcome:
-        """Execute a :class:`plan.Plan` on the student's module within ``seconds``.
+        """Execute a :class:`plan.Plan` on the student's module within ``seconds``: :meth:`run_batch` of one."""
+        return next(self.run_batch(module, [plan], [seconds or self.limits.call_seconds]))
 
-        The module is imported first if this worker has not imported it yet; an import
-        failure is returned as the outcome. A timeout's ``value["step"]`` is the call that
-        was running (``None`` if none had started).
+    def run_batch(self, module: str, plans: list, seconds: list, deadline: float = math.inf, encoded: list | None = None):
+        """Execute :class:`plan.Plan` s on the student's module, many to a request: yield each
+        plan's :class:`Outcome`, in order, as the worker answers it.
+
+        Plan ``i`` has ``seconds[i]`` from the moment its outcome is asked for (the next step of
+        the iteration), and none begins after ``deadline`` (a ``time.perf_counter()`` time), when
+        the iteration ends. ``encoded[i]``, if given, is ``wire.encode(plans[i])``, made once by
+        the caller (who decodes it again for a copy of its own). The module is imported first
+        if this worker has not imported it yet; an import failure is yielded in place of the
+        next plan's outcome and ends the iteration. So does a plan that timed out, crashed or
+        garbled its answer (a timeout's ``value["step"]`` is the call that was running,
+        ``None`` if none had started): the worker is killed, and what to run next is the
+        caller's choice. Closing the iteration early kills a worker still busy with it.
         """
-        for _ in range(2):
-            self._discard_dead_worker()
-            if module not in self._loaded:
-                loaded = self.load(module)
-                if loaded.status != "ok":
-                    return loaded
-            outcome = self._request({"op": "run", "module": module, "plan": plan}, seconds or self.limits.call_seconds)
-            # a worker that died before this plan's first call began (a background thread of
-            # an earlier case dying while the request was on its way) is not this case's
-            # fault: retry once, with a fresh worker
-            if not (outcome.status == "crashed" and outcome.value.get("step") is None):
-                break
-        return outcome
+        encoded = [wire.encode(plan) for plan in plans] if encoded is None else encoded
+        position, retried = 0, None
+        try:
+            while position < len(plans):
+                self._discard_dead_worker()
+                if module not in self._loaded:
+                    loaded = self.load(module)
+                    if loaded.status != "ok":
+                        yield loaded
+                        return
+                first, end = position, _batch_end(encoded, position)
+                for case in range(first, end):
+                    start = time.perf_counter()
+                    if start >= deadline:
+                        return
+                    limit, step = min(seconds[case], deadline - start), [None]
+                    try:
+                        if case == first:
+                            number = self._send({"op": "run", "module": module, "plans": [wire.Encoded(payload) for payload in encoded[first:end]]},
+                                                start + limit)
+                            self._busy = True
+                        answer = self._answer(number, case - first, len(plans[case].calls), start + limit, step)
+                    except _FAULTS as error:
+                        outcome = self._fault(error, step[0], limit, start)
+                        # a worker that died before this plan's first call began (a background
+                        # thread of an earlier plan dying) is not this plan's fault: it is run
+                        # again once, with a fresh worker
+                        if outcome.status == "crashed" and step[0] is None and retried != case:
+                            retried = position = case
+                            break
+                        yield outcome
+                        return
+                    self._busy = case < end - 1
+                    yield Outcome("ok" if answer["ok"] else "raised", answer, seconds=time.perf_counter() - start)
+                    position = case + 1
+        finally:
+            if self._busy:  # abandoned half way: the worker would go on with plans nobody reads
+                self._kill()
+                self._busy = False
 
     def printed(self) -> str:
         """The start of what the student's code printed (at most ``limits.output_bytes``)."""
@@ -236,17 +287,9 @@ class Sandbox:
         if user is not None and user.dedicated:
             kill_user(user.uid, user.gid)
 
-    def _request(self, message: dict, seconds: float) -> Outcome:
-        if self._process is None:
-            self._start()
-        self.started = True
-        self._requests += 1
-        number = self._requests
-        start = time.perf_counter()
-        deadline = start + seconds
-        step = None
-
-        def wait(fd: int, writing: bool = False) -> None:
+    def _waiter(self, fd: int, deadline: float, writing: bool = False):
+        """A ``wait()`` for :mod:`wire`: returns once ``fd`` is ready, raises ``_Timeout`` at ``deadline``."""
+        def wait() -> None:
             left = deadline - time.perf_counter()
             if left <= 0:  # select() refuses a negative timeout: a deadline that has passed is a timeout
                 raise _Timeout
@@ -254,41 +297,83 @@ class Sandbox:
             if not any(ready):
                 raise _Timeout
 
-        try:
-            if not self._greeted:  # sent before any student code ran: the one frame trusted as is
-                hello = wire.decode(wire.receive(self._response_fd, lambda: wait(self._response_fd)))
-                if not (isinstance(hello, dict) and hello.get("id") == 0 and isinstance(hello.get("isolation"), dict)):
-                    raise wire.WireError("the worker did not start as expected")
-                self.isolation, self._greeted = {str(k): str(v) for k, v in hello["isolation"].items()}, True
-            wire.send(self._request_fd, wire.encode({**message, "id": number}), lambda: wait(self._request_fd, True))
-            while True:
-                answer = wire.decode(wire.receive(self._response_fd, lambda: wait(self._response_fd)))
-                if isinstance(answer, dict) and type(answer.get("id")) is int and answer["id"] < number:
-                    continue  # left over from an earlier request (student code wrote a frame): not this one's
-                if not isinstance(answer, dict) or answer.get("id") != number:
-                    raise wire.WireError("an answer to another request")
-                if "progress" not in answer:
-                    break
-                calls = len(message["plan"].calls) if message["op"] == "run" else 0
-                if type(answer["progress"]) is not int or not 0 <= answer["progress"] < calls:
+        return wait
+
+    def _send(self, message: dict, deadline: float) -> int:
+        """Send ``message`` to the worker (started, and its first frame read, if need be); its number."""
+        if self._busy:  # still answering an abandoned batch
+            self._kill()
+            self._busy = False
+        if self._process is None:
+            self._start()
+        self.started = True
+        if self._reader_of is not self._process:  # nothing read from an earlier worker is kept
+            self._reader, self._reader_of = wire.Reader(self._response_fd), self._process
+        if not self._greeted:  # sent before any student code ran: the one frame trusted as is
+            frame = self._reader.next(self._waiter(self._response_fd, deadline))
+            hello = wire.decode(frame) if isinstance(frame, bytes) else None
+            if not (isinstance(hello, dict) and hello.get("id") == 0 and isinstance(hello.get("isolation"), dict)):
+                raise wire.WireError("the worker did not start as expected")
+            self.isolation, self._greeted = {str(k): str(v) for k, v in hello["isolation"].items()}, True
+        self._requests += 1
+        wire.send(self._request_fd, wire.encode({**message, "id": self._requests}), self._waiter(self._request_fd, deadline, True))
+        return self._requests
+
+    def _answer(self, number: int, case: int | None, calls: int, deadline: float, step: list) -> dict:
+        """The answer to request ``number``: to its plan ``case`` (of ``calls`` calls), or to a load
+        (``case`` None), by ``deadline``. ``step[0]`` is kept at the call the worker last said it started.
+
+        Student code runs in the worker and can write to its pipe: frames and markers left over
+        from what was answered already are passed over, anything else out of turn is garbled.
+        """
+        wait = self._waiter(self._response_fd, deadline)
+        while True:
+            frame = self._reader.next(wait)
+            if isinstance(frame, tuple):
+                marked, started = frame
+                if case is not None and marked < case:
+                    continue
+                if marked != case or not 0 <= started < calls:
                     raise wire.WireError("a progress report for a call the plan does not have")
-                step = answer["progress"]
-            if not _well_formed(answer, message["op"]):
+                step[0] = started
+                continue
+            answer = wire.decode(frame)
+            label = (answer.get("id"), answer.get("case", None)) if isinstance(answer, dict) else None
+            if label is not None and type(label[0]) is int and (label[0] < number or (
+                    label[0] == number and case is not None and type(label[1]) is int and label[1] < case)):
+                continue
+            if label is None or label[0] != number or not (label[1] is None if case is None else type(label[1]) is int and label[1] == case):
+                raise wire.WireError("an answer to another request")
+            if not _well_formed(answer, "load" if case is None else "run"):
                 raise wire.WireError("the answer is not a well-formed result")
-        except _Timeout:
+            return answer
+
+    def _fault(self, error: Exception, step: int | None, seconds: float, start: float) -> Outcome:
+        """The outcome of a request (or plan) that ``error`` cut short, after it had ``seconds``
+        from ``start``; the worker is killed (the next request starts a fresh one)."""
+        self._busy = False
+        if isinstance(error, _Timeout):
             self._kill()
             return Outcome("timeout", {"step": step}, f"no answer within {seconds:g} s", seconds)
-        except (EOFError, BrokenPipeError):
+        if isinstance(error, (EOFError, BrokenPipeError)):
             try:
                 code = self._process.wait(timeout=1)
             except subprocess.TimeoutExpired:  # it closed its pipe but lives on
                 code = None
             self._kill()
             return Outcome("crashed", {"step": step}, _exit_reason(code), time.perf_counter() - start)
-        except wire.WireError as error:
-            self._kill()
-            return Outcome("garbled", {"step": step}, str(error), time.perf_counter() - start)
-        return Outcome("ok" if answer["ok"] else "raised", answer, seconds=time.perf_counter() - start)
+        self._kill()
+        return Outcome("garbled", {"step": step}, str(error), time.perf_counter() - start)
+
+
+def _batch_end(encoded: list, first: int) -> int:
+    """Where the request that starts with plan ``first`` ends: as many plans as fit in
+    :data:`BATCH_BYTES`, one at least (a frame holds up to ``wire.MAX_FRAME``)."""
+    end, size = first + 1, len(encoded[first])
+    while end < len(encoded) and size + len(encoded[end]) <= BATCH_BYTES:
+        size += len(encoded[end])
+        end += 1
+    return end
 
 
 class Spawner:

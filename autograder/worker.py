@@ -13,13 +13,16 @@ It answers requests one at a time, on its own
 pipes:
 
 - ``{"id": N, "op": "load", "module": NAME}``: import ``NAME.py`` from the folder;
-- ``{"id": N, "op": "run", "module": NAME, "plan": PLAN}``: execute a plan on that module,
-  first sending ``{"id": N, "progress": STEP}`` before each call, so that the grader knows
-  which call hung when it times out.
+  one answer;
+- ``{"id": N, "op": "run", "module": NAME, "plans": [PLAN, ...]}``: execute the plans on that
+  module one after another, answering each as soon as it is done (its answer also carries
+  ``"case": K``, the plan's position). Before each call it writes an 8-byte
+  :func:`wire.marker` ``(K, STEP)``, no frame, so that the grader knows which call hung
+  when it times out.
 
 Every answer echoes the request's ``id`` and is ``{"ok": True, ...}`` or
 ``{"ok": False, "error": {...}}``, plain data only. The grader enforces the wall-clock
-timeout by killing this process; the worker limits its own memory (an oversized
+timeout of each plan by killing this process; the worker limits its own memory (an oversized
 allocation raises ``MemoryError`` in the student's code), what the student may print, its
 CPU time and (when ``PROCESSES`` > 0) how many processes its user may have. 0 means no limit.
 
@@ -119,21 +122,29 @@ def serve(request_fd: int, response_fd: int, memory: int, output: int, processes
         except EOFError:
             return
         number = request["id"]
-        try:
-            if request["op"] == "load":
-                answer = load(request["module"], modules)
-            else:
-                def progress(step):
-                    wire.send(response_fd, wire.encode({"id": number, "progress": step}))
+        if request["op"] == "load":
+            answer(response_fd, {"id": number}, lambda: load(request["module"], modules), wire)
+            continue
+        for case, the_plan in enumerate(request["plans"]):
+            def started(step, case=case):
+                os.write(response_fd, wire.marker(case, step))
 
-                answer = run(request["module"], request["plan"], modules, plan, probes, np, progress)
-        except BaseException as error:  # whatever student code broke, answer rather than die
-            answer = {"ok": False, "error": describe(error, note="The grader's worker failed while handling your code's results.")}
-        try:
-            payload = wire.encode({**answer, "id": number})
-        except BaseException as error:  # a returned value that cannot even be described
-            payload = wire.encode({"ok": False, "id": number, "error": describe(error, note="Your results could not be sent back to the grader.")})
-        wire.send(response_fd, payload)
+            answer(response_fd, {"id": number, "case": case},
+                   lambda: run(request["module"], the_plan, modules, plan, probes, np, started), wire)
+
+
+def answer(response_fd: int, label: dict, work, wire) -> None:
+    """Send the answer ``work()`` gives, with ``label`` (the request's id, the plan's position),
+    whatever student code broke on the way: answer rather than die."""
+    try:
+        result = work()
+    except BaseException as error:
+        result = {"ok": False, "error": describe(error, note="The grader's worker failed while handling your code's results.")}
+    try:
+        payload = wire.encode({**result, **label})
+    except BaseException as error:  # a returned value that cannot even be described
+        payload = wire.encode({"ok": False, **label, "error": describe(error, note="Your results could not be sent back to the grader.")})
+    wire.send(response_fd, payload)
 
 
 def load(name: str, modules: dict) -> dict:
@@ -151,15 +162,16 @@ def load(name: str, modules: dict) -> dict:
     return {"ok": True}
 
 
-def run(name: str, the_plan, modules: dict, plan, probes, np, progress) -> dict:
-    """Execute a plan against a loaded module, recording the warnings it raises."""
+def run(name: str, the_plan, modules: dict, plan, probes, np, started) -> dict:
+    """Execute a plan against a loaded module, recording the warnings it raises;
+    ``started(step)`` is called as each call begins."""
     module = modules[name]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         # numpy's default error handling, whatever the student's module set at import
         with np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
             try:
-                outputs, seconds = plan.execute(the_plan, module, probes, catch=BaseException, before_call=progress)
+                outputs, seconds = plan.execute(the_plan, module, probes, catch=BaseException, before_call=started)
             except plan.StepError as error:
                 return {"ok": False, "step": error.step, "function": error.function, "kind": error.kind, "error": describe(error.__cause__)}
     seen = []

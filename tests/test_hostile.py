@@ -76,37 +76,49 @@ SIGMOID_USERS = calling("sigmoid", "logistic_regression_loss")
 SIGMOID_CASES = calling("sigmoid")
 KEEP_LOGISTIC = ("dz = (sigmoid(z) - y)", "dz = (_working_sigmoid(z) - y)")
 
-# Student code forging a frame on the worker's response pipe, with the worker's own codec.
+# Student code forging a frame (or a marker) on the worker's response pipe, with the worker's own codec.
 FORGE = '''
+import os as _os
 import sys as _sys
 import wire as _wire
 
 
-def _forge(answer, id_offset=None):
+def _running():
+    """The worker's current request and the position of the plan running in it (found on its stack)."""
+    frame = _sys._getframe()
+    while frame is not None:
+        request = frame.f_locals.get("request")
+        if isinstance(request, dict) and "op" in request:
+            return request, frame.f_locals.get("case")
+        frame = frame.f_back
+    raise LookupError("no request on the stack")
+
+
+def _forge(answer, id_offset=None, case_offset=0):
     """Write ``answer`` as a frame of its own; with ``id_offset``, claim to answer the request
-    that many after the current one (found on the worker's stack: its ``request``)."""
+    that many after the current one, and in it the plan ``case_offset`` after the running one."""
     fields = {}
-    if id_offset is not None:  # the current request's identifying fields, integers shifted
-        frame = _sys._getframe()
-        while frame is not None:
-            request = frame.f_locals.get("request")
-            if isinstance(request, dict) and "op" in request:
-                fields = {key: value + id_offset if type(value) is int else value for key, value in request.items() if key not in ("op", "module", "plan")}
-                break
-            frame = frame.f_back
+    if id_offset is not None:
+        request, case = _running()
+        fields = {"id": request["id"] + id_offset, "case": case + case_offset}
     _wire.send(int(_sys.argv[2]), _wire.encode(answer if not isinstance(answer, dict) else {**fields, **answer}))
+
+
+def _mark(case_offset, step):
+    """Write a marker: call ``step`` of the plan ``case_offset`` after the running one starts."""
+    _os.write(int(_sys.argv[2]), _wire.marker(_running()[1] + case_offset, step))
 
 
 _working_sigmoid = sigmoid
 '''
 
 
-def forging_sigmoid(answer: str, id_offset: int | None = None) -> str:
+def forging_sigmoid(answer: str, id_offset: int | None = None, case_offset: int = 0) -> str:
     """The reference, with a sigmoid that writes ``answer`` (source text) as a frame before its real answer."""
     return REFERENCE + FORGE + f'''
 
 def sigmoid(x):
-    _forge({answer}, id_offset={id_offset!r})
+    _forge({answer}, id_offset={id_offset!r}, case_offset={case_offset!r})
     return _working_sigmoid(x)
 '''
 
@@ -149,13 +161,14 @@ def test_forged_answer_at_import_never_breaks_grading(tmp_path, answer):
     assert len(assignment.cases) == len(SUITE.cases)
 
 
-@pytest.mark.parametrize("step", ["99", "-1", "True", '"first"'])
-def test_forged_progress_report_never_breaks_grading(tmp_path, step):
-    """sigmoid reports a made-up call number as its progress, then hangs: its cases time out, grading goes on."""
+@pytest.mark.parametrize("case_offset, step", [(0, 99), (1, 0), (10**6, 0)], ids=["step-not-in-plan", "next-plan", "plan-not-in-request"])
+def test_forged_progress_report_never_breaks_grading(tmp_path, case_offset, step):
+    """sigmoid marks a made-up call as started (of its own plan, a later one, one the request does
+    not have), then hangs: its cases time out, grading goes on."""
     source = swap(REFERENCE, *KEEP_LOGISTIC) + FORGE + f'''
 
 def sigmoid(x):
-    _forge({{"progress": {step}}}, id_offset=0)
+    _mark({case_offset}, {step})
     while True:
         pass
 '''
@@ -212,7 +225,7 @@ def _send_then_tell(fd, payload, *args, **kwargs):
     final = False
     if _armed and fd == int(_sys.argv[2]):
         answer = _wire.decode(payload)
-        final = isinstance(answer, dict) and "ok" in answer  # not a progress report
+        final = isinstance(answer, dict) and "ok" in answer
     if final:
         print("died")  # the confined worker can write no file of the test's
     _send(fd, payload, *args, **kwargs)
@@ -249,14 +262,16 @@ def sigmoid(x):
 
 # -- 4. a stray frame is never taken as another request's answer --------------------------------
 
-@pytest.mark.parametrize("id_offset", [1, 0], ids=["claims-next-request", "claims-this-request"])
-def test_stray_frame_is_not_the_answer_of_another_case(tmp_path, id_offset):
+@pytest.mark.parametrize("id_offset, case_offset", [(1, 0), (0, 0), (0, 1), (0, 10**6)],
+                         ids=["claims-next-request", "claims-this-case", "claims-next-case", "claims-a-case-not-in-the-request"])
+def test_stray_frame_is_not_the_answer_of_another_case(tmp_path, id_offset, case_offset):
     """sigmoid sends a well-formed answer frame before its real one: only cases that run sigmoid may fail."""
-    # Claiming the next request, the frame must not become the next case's answer; claiming
-    # this one, it may fail sigmoid's own case, but the real answer that follows it must
-    # not be read as (or blamed on) the next case's.
+    # Claiming another request or another case of this one (the cases of an assignment go in
+    # one request), the frame must not become that case's answer; claiming its own case, it
+    # may fail sigmoid's case, but the real answer that follows it must not be read as (or
+    # blamed on) the next case's.
     claim = '{"ok": True, "outputs": {}, "seconds": 0.0, "warnings": []}'
-    result, assignment = graded(tmp_path, forging_sigmoid(claim, id_offset))
+    result, assignment = graded(tmp_path, forging_sigmoid(claim, id_offset, case_offset))
     assert_well_formed(result)
     messages = failed(assignment)
     assert set(messages) <= SIGMOID_USERS, messages

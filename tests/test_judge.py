@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from autograder import judge
 from autograder.judge import FLOOR, PASS, Compare, Mismatch, Property, Raises, Verdict, brief, compare, relative_error
 from autograder.plan import Call, Made, Plan
 from autograder.wire import Opaque
@@ -231,6 +232,47 @@ def test_complex_array_imaginary_part_is_judged():
     """A complex array with the right real parts but wrong imaginary parts fails."""
     message = mismatch("z", np.array([1 + 2j, 3 - 1j]), np.array([1 + 1j, 3 - 1j]))
     assert message.startswith("z is wrong in 1 of 2 entries")
+
+
+# ---------------------------------------------------------------- the fast path for bit-identical arrays
+
+
+def accepted(actual, expected) -> bool:
+    """Whether compare() accepts ``actual`` for ``expected``."""
+    try:
+        compare("out", actual, expected, TOL)
+    except Mismatch:
+        return False
+    return True
+
+
+def test_bit_identical_arrays_skip_the_relative_error(monkeypatch):
+    """An array equal to the reference bit for bit, NaN and infinities included, passes without
+    the relative-error computation; any other array still climbs the ladder."""
+    calls = []
+    original = judge.relative_error
+    monkeypatch.setattr(judge, "relative_error", lambda a, e: calls.append(1) or original(a, e))
+    same = np.array([1.5, -0.0, np.inf, np.nan, 7.0])
+    assert passes("out", same.copy(), same) and passes("out", EXPECTED.T.copy(), EXPECTED.T) and not calls
+    assert passes("out", EXPECTED + 1e-12, EXPECTED) and calls
+
+
+NAN_PAYLOAD = np.array([0x7FF8_0000_0000_0001], dtype=np.uint64).view(np.float64)  # a NaN with other bits than np.nan's
+
+
+@pytest.mark.parametrize("actual, expected, passed", [
+    (np.array([0.0, -0.0]), np.array([-0.0, 0.0]), True),  # equal values in other bits: the ladder passes them, as before
+    (np.array([np.nan, 1.0]), np.array([np.nan, 1.0]), True),  # NaN where the reference has NaN passed before too
+    (np.array([NAN_PAYLOAD[0], 1.0]), np.array([np.nan, 1.0]), True),
+    (np.array([np.nan, 1.0]), np.array([0.0, 1.0]), False),
+    (np.zeros(3, dtype=np.int64), np.zeros(3), False),  # the same bytes in another dtype
+    (np.zeros((2, 3)), np.zeros((3, 2)), False),  # the same bytes in another shape
+    (np.zeros(4, dtype=np.float32), np.zeros(2), False),  # 16 bytes of zeros either way
+], ids=["signed-zeros", "nan-in-both", "nan-of-another-payload", "nan-for-zero", "int-bytes-for-float", "other-shape", "float32-bytes"])
+def test_the_fast_path_decides_as_the_ladder_did(actual, expected, passed):
+    """The verdicts the ladder gave before the fast path existed: equal bytes of the same dtype and
+    shape are arrays the ladder passes at zero error, and nothing else is taken as equal."""
+    assert accepted(actual, expected) is passed
 
 
 def test_input_arrays_are_not_changed_by_judging():

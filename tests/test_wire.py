@@ -582,3 +582,74 @@ def test_copied_is_a_deep_copy_through_the_wire():
     assert copy["pair"][1] == [1, 2.5, "a"]
     copy["x"][0, 0] = 99.0
     assert x[0, 0] == 0.0 and copy["pair"][0][0, 0] == 0.0
+
+
+# ---------------------------------------------------------------- encoded once, markers, the reader
+
+
+def test_an_encoded_payload_decodes_in_place_as_a_fresh_copy():
+    """A plan encoded once travels inside a request as its bytes and comes out as the plan,
+    its arrays fresh copies: the reference's copy and the worker's are both made from the bytes."""
+    x = np.arange(6.0).reshape(2, 3)
+    call = Call("relu_forward", x)
+    plan = Plan([call], {"out": call.out})
+    encoded = encode(plan)
+    request = decode(encode({"op": "run", "plans": [wire.Encoded(encoded), wire.Encoded(encoded)]}))
+    first, second = request["plans"]
+    assert first.functions == ["relu_forward"] and set(first.outputs) == {"out"}
+    np.testing.assert_array_equal(first.calls[0].args[0], x)
+    first.calls[0].args[0][0, 0] = 99.0
+    assert second.calls[0].args[0][0, 0] == 0.0 and x[0, 0] == 0.0
+    assert decode(encoded).calls[0].args[0][0, 0] == 0.0
+
+
+INNER = encode([1, 2])
+
+
+@pytest.mark.parametrize("message, why", [
+    (encode(wire.Encoded(encode(wire.Encoded(INNER)))), "nested"),
+    (payload({"encoded": len(INNER) + 1}, INNER), "truncated"),
+    (payload({"encoded": 3}, INNER[:3]), "no size"),
+    (payload({"encoded": "8"}, INNER), "an encoded message"),
+], ids=["nested", "longer-than-the-payload", "shorter-than-a-header", "size-not-an-int"])
+def test_a_malformed_encoded_payload_raises_wire_error(message, why):
+    """An encoded payload must fit the message, hold a header, and hold no encoded payload itself."""
+    with pytest.raises(WireError, match=why):
+        decode(message)
+
+
+def test_markers_and_frames_are_read_apart_in_order(pipe):
+    """Markers between frames come out as (case, step), frames as their payloads, in the order
+    written, however the reads cut them."""
+    big = encode(np.arange(200_000.0))  # 1.6 MB: more than one read
+    items = [wire.marker(0, 0), encode("a"), wire.marker(1, 2), wire.marker(1, 3), big, wire.marker(2**31 - 1, 2**32 - 1)]
+    writer = threading.Thread(target=lambda: [os.write(pipe["w"], item) if len(item) == 8 else send(pipe["w"], item) for item in items])
+    writer.start()
+    reader = wire.Reader(pipe["r"])
+    got = [reader.next() for _ in items]
+    writer.join(timeout=10)
+    assert got[0] == (0, 0) and decode(got[1]) == "a" and got[2:4] == [(1, 2), (1, 3)]
+    np.testing.assert_array_equal(decode(got[4]), np.arange(200_000.0))
+    assert got[5] == (2**31 - 1, 2**32 - 1)
+
+
+def test_the_reader_refuses_an_oversized_frame_from_its_length_alone(pipe):
+    """As receive(): a length over MAX_FRAME is refused before a byte of its body is awaited."""
+    os.write(pipe["w"], struct.pack(">Q", MAX_FRAME + 1))
+    with pytest.raises(WireError, match=f"message of {MAX_FRAME + 1} bytes exceeds the {MAX_FRAME}-byte limit"):
+        wire.Reader(pipe["r"]).next()
+
+
+def test_the_reader_waits_before_each_read_and_raises_eof_on_a_closed_pipe(pipe):
+    """wait() runs before each read (and may abort it); a pipe closed mid-frame is an EOFError."""
+    reader = wire.Reader(pipe["r"])
+
+    def timeout():
+        raise TimeoutError("too slow")
+
+    with pytest.raises(TimeoutError, match="too slow"):
+        reader.next(timeout)
+    os.write(pipe["w"], struct.pack(">Q", 100) + b"short")
+    os.close(pipe.pop("w"))
+    with pytest.raises(EOFError, match="pipe closed"):
+        reader.next()
