@@ -163,6 +163,11 @@ def _compare_array(name: str, actual, expected: np.ndarray, tol: float) -> None:
     if not isinstance(actual, np.ndarray):
         hint = " (numpy would broadcast it; the grader does not)" if isinstance(actual, (numbers.Number, np.generic)) else ""
         raise Mismatch(f"{name} is {describe(actual)}, expected a numpy array of shape {expected.shape}{hint}.")
+    # bit for bit the reference's: every rung below would pass (equal bits are equal values,
+    # and a NaN where the reference has the same NaN), so none is climbed. Values that are
+    # equal in other bits (-0.0 and 0.0, NaNs of other payloads) take the ladder as before.
+    if actual.dtype == expected.dtype and actual.shape == expected.shape and actual.tobytes() == expected.tobytes():
+        return
     if actual.shape != expected.shape:
         hint = ""
         if actual.size == expected.size:

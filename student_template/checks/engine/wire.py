@@ -8,7 +8,10 @@ Anything else a student returns is encoded as an :class:`Opaque` description (it
 name), so the judge can say what came back instead of what was expected.
 
 Frame: 8-byte big-endian length, then the payload: 8-byte header length, the JSON header,
-the array buffers one after another.
+the array buffers one after another. An :class:`Encoded` payload travels inside another
+message as it is, among the buffers, and is decoded in place. A *marker* is 8 bytes of its
+own between frames, its first bit set (no frame is that long): the worker's note of the
+call it is starting (:func:`marker`), which :class:`Reader` tells apart from frames.
 
 Nothing a peer sends makes the reader allocate more than it has been sent: a frame is
 refused from its length alone when that exceeds :data:`MAX_FRAME`, a header length beyond
@@ -49,6 +52,19 @@ class WireError(ValueError):
     """The bytes are not a valid message (corrupt, oversized, or a forbidden type)."""
 
 
+class Encoded:
+    """A payload :func:`encode` made, sent inside another message without being encoded again.
+
+    Decoding the outer message decodes it in place: what comes out is the value it encodes,
+    never an ``Encoded``. It may not hold another ``Encoded``.
+    """
+
+    __slots__ = ("payload",)
+
+    def __init__(self, payload: bytes):
+        self.payload = payload
+
+
 class Opaque:
     """Stands in for a value of a type that may not cross the wire (the type's name kept)."""
 
@@ -76,22 +92,27 @@ def encode(value) -> bytes:
 def decode(payload: bytes):
     """Rebuild a value from :func:`encode`'s output; ``WireError`` for anything malformed."""
     try:
-        (size,) = struct.unpack(">Q", payload[:8])
-        if size > len(payload) - 8:
-            raise WireError(f"malformed message: a header of {size} bytes in a payload of {len(payload)} bytes")
-        header = bytes(payload[8 : 8 + size])
-        _check_nesting(header)
-        tree = json.loads(header)
-        view = memoryview(payload)[8 + size :]
-        offset = [0]
-        value = _from_tree(tree, view, offset, 0)
-        if offset[0] != len(view):
-            raise WireError(f"{len(view) - offset[0]} bytes of array data left over")
-        return value
+        return _decoded(payload, inner=False)
     except WireError:
         raise
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, struct.error, RecursionError) as error:
         raise WireError(f"malformed message: {error}") from None
+
+
+def _decoded(payload, inner: bool):
+    """:func:`decode` without the translation of errors; ``inner``: an :class:`Encoded`'s payload."""
+    (size,) = struct.unpack(">Q", payload[:8])
+    if size > len(payload) - 8:
+        raise WireError(f"malformed message: a header of {size} bytes in a payload of {len(payload)} bytes")
+    header = bytes(payload[8 : 8 + size])
+    _check_nesting(header)
+    tree = json.loads(header)
+    view = memoryview(payload)[8 + size :]
+    offset = [0]
+    value = _from_tree(tree, view, offset, 0, inner)
+    if offset[0] != len(view):
+        raise WireError(f"{len(view) - offset[0]} bytes of array data left over")
+    return value
 
 
 def _check_nesting(header: bytes) -> None:
@@ -157,6 +178,9 @@ def _to_tree(value, buffers, depth):
         return {"plan": calls, "outputs": _to_tree(value.outputs, buffers, depth + 1)}
     if isinstance(value, Opaque):
         return {"opaque": value.type_name}
+    if isinstance(value, Encoded):
+        buffers.append(value.payload)
+        return {"encoded": len(value.payload)}
     return {"opaque": _type_name(value)}
 
 
@@ -172,13 +196,13 @@ def _type_name(value) -> str:
     return kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
 
 
-def _from_tree(tree, view, offset, depth):
+def _from_tree(tree, view, offset, depth, inner=False):
     if depth > MAX_DEPTH:
         raise WireError("message nested too deeply")
     if tree is None or isinstance(tree, (bool, int, float, str)):
         return tree
     if isinstance(tree, list):
-        return [_from_tree(item, view, offset, depth + 1) for item in tree]
+        return [_from_tree(item, view, offset, depth + 1, inner) for item in tree]
     if not isinstance(tree, dict) or len(tree) == 0:
         raise WireError(f"unexpected element {tree!r:.60}")
     if "array" in tree:
@@ -201,29 +225,36 @@ def _from_tree(tree, view, offset, depth):
     if "complex" in tree:
         return complex(*[float(part) for part in tree["complex"]])
     if "tuple" in tree:
-        return tuple(_from_tree(item, view, offset, depth + 1) for item in tree["tuple"])
+        return tuple(_from_tree(item, view, offset, depth + 1, inner) for item in tree["tuple"])
     if "dict" in tree:
-        pairs = [(_from_tree(k, view, offset, depth + 1), _from_tree(v, view, offset, depth + 1)) for k, v in tree["dict"]]
+        pairs = [(_from_tree(k, view, offset, depth + 1, inner), _from_tree(v, view, offset, depth + 1, inner)) for k, v in tree["dict"]]
         try:
             return dict(pairs)
         except TypeError:
             raise WireError("unhashable dict key") from None
     if "ref" in tree:
         step, kind, path = tree["ref"]
-        return Ref(int(step), str(kind), tuple(_from_tree(path, view, offset, depth + 1)))
+        return Ref(int(step), str(kind), tuple(_from_tree(path, view, offset, depth + 1, inner)))
     if "func" in tree:
         source, name, kwargs = tree["func"]
-        return Func(str(source), str(name), tuple(_from_tree(kwargs, view, offset, depth + 1).items()))
+        return Func(str(source), str(name), tuple(_from_tree(kwargs, view, offset, depth + 1, inner).items()))
     if "made" in tree:
         name, kwargs = tree["made"]
-        return Made(str(name), tuple(_from_tree(kwargs, view, offset, depth + 1).items()))
+        return Made(str(name), tuple(_from_tree(kwargs, view, offset, depth + 1, inner).items()))
     if "plan" in tree:
         calls = []
         for function, args, kwargs in tree["plan"]:
-            calls.append(Call(str(function), *_from_tree(args, view, offset, depth + 1), **_from_tree(kwargs, view, offset, depth + 1)))
-        return Plan(calls, _from_tree(tree["outputs"], view, offset, depth + 1))
+            calls.append(Call(str(function), *_from_tree(args, view, offset, depth + 1, inner), **_from_tree(kwargs, view, offset, depth + 1, inner)))
+        return Plan(calls, _from_tree(tree["outputs"], view, offset, depth + 1, inner))
     if "opaque" in tree:
         return Opaque(str(tree["opaque"]))
+    if "encoded" in tree:  # its own message, with its own bounds: its depth counts afresh, one level only
+        size = tree["encoded"]
+        if inner or type(size) is not int or size < 8 or offset[0] + size > len(view):
+            raise WireError("malformed message: an encoded message that is nested, truncated or of no size")
+        start = offset[0]
+        offset[0] += size
+        return _decoded(view[start : start + size], inner=True)
     raise WireError(f"unknown element {sorted(tree)!r:.60}")
 
 
@@ -273,3 +304,53 @@ def receive(fd: int, wait=None) -> bytes:
     if size > MAX_FRAME:
         raise WireError(f"message of {size} bytes exceeds the {MAX_FRAME}-byte limit")
     return read_exactly(fd, size, wait)
+
+
+_MARKED = 1 << 31  # a marker's first bit; a frame's length never has it (MAX_FRAME is far below)
+
+
+def marker(case: int, step: int) -> bytes:
+    """The 8 bytes that say "call ``step`` of plan ``case`` of the request starts now" (see :class:`Reader`).
+
+    One ``os.write`` of them is atomic on a pipe, and costs neither side an encoding.
+    """
+    return struct.pack(">II", _MARKED | case, step)
+
+
+class Reader:
+    """Frames and markers from a file descriptor, read in chunks: one system call takes all the
+    frames and markers the peer has written so far.
+
+    What it holds is what was read and not yet returned, never more than :data:`MAX_FRAME`
+    plus one chunk: a frame is refused from its length alone, as :func:`receive` does.
+    """
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.buffer = bytearray()
+
+    def next(self, wait=None) -> bytes | tuple[int, int]:
+        """The next frame's payload, or a marker as ``(case, step)``; ``wait()`` is called before
+        each read (it may raise to time out). ``EOFError`` when the pipe closed first,
+        ``WireError`` for a frame over the limit."""
+        while True:
+            needed = 8
+            if len(self.buffer) >= 8:
+                (first, second) = struct.unpack(">II", self.buffer[:8])
+                if first & _MARKED:
+                    del self.buffer[:8]
+                    return first & ~_MARKED, second
+                size = first << 32 | second
+                if size > MAX_FRAME:
+                    raise WireError(f"message of {size} bytes exceeds the {MAX_FRAME}-byte limit")
+                if len(self.buffer) >= 8 + size:
+                    payload = bytes(self.buffer[8 : 8 + size])
+                    del self.buffer[: 8 + size]
+                    return payload
+                needed = 8 + size
+            if wait is not None:
+                wait()
+            chunk = os.read(self.fd, max(min(needed - len(self.buffer), _CHUNK), 1 << 16))
+            if not chunk:
+                raise EOFError("pipe closed")
+            self.buffer += chunk

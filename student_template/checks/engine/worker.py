@@ -13,15 +13,22 @@ It answers requests one at a time, on its own
 pipes:
 
 - ``{"id": N, "op": "load", "module": NAME}``: import ``NAME.py`` from the folder;
-- ``{"id": N, "op": "run", "module": NAME, "plan": PLAN}``: execute a plan on that module,
-  first sending ``{"id": N, "progress": STEP}`` before each call, so that the grader knows
-  which call hung when it times out.
+  one answer;
+- ``{"id": N, "op": "run", "module": NAME, "plans": [PLAN, ...]}``: execute the plans on that
+  module one after another, answering each as soon as it is done (its answer also carries
+  ``"case": K``, the plan's position). Before each call it writes an 8-byte
+  :func:`wire.marker` ``(K, STEP)``, no frame, so that the grader knows which call hung
+  when it times out.
 
 Every answer echoes the request's ``id`` and is ``{"ok": True, ...}`` or
 ``{"ok": False, "error": {...}}``, plain data only. The grader enforces the wall-clock
-timeout by killing this process; the worker limits its own memory (an oversized
+timeout of each plan by killing this process; the worker limits its own memory (an oversized
 allocation raises ``MemoryError`` in the student's code), what the student may print, its
 CPU time and (when ``PROCESSES`` > 0) how many processes its user may have. 0 means no limit.
+
+In class mode the worker is not started but forked, by :mod:`zygote_worker`, which has run
+:func:`prepare` once; the fork takes on the sandbox's folder, environment and pipes and calls
+:func:`serve`, so limits, confinement and the hello frame are the same as above.
 """
 
 import importlib.util
@@ -62,10 +69,27 @@ class CappedOutput(io.TextIOBase):
 
 
 def main() -> None:
-    request_fd, response_fd, memory, output, processes, cpu_seconds = (int(arg) for arg in sys.argv[1:7])
-    confinement = sys.argv[7]
-    sys.path[:0] = [ENGINE, os.path.join(ENGINE, "lib")]  # started with -S: no site-packages
-    import numpy as np  # before the limit: numpy's own start-up is not the student's budget
+    prepare(ENGINE)
+    serve(*(int(arg) for arg in sys.argv[1:7]), sys.argv[7])
+
+
+def prepare(engine: str) -> None:
+    """Import what every worker needs, from ``engine`` and its ``lib/numpy`` (started with -S:
+    no site-packages). Before the limits: numpy's own start-up is not the student's budget.
+    A resident parent (:mod:`zygote_worker`) does this once for the workers it forks."""
+    sys.path[:0] = [engine, os.path.join(engine, "lib")]
+    import numpy  # noqa: F401
+
+    import confine  # noqa: F401
+    import plan  # noqa: F401
+    import probes  # noqa: F401
+    import wire  # noqa: F401
+
+
+def serve(request_fd: int, response_fd: int, memory: int, output: int, processes: int, cpu_seconds: int, confinement: str) -> None:
+    """Set the limits, confine this process to ``ENGINE`` and ``FOLDER``, say hello and answer
+    requests until the grader closes the request pipe (after :func:`prepare`)."""
+    import numpy as np
 
     import confine
     import plan
@@ -98,21 +122,29 @@ def main() -> None:
         except EOFError:
             return
         number = request["id"]
-        try:
-            if request["op"] == "load":
-                answer = load(request["module"], modules)
-            else:
-                def progress(step):
-                    wire.send(response_fd, wire.encode({"id": number, "progress": step}))
+        if request["op"] == "load":
+            answer(response_fd, {"id": number}, lambda: load(request["module"], modules), wire)
+            continue
+        for case, the_plan in enumerate(request["plans"]):
+            def started(step, case=case):
+                os.write(response_fd, wire.marker(case, step))
 
-                answer = run(request["module"], request["plan"], modules, plan, probes, np, progress)
-        except BaseException as error:  # whatever student code broke, answer rather than die
-            answer = {"ok": False, "error": describe(error, note="The grader's worker failed while handling your code's results.")}
-        try:
-            payload = wire.encode({**answer, "id": number})
-        except BaseException as error:  # a returned value that cannot even be described
-            payload = wire.encode({"ok": False, "id": number, "error": describe(error, note="Your results could not be sent back to the grader.")})
-        wire.send(response_fd, payload)
+            answer(response_fd, {"id": number, "case": case},
+                   lambda: run(request["module"], the_plan, modules, plan, probes, np, started), wire)
+
+
+def answer(response_fd: int, label: dict, work, wire) -> None:
+    """Send the answer ``work()`` gives, with ``label`` (the request's id, the plan's position),
+    whatever student code broke on the way: answer rather than die."""
+    try:
+        result = work()
+    except BaseException as error:
+        result = {"ok": False, "error": describe(error, note="The grader's worker failed while handling your code's results.")}
+    try:
+        payload = wire.encode({**result, **label})
+    except BaseException as error:  # a returned value that cannot even be described
+        payload = wire.encode({"ok": False, **label, "error": describe(error, note="Your results could not be sent back to the grader.")})
+    wire.send(response_fd, payload)
 
 
 def load(name: str, modules: dict) -> dict:
@@ -130,15 +162,16 @@ def load(name: str, modules: dict) -> dict:
     return {"ok": True}
 
 
-def run(name: str, the_plan, modules: dict, plan, probes, np, progress) -> dict:
-    """Execute a plan against a loaded module, recording the warnings it raises."""
+def run(name: str, the_plan, modules: dict, plan, probes, np, started) -> dict:
+    """Execute a plan against a loaded module, recording the warnings it raises;
+    ``started(step)`` is called as each call begins."""
     module = modules[name]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         # numpy's default error handling, whatever the student's module set at import
         with np.errstate(divide="warn", over="warn", invalid="warn", under="ignore"):
             try:
-                outputs, seconds = plan.execute(the_plan, module, probes, catch=BaseException, before_call=progress)
+                outputs, seconds = plan.execute(the_plan, module, probes, catch=BaseException, before_call=started)
             except plan.StepError as error:
                 return {"ok": False, "step": error.step, "function": error.function, "kind": error.kind, "error": describe(error.__cause__)}
     seen = []
