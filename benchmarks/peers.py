@@ -316,6 +316,9 @@ def main() -> None:
         ids = [path.name for path in students]
         course = nbgrader_course(arguments.students, work, [name], seed=seed)
         exported = exported_tests(nbformat.read(course / "source" / name / f"{name}.ipynb", as_version=4))
+        found = sorted(case for tests in exported.values() for case, _, _, _ in tests)
+        if found != sorted(case.name for case in SUITES[name].cases):  # the agreement maps cases by name
+            raise SystemExit(f"the nbgrader export of {name} names other cases than its suite: {found}")
         if otter:
             zipped = otter_assignment(course, name, work / "otter", otter)
 
