@@ -42,6 +42,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -50,7 +51,7 @@ import time
 from pathlib import Path
 
 import nbformat
-from grade_class import make_class, nbgrader_course
+from grade_class import make_class, nbgrader_autograde, nbgrader_course
 from machine import machine
 
 from autograder import probes
@@ -69,6 +70,7 @@ HIDDEN = "### BEGIN HIDDEN TESTS"
 WITHHELD = "Withheld:"  # how dlgrade's message opens for a passed side case whose main case failed
 TOOLS = ("dlgrade grade, one by one", "dlgrade --class --jobs 1", "dlgrade --class --jobs 2", "nbgrader autograde", "otter run, one by one")
 BASELINE = "dlgrade --class --jobs 1"
+OTTER_TIMEOUT, OTTER_TRIES = 120, 3  # seconds for one otter run (it takes under 30 on a busy machine), attempts
 
 OTTER_TEST = '''"""otter tests of {function}: the visible cases of dlgrade's {assignment} suite, from its
 nbgrader export (written by benchmarks/peers.py)."""
@@ -179,6 +181,7 @@ def otter_assignment(course: Path, assignment: str, folder: Path, otter: list[st
 # -- one tool grading the class ---------------------------------------------------------------
 
 def timed(function, *args) -> float:
+    """Wall seconds of ``function(*args)``."""
     start = time.perf_counter()
     function(*args)
     return time.perf_counter() - start
@@ -194,11 +197,44 @@ def dlgrade_class(folder: Path, assignment: str, seed: int, jobs: int, out: Path
     run([DLGRADE, "grade", str(folder), "--class", "-a", assignment, "--jobs", str(jobs), "--seed", str(seed), "--out", str(out), "--force"])
 
 
-def otter_each(students: list[Path], assignment: str, zipped: Path, out: Path, otter: list[str]) -> None:
+def otter_each(students: list[Path], assignment: str, zipped: Path, out: Path, otter: list[str]) -> tuple[float, int]:
+    """``otter run`` of each submission: (seconds, attempts that hung). Now and then otter's
+    Jupyter kernel dies and otter waits for it forever; such an attempt is stopped after
+    ``OTTER_TIMEOUT``, left out of the seconds and run again (``SystemExit`` after ``OTTER_TRIES``)."""
+    seconds, hung = 0.0, 0
     for student in students:
         target = out / student.name
         target.mkdir(parents=True, exist_ok=True)
-        run([*otter, "run", "-a", str(zipped), "--no-logo", "-o", str(target), str(student / f"{assignment}.py")])
+        command = [*otter, "run", "-a", str(zipped), "--no-logo", "-o", str(target), str(student / f"{assignment}.py")]
+        for _ in range(OTTER_TRIES):
+            with open(target / "otter.log", "w") as log:
+                start = time.perf_counter()
+                process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+                try:
+                    code = process.wait(OTTER_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    stop(process)
+                    hung += 1
+                    continue
+            if code:
+                raise SystemExit(f"{shlex.join(command)} failed ({code}):\n{(target / 'otter.log').read_text()[-3000:]}")
+            seconds += time.perf_counter() - start
+            break
+        else:
+            raise SystemExit(f"otter run hung {OTTER_TRIES} times on {student.name}")
+    return seconds, hung
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Kill a hung ``otter run`` and the kernels it started (in sessions of their own)."""
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+    for pid in (children.read_text().split() if children.exists() else []):
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.kill()
+    process.wait()
 
 
 def floor(students: list[Path], assignment: str, seed: int) -> tuple[float, float]:
@@ -322,14 +358,21 @@ def main() -> None:
         if otter:
             zipped = otter_assignment(course, name, work / "otter", otter)
 
-        kinds = {
-            "dlgrade grade, one by one": lambda r: dlgrade_each(students, name, seed, work / "json" / str(r)),
-            "dlgrade --class --jobs 1": lambda r: dlgrade_class(work / "class", name, seed, 1, work / "out1"),
-            "dlgrade --class --jobs 2": lambda r: dlgrade_class(work / "class", name, seed, 2, work / "out2"),
-            "nbgrader autograde": lambda r: subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "*", "--force"], cwd=course, check=True, capture_output=True),
+        hung = []
+
+        def otter_run(r: int) -> float:
+            seconds, attempts = otter_each(students, name, zipped, work / "otter-results" / str(r), otter)
+            hung.append(attempts)
+            return seconds
+
+        kinds = {  # run r -> wall seconds
+            "dlgrade grade, one by one": lambda r: timed(dlgrade_each, students, name, seed, work / "json" / str(r)),
+            "dlgrade --class --jobs 1": lambda r: timed(dlgrade_class, work / "class", name, seed, 1, work / "out1"),
+            "dlgrade --class --jobs 2": lambda r: timed(dlgrade_class, work / "class", name, seed, 2, work / "out2"),
+            "nbgrader autograde": lambda r: nbgrader_autograde(course),
         }
         if otter:
-            kinds["otter run, one by one"] = lambda r: otter_each(students, name, zipped, work / "otter-results" / str(r), otter)
+            kinds["otter run, one by one"] = otter_run
         walls = {kind: [] for kind in kinds}
         floors, by_class, started = [], [], time.perf_counter()
         for r in range(arguments.runs):
@@ -339,7 +382,7 @@ def main() -> None:
                 if kind == "floor":
                     floors.append(floor(students, name, seed))
                 else:
-                    walls[kind].append(timed(kinds[kind], r))
+                    walls[kind].append(kinds[kind](r))
             by_class += [class_scores(work / "out1", name), class_scores(work / "out2", name)]
             print(f"run {r + 1}/{arguments.runs}: " + ", ".join(f"{kind} {walls[kind][-1]:.1f} s" for kind in kinds), file=sys.stderr, flush=True)
         elapsed = time.perf_counter() - started
@@ -371,6 +414,9 @@ def main() -> None:
               f"{medians[kind] / medians[BASELINE]:26.2f} {medians[kind] / base:8.1f}")
     print(f"  floor, inside the functions {base:9.3f} {'':15} {base / n * 1e3:11.1f}: student's {student_s * 1e3:.0f} ms + reference's {reference_s * 1e3:.0f} ms (medians)")
     print("  (x floor: the tool's wall time over the floor; --jobs 2 on 2 cores can go below what one core needs)")
+    if sum(hung):
+        print(f"  otter run hung {sum(hung)} times in all (its kernel died, it waited on); those attempts were "
+              f"stopped after {OTTER_TIMEOUT} s, run again, and their time is not counted")
     print()
     print("agreement on each student's score (the last run; per-submission dlgrade results the same in every run: "
           f"{'yes' if stable else 'NO'})")
