@@ -68,15 +68,17 @@ def dlgrade_run(folder: Path, out: Path, jobs: int, assignments: list[str]) -> t
     return wall, sum(entry.result.student_seconds for entry in graded)
 
 
-def nbgrader_run(students: int, work: Path, assignments: list[str]) -> float:
-    """Wall seconds of ``nbgrader autograde`` on the same class as notebooks: each student's
-    released notebook answered with the reference and their mistakes (or left as the stubs)."""
+def nbgrader_course(students: int, work: Path, assignments: list[str], seed: int = 1) -> Path:
+    """The course folder ``work/course`` (``dlgrade nbgrader export``, hidden tests drawn with
+    ``seed``, then ``nbgrader generate_assignment``) with the same class submitted as notebooks:
+    each student's released notebook answered with the reference and their mistakes (or left
+    as the stubs)."""
     import nbformat
 
     from autograder.nbgrader_export import answered, export
 
     course = work / "course"
-    export(course, assignments, seed=1)
+    export(course, assignments, seed=seed)
     subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "*", "--force"], cwd=course, check=True, capture_output=True)
     for assignment in assignments:
         source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
@@ -86,6 +88,12 @@ def nbgrader_run(students: int, work: Path, assignments: list[str]) -> float:
             target = course / "submitted" / f"student{number:04d}" / assignment
             target.mkdir(parents=True)
             nbformat.write(notebook, target / f"{assignment}.ipynb")
+    return course
+
+
+def nbgrader_autograde(course: Path) -> float:
+    """Wall seconds of ``nbgrader autograde`` of every submission in ``course`` (``--force``:
+    graded again even if it was before)."""
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "*", "--force"], cwd=course, check=True, capture_output=True)
     return time.perf_counter() - start
@@ -111,7 +119,7 @@ def main() -> None:
                   f"student code {student / arguments.students * 1000:6.0f} ms/submission, grader overhead {overhead * 1000:6.0f} ms/submission (per core)")
         print(f"speed-up with 2 jobs: {rates[2] / rates[1]:.2f}x")
         if arguments.nbgrader:
-            wall = nbgrader_run(arguments.students, work, arguments.assignments)
+            wall = nbgrader_autograde(nbgrader_course(arguments.students, work, arguments.assignments))
             rate = arguments.students / wall
             print(f"nbgrader autograde: {wall:7.1f} s  {rate:6.2f} submissions/s")
             print(f"dlgrade --jobs 2 / nbgrader: {rates[2] / rate:.1f}x the throughput; --jobs 1 / nbgrader: {rates[1] / rate:.1f}x")

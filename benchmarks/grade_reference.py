@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import platform
 import shlex
 import json
 import statistics
@@ -42,6 +41,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from machine import machine
 
 from autograder import probes, wire
 from autograder.grade import SOLUTIONS, grade, reference
@@ -196,16 +196,6 @@ def fresh_python(code: str) -> float:
     path = f"import sys; sys.path.insert(0, {NUMPY_SITE!r}); "
     _, seconds = timed(subprocess.run, [sys.executable, "-I", "-S", "-c", path + code], env=WORKER_ENV, check=True)
     return seconds
-
-
-def machine() -> str:
-    """The machine in one line: usable CPUs (what ``nproc`` says), CPU model, OS, Python, numpy."""
-    try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        cpu = platform.processor()
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"nproc {usable} ({cpu or 'unknown CPU'}), {platform.system()} {platform.release()}, Python {platform.python_version()}, numpy {np.__version__}"
 
 
 def ms(seconds: float) -> str:
