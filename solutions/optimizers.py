@@ -45,7 +45,7 @@ def _settings(config, **defaults):
     or beta2 outside [0, 1), among the keys the rule uses.
     """
     config = {**defaults, "weight_decay": 0.0, **(config or {})}
-    for key in defaults.keys() | {"weight_decay"}:
+    for key in (*defaults, "weight_decay"):  # in this order, not a set's: the first bad key named is the same in every process
         if key in NONNEGATIVE and not config[key] >= 0:
             raise ValueError(f"{key} must be >= 0, got {config[key]}")
         if key in FRACTIONS and not 0 <= config[key] < 1:
