@@ -85,7 +85,7 @@ HELPERS = {helpers!r}  # the exported notebook's imports and test helpers
 
 
 def namespace(env):
-    """The student's globals and the test code's helpers (harness and probes: support files)."""
+    """The student's globals and the test code's helpers (the judging code and probes: support files)."""
     support = os.path.abspath("dlgrade_support")  # otter grades in the submission's folder
     if support not in sys.path:
         sys.path.insert(0, support)
@@ -164,8 +164,11 @@ def otter_assignment(course: Path, assignment: str, folder: Path, otter: list[st
     support = folder / "dlgrade_support"  # a folder: otter refuses a submission folder holding several .py files
     for path in (tests, support):
         path.mkdir(parents=True)
-    for module in ("harness.py", "probes.py"):
-        shutil.copyfile(source / module, support / module)
+    for path in source.iterdir():  # what the export puts beside the notebook: probes.py, engine/ (the judging code)
+        if path.is_dir():
+            shutil.copytree(path, support / path.name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif path.suffix == ".py":
+            shutil.copyfile(path, support / path.name)
     for function, cases in exported_tests(notebook).items():
         visible = [(name, points, body) for name, points, body, shown in cases if shown]
         if not visible:
