@@ -224,16 +224,16 @@ def _result_key(secret: int) -> bytes:
 
 
 def _mac(key: bytes, record: dict) -> str:
-    """HMAC-SHA256 of a record (without its ``hmac``) in a canonical JSON form, the same
-    before it is stored and after it is read back."""
-    canonical = json.dumps(json.loads(json.dumps(record, default=_plain)), sort_keys=True, separators=(",", ":"))
+    """HMAC-SHA256 of a record (without its ``hmac``) as JSON gives it back, in a canonical
+    form: the same before it is stored and after it is read back."""
+    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"))
     return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()
 
 
 def _store(out: Path, student: str, fingerprint: str, result: SubmissionResult, key: bytes) -> None:
-    record = {"student": student, "fingerprint": fingerprint, "result": asdict(result)}
+    record = json.loads(json.dumps({"student": student, "fingerprint": fingerprint, "result": asdict(result)}, default=_plain))
     record["hmac"] = _mac(key, record)
-    write_private(out / "results" / f"{file_name(student)}.json", json.dumps(record, indent=1, default=_plain))
+    write_private(out / "results" / f"{file_name(student)}.json", json.dumps(record))
 
 
 def _load(out: Path, student: str, fingerprint: str, key: bytes) -> tuple[SubmissionResult | None, str]:

@@ -26,6 +26,7 @@ This module is copied into the worker's sandbox: it uses only the standard libra
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import struct
 import sys
@@ -125,10 +126,13 @@ def no_new_privileges() -> None:
         _fail("prctl(PR_SET_NO_NEW_PRIVS)")
 
 
-def _readable_roots() -> list[tuple[str, int]]:
+@functools.lru_cache(maxsize=1)
+def readable_roots() -> tuple[tuple[str, int], ...]:
     """(path, rights) the worker may read: stdlib entries, numpy, mapped objects, devices.
 
-    Rights on a file hold only file rights (Landlock refuses others on a file).
+    Rights on a file hold only file rights (Landlock refuses others on a file). Worked out
+    once per process: class mode's zygote does it before it forks, so that its workers share
+    it (what they have mapped is what it had).
     """
     rules = []
     stdlib = os.path.dirname(os.path.realpath(os.__file__))  # lib-dynload lies beneath it
@@ -145,11 +149,11 @@ def _readable_roots() -> list[tuple[str, int]]:
     rules += [(path, READ_FILE) for path in sorted(mapped) if not path.endswith(" (deleted)")]
     rules.append(("/etc/ld.so.cache", READ_FILE))
     rules += DEVICES.items()
-    return rules
+    return tuple(rules)
 
 
 def restrict_filesystem(engine: str, work: str, abi: int) -> None:
-    """Landlock: read as :func:`_readable_roots` says, plus ``engine``; read and write in ``work``."""
+    """Landlock: read as :func:`readable_roots` says, plus ``engine``; read and write in ``work``."""
     fs = (1 << 13) - 1
     if abi >= 2:
         fs |= REFER
@@ -165,7 +169,7 @@ def restrict_filesystem(engine: str, work: str, abi: int) -> None:
         _fail("landlock_create_ruleset")
     try:
         writable = READ_FILE | READ_DIR | WRITE_FILE | REMOVE_FILE | (TRUNCATE & fs)
-        for path, rights in [*_readable_roots(), (engine, READ_FILE | READ_DIR), (work, writable)]:
+        for path, rights in [*readable_roots(), (engine, READ_FILE | READ_DIR), (work, writable)]:
             _allow(ruleset, path, rights & fs)
         no_new_privileges()
         if _libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) != 0:

@@ -15,6 +15,7 @@ timed out.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import os
 import secrets
@@ -40,12 +41,21 @@ SOLUTIONS = Path(os.environ.get("DLGRADE_SOLUTIONS", Path(__file__).resolve().pa
 
 
 def reference(assignment: str, solutions: Path = SOLUTIONS):
-    """Import the reference solution ``solutions/<assignment>.py`` as a fresh module."""
+    """Import the reference solution ``solutions/<assignment>.py`` as a fresh module (nothing
+    one submission's grading leaves in it reaches the next), compiled once per version of the file."""
     path = Path(solutions) / f"{assignment}.py"
     spec = importlib.util.spec_from_file_location(f"dlgrade_reference_{assignment}", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    stat = path.stat()
+    exec(_compiled(str(path), stat.st_mtime_ns, stat.st_size), module.__dict__)
     return module
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(path: str, mtime_ns: int, size: int):
+    """The code of the file at ``path`` as it was at that modification time and size."""
+    with open(path, "rb") as source:
+        return compile(source.read(), path, "exec", dont_inherit=True)
 
 
 def new_seed() -> int:

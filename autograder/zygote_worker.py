@@ -5,7 +5,9 @@ engine/zygote_worker.py SOCKET_FD``, the worker's stripped environment, in a fol
 that holds only the worker's files and ``lib/numpy``) and never imports student code. It does
 once what every worker would do alike: import numpy and the worker's modules
 (:func:`worker.prepare`) and ``numpy.random`` (reseeded in each worker), drop every
-capability and set no-new-privileges. Then it answers the
+capability, set no-new-privileges and work out what Landlock lets every worker read
+(:func:`confine.readable_roots`); it then freezes the garbage collector's view of all that,
+so a worker's collections do not copy the pages it shares. Then it answers the
 grader on the UNIX socket ``SOCKET_FD`` (``SOCK_SEQPACKET``: one JSON message per request,
 descriptors passed with ``SCM_RIGHTS``), one request at a time:
 
@@ -27,6 +29,7 @@ When the grader's end closes, every worker still running is killed, the folder r
 this process exits. This module uses only the standard library and the worker's files.
 """
 
+import gc
 import json
 import os
 import shutil
@@ -49,6 +52,8 @@ def main() -> None:
 
     confine.drop_capabilities()  # inherited by every worker (each drops them again, to report it)
     confine.no_new_privileges()
+    confine.readable_roots()  # the same for every worker: found once, here, inherited with the rest
+    gc.freeze()  # what is here lives as long as every worker: no collection needs to walk it
     workers = set()
     try:
         while True:
