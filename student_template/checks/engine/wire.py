@@ -24,6 +24,7 @@ library and :mod:`plan`.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -120,8 +121,11 @@ def _check_nesting(header: bytes) -> None:
     does not balance them), measured without parsing it: brackets inside strings do not count.
 
     The depth after each bracket is a running sum of +1 and -1, taken a chunk at a time, so
-    the time is linear in the header and the memory small, whatever its shape.
+    the time is linear in the header and the memory small, whatever its shape. A header with
+    no more brackets than that (most are) cannot nest deeper, and JSON refuses an unbalanced one.
     """
+    if header.count(b"[") + header.count(b"{") <= MAX_JSON_DEPTH:
+        return
     brackets = np.frombuffer(_STRING.sub(b"", header).translate(None, _NOT_A_BRACKET), dtype=np.uint8)
     level = 0
     for start in range(0, len(brackets), _CHUNK):
@@ -145,19 +149,19 @@ def copied(value):
 def _to_tree(value, buffers, depth):
     if depth >= MAX_DEPTH:  # decode accepts depth <= MAX_DEPTH, the Opaque included
         return {"opaque": "deeply nested structure"}
-    if value is None or isinstance(value, (bool, str)):
+    kind = type(value)
+    if value is None or kind is bool or kind is str or kind is int or kind is float:  # the common leaves, at once
+        return value
+    if kind is np.ndarray:
+        return _array_tree(value, buffers)
+    if isinstance(value, (bool, str)):
         return value
     if isinstance(value, float):  # subclasses too: only the number crosses
         return float(value)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, np.ndarray):
-        array = value.view(np.ndarray)  # not ascontiguousarray: it turns 0-d into 1-d; tobytes() is C order anyway
-        if array.dtype.kind not in _ALLOWED_KINDS or array.dtype.fields is not None:
-            return {"opaque": f"numpy array of dtype {array.dtype}"}
-        array = array.astype(array.dtype.newbyteorder("<"), copy=False)
-        buffers.append(array.tobytes())
-        return {"array": array.dtype.str, "shape": list(array.shape)}
+        return _array_tree(value.view(np.ndarray), buffers)
     if isinstance(value, np.generic) and value.dtype.kind in _ALLOWED_KINDS:
         return {"scalar": value.dtype.newbyteorder("<").str, "value": _number(value.item())}
     if isinstance(value, complex):
@@ -184,6 +188,23 @@ def _to_tree(value, buffers, depth):
     return {"opaque": _type_name(value)}
 
 
+def _array_tree(array: np.ndarray, buffers: list) -> dict:
+    """An array's element, its bytes (little-endian, C order) appended to ``buffers``."""
+    dtype = array.dtype
+    if dtype.kind not in _ALLOWED_KINDS or dtype.fields is not None:
+        return {"opaque": f"numpy array of dtype {dtype}"}
+    little = _little(dtype)
+    if dtype != little:
+        array = array.astype(little)
+    buffers.append(array.tobytes())  # not ascontiguousarray: it turns 0-d into 1-d; tobytes() is C order anyway
+    return {"array": array.dtype.str, "shape": list(array.shape)}
+
+
+@functools.lru_cache(maxsize=64)
+def _little(dtype: np.dtype) -> np.dtype:
+    return dtype.newbyteorder("<")
+
+
 def _number(item):
     """A numpy scalar's value as JSON can hold it (complex as a pair)."""
     if isinstance(item, np.generic):  # longdouble and clongdouble: .item() keeps the numpy type
@@ -199,70 +220,107 @@ def _type_name(value) -> str:
 def _from_tree(tree, view, offset, depth, inner=False):
     if depth > MAX_DEPTH:
         raise WireError("message nested too deeply")
-    if tree is None or isinstance(tree, (bool, int, float, str)):
+    kind = type(tree)
+    if tree is None or kind is bool or kind is int or kind is float or kind is str:  # what JSON gives: exact types
         return tree
-    if isinstance(tree, list):
+    if kind is list:
         return [_from_tree(item, view, offset, depth + 1, inner) for item in tree]
-    if not isinstance(tree, dict) or len(tree) == 0:
+    if kind is not dict or not tree:
         raise WireError(f"unexpected element {tree!r:.60}")
-    if "array" in tree:
-        dtype = _checked_dtype(tree["array"])
-        shape = tree["shape"]
-        if type(shape) is not list or not all(type(n) is int for n in shape):
-            raise WireError(f"malformed message: an array shape that is not a list of integers: {shape!r:.60}")
-        if any(n < 0 for n in shape):
-            raise WireError("negative array dimension")
-        nbytes = math.prod(shape) * dtype.itemsize
-        start = offset[0]
-        if start + nbytes > len(view):
-            raise WireError("array data truncated")
-        offset[0] += nbytes
-        return np.frombuffer(view[start : start + nbytes], dtype=dtype).reshape(tuple(shape)).astype(dtype.newbyteorder("="))
-    if "scalar" in tree:
-        dtype = _checked_dtype(tree["scalar"])
-        value = tree["value"]
-        return dtype.newbyteorder("=").type(complex(*value) if isinstance(value, list) else value)
-    if "complex" in tree:
-        return complex(*[float(part) for part in tree["complex"]])
-    if "tuple" in tree:
-        return tuple(_from_tree(item, view, offset, depth + 1, inner) for item in tree["tuple"])
-    if "dict" in tree:
-        pairs = [(_from_tree(k, view, offset, depth + 1, inner), _from_tree(v, view, offset, depth + 1, inner)) for k, v in tree["dict"]]
-        try:
-            return dict(pairs)
-        except TypeError:
-            raise WireError("unhashable dict key") from None
-    if "ref" in tree:
-        step, kind, path = tree["ref"]
-        return Ref(int(step), str(kind), tuple(_from_tree(path, view, offset, depth + 1, inner)))
-    if "func" in tree:
-        source, name, kwargs = tree["func"]
-        return Func(str(source), str(name), tuple(_from_tree(kwargs, view, offset, depth + 1, inner).items()))
-    if "made" in tree:
-        name, kwargs = tree["made"]
-        return Made(str(name), tuple(_from_tree(kwargs, view, offset, depth + 1, inner).items()))
-    if "plan" in tree:
-        calls = []
-        for function, args, kwargs in tree["plan"]:
-            calls.append(Call(str(function), *_from_tree(args, view, offset, depth + 1, inner), **_from_tree(kwargs, view, offset, depth + 1, inner)))
-        return Plan(calls, _from_tree(tree["outputs"], view, offset, depth + 1, inner))
-    if "opaque" in tree:
-        return Opaque(str(tree["opaque"]))
-    if "encoded" in tree:  # its own message, with its own bounds: its depth counts afresh, one level only
-        size = tree["encoded"]
-        if inner or type(size) is not int or size < 8 or offset[0] + size > len(view):
-            raise WireError("malformed message: an encoded message that is nested, truncated or of no size")
-        start = offset[0]
-        offset[0] += size
-        return _decoded(view[start : start + size], inner=True)
-    raise WireError(f"unknown element {sorted(tree)!r:.60}")
+    rebuild = _REBUILD.get(next(iter(tree)))  # encode writes each element's tag first
+    if rebuild is None:
+        raise WireError(f"unknown element {sorted(tree)!r:.60}")
+    return rebuild(tree, view, offset, depth + 1, inner)
 
 
-def _checked_dtype(text) -> np.dtype:
-    dtype = np.dtype(str(text))
+def _array(tree, view, offset, depth, inner):
+    dtype, native = _checked_dtype(tree["array"])
+    shape = tree["shape"]
+    if type(shape) is not list or not all(type(n) is int for n in shape):
+        raise WireError(f"malformed message: an array shape that is not a list of integers: {shape!r:.60}")
+    if any(n < 0 for n in shape):
+        raise WireError("negative array dimension")
+    count = math.prod(shape)
+    start = offset[0]
+    if start + count * dtype.itemsize > len(view):
+        raise WireError("array data truncated")
+    offset[0] += count * dtype.itemsize
+    return np.frombuffer(view, dtype, count, start).reshape(shape).astype(native)  # a copy: writable, its own memory
+
+
+def _scalar(tree, view, offset, depth, inner):
+    _, native = _checked_dtype(tree["scalar"])
+    value = tree["value"]
+    return native.type(complex(*value) if isinstance(value, list) else value)
+
+
+def _pairs(tree, view, offset, depth, inner):
+    pairs = [(_from_tree(k, view, offset, depth, inner), _from_tree(v, view, offset, depth, inner)) for k, v in tree["dict"]]
+    try:
+        return dict(pairs)
+    except TypeError:
+        raise WireError("unhashable dict key") from None
+
+
+def _ref(tree, view, offset, depth, inner):
+    step, kind, path = tree["ref"]
+    return Ref(int(step), str(kind), tuple(_from_tree(path, view, offset, depth, inner)))
+
+
+def _func(tree, view, offset, depth, inner):
+    source, name, kwargs = tree["func"]
+    return Func(str(source), str(name), tuple(_from_tree(kwargs, view, offset, depth, inner).items()))
+
+
+def _made(tree, view, offset, depth, inner):
+    name, kwargs = tree["made"]
+    return Made(str(name), tuple(_from_tree(kwargs, view, offset, depth, inner).items()))
+
+
+def _plan(tree, view, offset, depth, inner):
+    calls = [Call(str(function), *_from_tree(args, view, offset, depth, inner), **_from_tree(kwargs, view, offset, depth, inner))
+             for function, args, kwargs in tree["plan"]]
+    return Plan(calls, _from_tree(tree["outputs"], view, offset, depth, inner))
+
+
+def _encoded(tree, view, offset, depth, inner):
+    """An :class:`Encoded` payload: its own message, with its own bounds (its depth counts afresh), one level only."""
+    size = tree["encoded"]
+    if inner or type(size) is not int or size < 8 or offset[0] + size > len(view):
+        raise WireError("malformed message: an encoded message that is nested, truncated or of no size")
+    start = offset[0]
+    offset[0] += size
+    return _decoded(view[start : start + size], inner=True)
+
+
+# each element of the tree by its tag, the first key _to_tree writes
+_REBUILD = {
+    "array": _array,
+    "scalar": _scalar,
+    "complex": lambda tree, *_: complex(*[float(part) for part in tree["complex"]]),
+    "tuple": lambda tree, view, offset, depth, inner: tuple(_from_tree(item, view, offset, depth, inner) for item in tree["tuple"]),
+    "dict": _pairs,
+    "ref": _ref,
+    "func": _func,
+    "made": _made,
+    "plan": _plan,
+    "opaque": lambda tree, *_: Opaque(str(tree["opaque"])),
+    "encoded": _encoded,
+}
+
+
+@functools.lru_cache(maxsize=64)
+def _dtype_of(text: str) -> tuple[np.dtype, np.dtype]:
+    dtype = np.dtype(text)
     if dtype.kind not in _ALLOWED_KINDS or dtype.fields is not None or dtype.subdtype is not None:
         raise WireError(f"forbidden dtype {dtype}")
-    return dtype
+    return dtype, dtype.newbyteorder("=")
+
+
+def _checked_dtype(text) -> tuple[np.dtype, np.dtype]:
+    """The dtype a message names (and the same in this machine's byte order); ``WireError``
+    unless it holds only numbers or booleans."""
+    return _dtype_of(str(text))
 
 
 def send(fd: int, payload: bytes, wait=None) -> None:
