@@ -161,15 +161,26 @@ def main(argv=None) -> int:
         return grade_whole_class(arguments)
     if arguments.out or arguments.force or arguments.allow_unconfined:
         main_parser.error("--out, --force and --allow-unconfined go with --class")
-    from . import report
-    from .grade import grade, new_seed
+    return grade_one(arguments)
 
+
+def grade_one(arguments) -> int:
+    """``dlgrade grade PATH``: one submission, the report on stdout (``--json``: Gradescope's file too)."""
+    from .zygote import Zygote  # imports no numpy
+
+    zygote = Zygote()
+    zygote.launch()  # the worker's parent imports numpy while this process imports it and the engine
     try:
+        from . import report
+        from .grade import grade, new_seed
+
         seed = new_seed() if arguments.seed is None else arguments.seed
-        result = grade(arguments.path, arguments.assignment, seed)
+        result = grade(arguments.path, arguments.assignment, seed, spawner=zygote)
     except (FileNotFoundError, ValueError) as error:  # grade() raises these for usage errors only
         print(f"dlgrade: error: {error}", file=sys.stderr)
         return 2
+    finally:
+        zygote.close()
     if arguments.json and not _write(arguments.json, report.gradescope_json(result)):
         return 2
     try:

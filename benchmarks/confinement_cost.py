@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from autograder import confine
-from autograder.sandbox import Limits, Sandbox, worker_environment
+from autograder.sandbox import Limits, Sandbox
+from autograder.spawn import worker_environment
 
 STUDENT = "import numpy as np\n\ndef relu(x):\n    return np.maximum(x, 0)\n"
 

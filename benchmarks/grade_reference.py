@@ -47,12 +47,13 @@ from autograder import probes, wire
 from autograder.grade import SOLUTIONS, grade, reference
 from autograder.locate import locate, opened
 from autograder.plan import execute
-from autograder.sandbox import Limits, Sandbox, worker_environment
+from autograder.sandbox import Limits, Sandbox
+from autograder.spawn import worker_environment
 from autograder.suites import SUITES
 
 ROOT = Path(__file__).resolve().parent.parent
 STUBS = ROOT / "assignments"
-# the worker's environment (autograder/sandbox.py): one BLAS thread, nothing else inherited
+# the worker's environment (autograder/spawn.py): one BLAS thread, nothing else inherited
 WORKER_ENV = worker_environment(home=Path.cwd())
 NUMPY_SITE = str(Path(np.__file__).resolve().parent.parent)
 PHASES = ("locate", "folder", "load", "build", "encode", "copy", "reference", "round trip", "student", "judge", "close")

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import gradescope
-from autograder.sandbox import worker_environment
+from autograder.spawn import worker_environment
 from autograder.suites import SUITES
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-# one BLAS thread, as in the worker (autograder/sandbox.py): two threads on small matrices
+# one BLAS thread, as in the worker (autograder/spawn.py): two threads on small matrices
 # spend more time waiting for each other than multiplying, and the worker's figure is the one the budget is for
 for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_variable] = "1"

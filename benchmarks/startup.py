@@ -6,9 +6,9 @@ Three commands, timed from start to exit (wall, medians over ``--runs``):
 - ``--version``: ``dlgrade --version``;
 - ``grade``: ``dlgrade grade solutions/<a>.py -a <a> --seed 1`` (the reference, which must score
   full marks), to a pipe, as scripts and Gradescope's ``run_autograder`` run it;
-- ``lazy`` (this checkout only): the same with ``Sandbox.start`` made a no-op, so the worker
-  starts at its first request, after the suite and the reference are imported: the
-  difference to ``grade`` is what starting the worker early saves.
+- ``lazy`` (this checkout only): the same with the worker started the plain way, at its first
+  request (a fresh ``python`` of its own, no zygote launched before the grader's imports, no
+  ``Sandbox.start``): the difference to ``grade`` is what starting the worker early saves.
 
 ``dlgrade`` is run as its console script runs it (``from autograder.cli import main``), with
 the tree's ``autograder/`` and ``solutions/`` copied to a temporary folder first on
@@ -54,8 +54,9 @@ STATES = ("cold", "warm")
 COMMANDS = ("import", "--version", "grade", "lazy")
 GRADING = ("grade", "lazy")
 MAIN = "import sys; from autograder.cli import main; sys.exit(main())"  # what the dlgrade console script runs
-# grade with the worker started by its first request, as before Sandbox.start: what starting it early saves
-LAZY = "import autograder.sandbox; autograder.sandbox.Sandbox.start = lambda self: None; " + MAIN
+# grade with a worker spawned at its first request, as before the zygote and Sandbox.start: what starting it early saves
+LAZY = ("import autograder.sandbox, autograder.spawn, autograder.zygote as z; autograder.sandbox.Sandbox.start = lambda self: None; "
+        "z.Zygote.launch = lambda self: None; z.Zygote.start = lambda self, *a: autograder.spawn.SPAWN.start(*a); " + MAIN)
 
 
 def tree_copy(tree: Path, folder: Path, state: str) -> Path:

@@ -76,6 +76,30 @@ def test_reference_scores_full_marks():
     assert finished.stderr.count("\n") == 1
 
 
+def test_the_worker_is_forked_by_a_parent_started_first_and_nothing_is_left_behind(tmp_path):
+    """`dlgrade grade` starts the workers' parent before its own imports: the student's code runs
+    in a child of that parent (not of the grader), confined; afterwards no process and no
+    folder of the grader's is left, also after a usage error."""
+    submission = tmp_path / "ada"
+    submission.mkdir()
+    (submission / "backprop.py").write_text((SOLUTIONS / "backprop.py").read_text() + (
+        "\nimport os\nprint(f'my parent is {os.getppid()}.')\n"))
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    env.pop("DLGRADE_SEED", None)
+    grader = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade", submission, "--seed", "1"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env)
+    out, err = grader.communicate(timeout=120)
+    assert grader.returncode == 0, err
+    assert "Total: 60 / 60" in out and "ran confined (Landlock" in err
+    assert "my parent is " in out and f"my parent is {grader.pid}." not in out  # what the student printed
+    missing = subprocess.run([sys.executable, "-m", "autograder.cli", "grade", tmp_path / "absent"], capture_output=True,
+                             text=True, env=env, timeout=120)
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    assert list(temporary.iterdir()) == []
+
+
 def test_installed_command_grades(tmp_path):
     """The installed `dlgrade` command works from any folder: the reference scores full marks."""
     executable = shutil.which("dlgrade")

@@ -12,7 +12,8 @@ import sys
 import pytest
 
 from autograder.grade import grade
-from autograder.sandbox import WORKER_FILES, Limits, Sandbox
+from autograder.sandbox import Limits, Sandbox
+from autograder.spawn import WORKER_FILES
 from autograder.suites import SUITES, Suites
 from submissions import REFERENCE, ROOT, SEED
 

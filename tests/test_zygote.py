@@ -199,6 +199,60 @@ def test_a_closed_zygote_leaves_no_process_and_no_folder(tmp_path):
     sandbox.close()
 
 
+def test_a_fork_the_zygote_cannot_make_costs_nothing_and_two_in_a_row_fall_back_to_spawning(tmp_path, monkeypatch):
+    """A zygote that dies before it answers a fork leaves a worker that has ended, which the
+    sandbox replaces without blaming the student; after two such forks in a row, workers are
+    spawned, and the submission still scores full marks."""
+    zygote = Zygote()
+    launches = []
+
+    def doomed(self=zygote, launch=Zygote._launch):
+        launch(self)
+        launches.append(self._process.pid)
+        self._process.kill()  # dies at once: it never answers
+        self._process.wait()
+
+    monkeypatch.setattr(zygote, "_launch", doomed)
+    (tmp_path / "ada").mkdir()
+    (tmp_path / "ada" / "backprop.py").write_text(REFERENCE)
+    try:
+        result = grade(tmp_path / "ada", ["backprop"], seed=1, spawner=zygote)
+        assert result.assignments[0].score == 60, result.assignments[0].cases[0].message
+        assert len(launches) == 2 and zygote._failures >= 2
+        with Sandbox({"probe": student(tmp_path, "bob")}, Limits(), zygote) as sandbox:
+            described = call(sandbox, "describe")
+        assert described["parent"] == os.getpid()  # spawned by this process, not forked by a zygote
+    finally:
+        zygote.close()
+    assert not any(Path(f"/proc/{pid}").exists() and not ended(pid) for pid in launches)
+
+
+def test_asking_for_a_worker_does_not_wait_for_the_zygote(tmp_path, zygote):
+    """start() sends the fork request and returns; the worker's pid is read from the zygote's
+    answer when first needed, and answers owed are read in the order asked."""
+    first = zygote.start(tmp_path / "e1", tmp_path / "w1", Limits(), open(os.devnull, "wb"))
+    assert first.pid is None and zygote._owed == [first]
+    with Sandbox({"probe": student(tmp_path, "ada")}, Limits(), zygote) as sandbox:
+        described = call(sandbox, "describe")  # asks for a second fork, then reads both answers
+        assert first.pid is not None and first.pid != described["pid"]
+    first.kill()
+    assert first.returncode is not None and zygote._live == 0
+
+
+def test_a_zygote_with_no_worker_left_is_killed_at_close(tmp_path):
+    """Once its workers are killed, close() kills the zygote outright (no wait for its exit)
+    and still removes its folder; a zygote launched and never asked for a worker likewise."""
+    for asked in (True, False):
+        zygote = Zygote()
+        zygote.launch()
+        if asked:
+            with Sandbox({"probe": student(tmp_path, f"ada{asked}")}, Limits(), zygote) as sandbox:
+                call(sandbox, "describe")
+        process, folder = zygote._process, zygote.folder
+        zygote.close()
+        assert process.returncode == -signal.SIGKILL and not folder.exists()
+
+
 def test_a_zygote_refuses_a_worker_user(tmp_path, zygote):
     """Workers that run as another user (Gradescope under root) are spawned, never forked."""
     from autograder.sandbox import WorkerUser
