@@ -32,6 +32,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from . import forkserver
 from .grade import SOLUTIONS, grade, not_graded
 from .private import not_dumpable, private_folder, write_private
 from .results import AssignmentResult, CaseResult, Standing, SubmissionResult
@@ -156,9 +157,7 @@ def pool(jobs: int) -> concurrent.futures.ProcessPoolExecutor:
     non-dumpable, like the grader (student code of the same uid can neither read their
     memory nor ptrace them, nor write into their pipes through /proc). The server makes
     itself so as it starts (its preload); the initializer covers a server started earlier."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.forkserver_preload", "autograder.batch"])
-    return concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_pool_worker)
+    return concurrent.futures.ProcessPoolExecutor(jobs, mp_context=forkserver.context(), initializer=_pool_worker)
 
 
 class _Stopped(SystemExit):

@@ -1,6 +1,7 @@
 """Views of a graded class: what staff read, what scripts read, what gradebooks import.
 
-- ``report.html``: one self-contained page (inline CSS, figures as inline SVG) for staff: the
+- ``report.html``: one self-contained page (inline CSS, figures as inline SVG, drawn by
+  :mod:`autograder.figures`) for staff: the
   score distribution of each assignment in a grid of histograms, the cases students fail
   sorted by how many fail them (ties grouped) with the most common message, how many
   students each recognised misconception caught, the grader's own problems, and every
@@ -20,13 +21,13 @@ from __future__ import annotations
 import csv
 import html
 import io
-import math
 import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import figures
 from .batch import Graded, file_name
 from .private import private_folder, write_private
 from .report import points, table
@@ -104,11 +105,13 @@ def summarize(graded: list[Graded], assignments: list[str]) -> ClassSummary:
                         tuple((a, h, n) for (a, h), n in hints.most_common()), tuple(problems.most_common()))
 
 
-def write_class_report(graded: list[Graded], out: Path, assignments: list[str]) -> None:
+def write_class_report(graded: list[Graded], out: Path, assignments: list[str], drawer: figures.Drawer | None = None) -> None:
     """Write every view under ``out``: report.html, summary.md and scores.png, grades.csv,
-    feedback/<student>.txt, gradebook_canvas.csv and gradebook_gradescope.csv."""
+    feedback/<student>.txt, gradebook_canvas.csv and gradebook_gradescope.csv. The figures
+    come from ``drawer`` (started before the grading), else are drawn here."""
     out = Path(out)
     overview = summarize(graded, assignments)
+    png, svgs = drawer.draw(overview.distributions) if drawer is not None else figures.draw(overview.distributions)
     private_folder(out)  # grades and feedback are the instructor's to release: folders 0700, files 0600
     write_private(out / "grades.csv", grades_csv(graded, assignments))
     write_private(out / "gradebook_canvas.csv", canvas_csv(graded, overview))
@@ -118,8 +121,8 @@ def write_class_report(graded: list[Graded], out: Path, assignments: list[str]) 
     for entry in graded:
         write_private(feedback / f"{file_name(entry.submission.student)}.txt", table(entry.result) + "\n")
     write_private(out / "summary.md", markdown(overview))
-    write_private(out / "scores.png", histograms_png(overview))
-    write_private(out / "report.html", page(graded, overview))
+    write_private(out / "scores.png", png)
+    write_private(out / "report.html", page(graded, overview, svgs))
 
 
 # -- for scripts and gradebooks ---------------------------------------------------------------
@@ -238,63 +241,6 @@ def _gist(message: str) -> str:
     return re.sub(r"-?\d[\d.]*(e[+-]?\d+)?", "#", message)
 
 
-# -- figures ----------------------------------------------------------------------------------
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _histogram(axis, distribution: Distribution) -> None:
-    """One assignment's histogram: scores on x from 0 to the maximum, students on y (whole numbers)."""
-    from matplotlib.ticker import MaxNLocator
-
-    top = distribution.max_score or 1
-    axis.hist(distribution.scores, bins=min(20, max(1, math.ceil(top))), range=(0, top), color="#3b6ea8", edgecolor="white")
-    axis.set_title(f"{distribution.assignment} (max {points(distribution.max_score)})", fontsize=11)
-    axis.set_xlabel("score", fontsize=10)
-    axis.set_ylabel("students", fontsize=10)
-    axis.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axis.tick_params(labelsize=9)
-    axis.spines[["top", "right"]].set_visible(False)
-
-
-def histograms_png(overview: ClassSummary, columns: int = 3) -> bytes:
-    """The histograms in a grid (``columns`` wide), as one PNG (its bytes) for the Markdown summary."""
-    plt = _pyplot()
-    count = max(1, len(overview.distributions))
-    columns = min(columns, count)
-    rows = math.ceil(count / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 3 * rows), squeeze=False)
-    for axis in axes.flat[len(overview.distributions):]:
-        axis.set_visible(False)
-    for axis, distribution in zip(axes.flat, overview.distributions):
-        _histogram(axis, distribution)
-    figure.tight_layout()
-    image = io.BytesIO()
-    figure.savefig(image, format="png", dpi=100, metadata={"Software": None})
-    plt.close(figure)
-    return image.getvalue()
-
-
-def histogram_svg(distribution: Distribution) -> str:
-    """One assignment's histogram as an inline ``<svg>`` element, its text kept as text (selectable, scalable)."""
-    plt = _pyplot()
-    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": distribution.assignment}):
-        figure, axis = plt.subplots(figsize=(4, 3))
-        _histogram(axis, distribution)
-        figure.tight_layout()
-        text = io.StringIO()
-        figure.savefig(text, format="svg", metadata={"Date": None, "Creator": None})
-        plt.close(figure)
-    svg = text.getvalue()
-    return re.sub(r"\s*<metadata>.*?</metadata>", "", svg[svg.index("<svg"):], flags=re.S)  # RDF boilerplate
-
-
 # -- HTML -------------------------------------------------------------------------------------
 
 STYLE = """
@@ -323,8 +269,9 @@ def _case_list(cases: tuple, shown: int = 4) -> str:
     return "<br>".join(names[:shown]) + f"<details><summary>and {len(names) - shown} more</summary>" + "<br>".join(names[shown:]) + "</details>"
 
 
-def page(graded: list[Graded], overview: ClassSummary) -> str:
-    """The staff report as one self-contained HTML page (no file or network fetched when opened)."""
+def page(graded: list[Graded], overview: ClassSummary, svgs: list[str]) -> str:
+    """The staff report as one self-contained HTML page (no file or network fetched when opened),
+    ``svgs`` the histograms of ``overview``'s distributions (:func:`autograder.figures.draw`)."""
     e = html.escape
     names = [d.assignment for d in overview.distributions]
     parts = ["<!doctype html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -342,8 +289,8 @@ def page(graded: list[Graded], overview: ClassSummary) -> str:
                  points(max(d.scores)), f"{d.full_marks} of {len(d.scores)}")
         parts.append(f"<tr><td>{e(d.assignment)}</td>" + "".join(f'<td class="number">{cell}</td>' for cell in cells) + "</tr>")
     parts.append("</table>")
-    parts.append('<div class="grid">' + "".join(f'<figure class="histogram" data-assignment="{e(d.assignment)}">{histogram_svg(d)}</figure>'
-                                                for d in overview.distributions) + "</div>")
+    parts.append('<div class="grid">' + "".join(f'<figure class="histogram" data-assignment="{e(d.assignment)}">{svg}</figure>'
+                                                for d, svg in zip(overview.distributions, svgs)) + "</div>")
     parts += ['<h2 id="cases">Failed cases</h2>',
               '<p class="muted">Sorted by how many students fail them; cases failed by the same number of students share a row group.</p>']
     if overview.failing:

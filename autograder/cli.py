@@ -305,9 +305,14 @@ def release_handout(out: Path | None) -> int:
 
 def grade_whole_class(arguments) -> int:
     """``dlgrade grade DIR --class``: grade every submission, write the class's reports."""
+    if arguments.jobs > 1:
+        from . import forkserver
+
+        forkserver.start()  # the grading processes' server imports the engine while this process does
     from . import confine
     from .batch import Progress, SecretError, grade_class
     from .class_report import write_class_report
+    from .figures import Drawer
     from .roster import roster
     from .sandbox import Limits
 
@@ -336,12 +341,13 @@ def grade_whole_class(arguments) -> int:
         print(f"dlgrade: warning: student code runs NOT confined ({confine.unavailable_reason()}): it can read what you can read", file=sys.stderr)
     limits = Limits(confinement="required" if confined else "best")
     progress = Progress()
+    drawer = Drawer()  # the report's figures: matplotlib is imported while the class is graded
     try:
         graded = grade_class(submissions, out, arguments.jobs, arguments.force, assignments, arguments.seed, limits, progress=progress)
         for entry in graded:
             if entry.problem:
                 print(f"dlgrade: staff: {entry.problem}", file=sys.stderr)
-        write_class_report(graded, out, assignments)
+        write_class_report(graded, out, assignments, drawer)
     except KeyboardInterrupt:
         progress.close()
         print(f"\ndlgrade: interrupted; finished submissions are kept in {out}: run the same command again to go on", file=sys.stderr)
@@ -351,6 +357,8 @@ def grade_whole_class(arguments) -> int:
         return 2
     except OSError as error:  # --out at a file, or a folder we may not write in
         return _cannot_write(out, error)
+    finally:
+        drawer.close()
     reused = sum(entry.reused for entry in graded)
     print(f"Graded {len(graded) - reused} submissions ({reused} unchanged since the last run, not graded again). "
           f"Report: {out / 'report.html'}; grades: {out / 'grades.csv'} (for gradebooks: gradebook_canvas.csv, gradebook_gradescope.csv); "

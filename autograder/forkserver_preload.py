@@ -1,5 +1,4 @@
-"""Imported first by the class pool's fork server (:func:`autograder.batch.pool` names it
-in the server's preload list): the server, and so every grading process it forks, is not
+"""Imported first by the class pool's fork server (:data:`autograder.forkserver.PRELOAD`): the server, and so every grading process it forks, is not
 dumpable from the start (see :func:`autograder.private.not_dumpable`), and the numpy it
 imports next (with :mod:`autograder.batch`) starts one BLAS thread."""
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder import figures
 from autograder.batch import Graded
 from autograder.class_report import markdown, summarize, write_class_report
 from autograder.results import AssignmentResult, CaseResult, SubmissionResult
@@ -198,3 +199,32 @@ def test_report_html_renders_readable_figures_in_chromium(report, tmp_path):
     assert shot.shape[:2] == (1400, 1280)
     bars = np.all(np.abs(shot - np.array([0x3b, 0x6e, 0xa8]) / 255) < 0.03, axis=-1)  # the histograms' blue
     assert bars.sum() > 2000
+
+
+# -- the figures, drawn in a process of their own ------------------------------------------------
+
+def test_the_drawing_process_draws_what_this_one_would(graded):
+    """A Drawer (started before the grading, as `--class` starts it) gives the very bytes of the
+    PNG and the SVGs that drawing in this process gives."""
+    distributions = summarize(graded, list(CASES)).distributions
+    drawer = figures.Drawer()
+    png, svgs = drawer.draw(distributions)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(svgs) == len(CASES)
+    assert (png, svgs) == figures.draw(distributions)
+    assert drawer._process is None  # asked once, ended
+
+
+def test_a_drawing_process_that_fails_leaves_the_drawing_to_this_one(graded, monkeypatch):
+    """A drawing process that dies (or never starts) costs nothing but its time: the figures are
+    drawn here, the same; a drawer never asked ends its process at close()."""
+    distributions = summarize(graded, list(CASES)).distributions
+    expected = figures.draw(distributions)
+    monkeypatch.setattr(figures.sys, "executable", "/bin/false")
+    assert figures.Drawer().draw(distributions) == expected
+    monkeypatch.setattr(figures.sys, "executable", "/nonexistent/python")
+    assert figures.Drawer().draw(distributions) == expected
+    monkeypatch.undo()
+    idle = figures.Drawer()
+    process = idle._process
+    idle.close()
+    assert process.poll() is not None and idle._process is None
