@@ -10,7 +10,7 @@ Three commands, timed from start to exit (wall, medians over ``--runs``):
   request (a fresh ``python`` of its own, no zygote launched before the grader's imports, no
   ``Sandbox.start``): the difference to ``grade`` is what starting the worker early saves.
 
-``dlgrade`` is run as its console script runs it (``from autograder.cli import main``), with
+``dlgrade`` is run as its console script runs it (``from autograder.cli import run``), with
 the tree's ``autograder/`` and ``solutions/`` copied to a temporary folder first on
 ``PYTHONPATH``, in two states of bytecode:
 
@@ -53,10 +53,12 @@ ROOT = Path(__file__).resolve().parent.parent
 STATES = ("cold", "warm")
 COMMANDS = ("import", "--version", "grade", "lazy")
 GRADING = ("grade", "lazy")
-MAIN = "import sys; from autograder.cli import main; sys.exit(main())"  # what the dlgrade console script runs
+# what the dlgrade console script runs (in a checkout from before run(), what it ran then)
+MAIN = ("import sys\ntry:\n    from autograder.cli import run\nexcept ImportError:\n"
+        "    from autograder.cli import main\n    def run(): sys.exit(main())\nrun()\n")
 # grade with a worker spawned at its first request, as before the zygote and Sandbox.start: what starting it early saves
 LAZY = ("import autograder.sandbox, autograder.spawn, autograder.zygote as z; autograder.sandbox.Sandbox.start = lambda self: None; "
-        "z.Zygote.launch = lambda self: None; z.Zygote.start = lambda self, *a: autograder.spawn.SPAWN.start(*a); " + MAIN)
+        "z.Zygote.launch = lambda self: None; z.Zygote.start = lambda self, *a: autograder.spawn.SPAWN.start(*a)\n" + MAIN)
 
 
 def tree_copy(tree: Path, folder: Path, state: str) -> Path:
