@@ -9,6 +9,7 @@ process imports them itself. :mod:`autograder.sandbox` talks to the worker once 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 import os
@@ -130,7 +131,13 @@ def _link_numpy(lib: Path) -> None:
     code; numpy (and the shared libraries its wheel bundles) is linked in on its own.
     """
     lib.mkdir()
-    site = Path(importlib.util.find_spec("numpy").origin).resolve().parent.parent  # found, not imported
+    site = _numpy_site()
     for name in ("numpy", "numpy.libs"):
         if (site / name).exists():
             (lib / name).symlink_to(site / name)
+
+
+@functools.lru_cache(maxsize=1)
+def _numpy_site() -> Path:
+    """The folder numpy is installed in: found once, without importing numpy (the grader may not have yet)."""
+    return Path(importlib.util.find_spec("numpy").origin).resolve().parent.parent
