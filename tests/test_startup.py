@@ -1,5 +1,5 @@
 """The grader starts fast: a command imports what it runs, suites load on demand, and the
-worker starts before the grader's own imports of suites and references, so the two overlap.
+worker's parent starts before the grader's own imports of numpy, suites and references, so the two overlap.
 """
 
 import importlib
@@ -51,6 +51,24 @@ def test_grading_one_assignment_imports_its_suite_alone_and_no_drawing_or_colour
                              "    assert main(['grade', 'solutions/backprop.py', '-a', 'backprop', '--seed', '1']) == 0")
     assert {name for name in modules if name.startswith("autograder.suites.")} == {"autograder.suites.backprop"}
     assert not tops(modules) & DRAWING
+
+
+def test_grading_one_submission_launches_the_workers_parent_before_importing_numpy():
+    """`dlgrade grade` launches the zygote (whose Python then imports numpy beside the grader)
+    before the grader itself has imported numpy, the engine or a suite; the zygote module and
+    what launching needs import none of them."""
+    code = ("import contextlib, io, json, sys\nimport autograder.zygote as zygote\nlaunch, seen = zygote.Zygote.launch, []\n"
+            "def spy(self):\n    seen.append(sorted(sys.modules))\n    launch(self)\n"
+            "zygote.Zygote.launch = spy\nfrom autograder.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+            "    assert main(['grade', 'solutions/backprop.py', '-a', 'backprop', '--seed', '1']) == 0\n"
+            "print(json.dumps(seen))")
+    finished = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert finished.returncode == 0, finished.stderr
+    launched = set(json.loads(finished.stdout)[0])  # the first launch: grade_one's, ahead of need
+    assert "autograder.zygote" in launched and "autograder.spawn" in launched
+    assert not {name for name in launched if name == "numpy" or name.startswith(("numpy.", "autograder.suites."))}
+    assert not launched & {"autograder.grade", "autograder.sandbox", "autograder.wire", "dataclasses"}
 
 
 def test_suites_lists_every_assignment_and_gives_each_module_s_suite():
