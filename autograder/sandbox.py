@@ -284,10 +284,14 @@ class Sandbox:
         if self._busy:  # still answering an abandoned batch
             self._kill()
             self._busy = False
-        for _ in range(3):  # a worker that ended before its first request (a fork refused) is replaced, not blamed
-            if self._process is None:
-                self._start()
-            self._discard_dead_worker()
+        if self._process is None:
+            self._start()
+            for _ in range(2):  # a worker never made (a fork the zygote refused: no pid) is asked for again, not blamed
+                self._process.poll()  # the spawner's answer, read now if still owed
+                if self._process.pid is not None:
+                    break
+                self._kill()
+                self._start()  # by the second, the spawner has fallen back to one that makes it
         self.started = True
         if self._reader_of is not self._process:  # nothing read from an earlier worker is kept
             self._reader, self._reader_of = wire.Reader(self._response_fd), self._process

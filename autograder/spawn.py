@@ -51,7 +51,9 @@ class Spawner:
     def start(self, engine: Path, work: Path, limits, printed) -> SpawnedWorker:
         """Start a worker for ``engine/`` and ``work/`` under ``limits``, its output going to
         the file ``printed``; the handle has ``pid``, ``poll``, ``wait``, ``kill`` and the
-        grader's ends of its pipes, ``request_fd`` and ``response_fd``."""
+        grader's ends of its pipes, ``request_fd`` and ``response_fd``. (A spawner that may
+        fail to make the worker, a zygote, answers ``pid`` None after ``poll``, which then
+        says the worker ended.)"""
         request_read, request_fd = os.pipe()
         response_fd, response_write = os.pipe()
         user = limits.user
