@@ -85,8 +85,7 @@ class Zygote:
         request_read, request_fd = os.pipe()
         response_fd, response_write = os.pipe()
         worker = ForkedWorker(self, self._process, request_fd, response_fd)
-        try:
-            self._settle()
+        try:  # answers come in the order asked: one still owed to an earlier worker is read first, when needed
             self._send({"op": "fork", "engine": str(engine), "work": str(work),
                         "environment": worker_environment(home=work), "arguments": worker_arguments(limits)},
                        [request_read, response_write, printed.fileno()])
