@@ -42,7 +42,7 @@ import warnings
 
 ENGINE = os.path.dirname(os.path.abspath(__file__))
 FOLDER = os.getcwd()  # work/: the student's files
-UNCONFINED_EXIT = 77  # spawn.UNCONFINED_EXIT: this file cannot import the grader's modules
+UNCONFINED_EXIT = 77  # sandbox.UNCONFINED_EXIT: this file cannot import the grader's modules
 
 
 class CappedOutput(io.TextIOBase):
