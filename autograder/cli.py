@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 
 from .private import not_dumpable
@@ -145,10 +147,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run() -> None:
-    """The ``dlgrade`` command: :func:`main`, then an exit at once. What main() starts it also
-    ends (workers and their parents, pools, folders), so the interpreter's own clean-up, tens
-    of milliseconds of tearing down numpy and the engine's modules, is left out."""
+    """The ``dlgrade`` command: :func:`main`, then the interpreter's exit without its last step.
+
+    As Python's own exit, it waits for threads and runs the ``atexit`` handlers (multiprocessing
+    removes its folder there), then flushes the output; it leaves out only the teardown of every
+    module, tens of milliseconds for numpy and the engine, as multiprocessing's children do."""
     code = main()
+    threading._shutdown()
+    atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
