@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import wire
-from .spawn import SPAWN, install_engine
+from .spawn import SPAWN
 
 CONFINEMENT = ("required", "best", "none")
 BATCH_BYTES = 16 << 20  # the plans of one request: a quarter of the largest frame either side reads
@@ -118,15 +118,13 @@ class Sandbox:
         self.limits = limits
         self.spawner = spawner or SPAWN
         self.folder = Path(tempfile.mkdtemp(prefix="dlgrade-"))
-        # engine/ holds the worker's own code, which it may read but never change (a worker
-        # restarted after a fault runs it again, before confinement); work/ is the student's
-        self.engine, self.work = self.folder / "engine", self.folder / "work"
-        self.engine.mkdir()
+        # work/ is the student's; the spawner puts the worker's own code beside it if its
+        # workers need a copy (a zygote's forks run from their parent's)
+        self.work = self.folder / "work"
         self.work.mkdir(mode=0o700)
-        install_engine(self.engine)
         for module, source in files.items():
             shutil.copyfile(source, self.work / f"{module}.py")
-        self.folder.chmod(0o755)  # the worker user must reach engine/ (mkdtemp made it 0700)
+        self.folder.chmod(0o755)  # the worker user must reach an engine/ here (mkdtemp made it 0700)
         if limits.user is not None:
             _hand_over(self.work, limits.user)
         self.isolation: dict = {}  # the layers the last worker reported in effect
@@ -240,7 +238,7 @@ class Sandbox:
     # -- process management -------------------------------------------------------------
 
     def _start(self) -> None:
-        self._process = self.spawner.start(self.engine, self.work, self.limits, self._printed)
+        self._process = self.spawner.start(self.work, self.limits, self._printed)
         self._request_fd, self._response_fd = self._process.request_fd, self._process.response_fd
         os.set_blocking(self._request_fd, False)  # sending, too, must respect the deadline
         self._greeted = False

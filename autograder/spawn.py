@@ -48,12 +48,19 @@ class Spawner:
     instead: :class:`autograder.zygote.Zygote`).
     """
 
-    def start(self, engine: Path, work: Path, limits, printed) -> SpawnedWorker:
-        """Start a worker for ``engine/`` and ``work/`` under ``limits``, its output going to
+    def start(self, work: Path, limits, printed) -> SpawnedWorker:
+        """Start a worker for the sandbox folder ``work/`` under ``limits``, its output going to
         the file ``printed``; the handle has ``pid``, ``poll``, ``wait``, ``kill`` and the
         grader's ends of its pipes, ``request_fd`` and ``response_fd``. (A spawner that may
         fail to make the worker, a zygote, answers ``pid`` None after ``poll``, which then
-        says the worker ended.)"""
+        says the worker ended.)
+
+        The worker runs the engine's files from ``engine/`` beside ``work/``, installed for the
+        sandbox's first worker (one that replaces it after a fault runs from there again)."""
+        engine = work.parent / "engine"
+        if not engine.is_dir():
+            engine.mkdir()
+            install_engine(engine)
         request_read, request_fd = os.pipe()
         response_fd, response_write = os.pipe()
         user = limits.user

@@ -9,9 +9,10 @@ a worker: ``python -I -S -B``, the worker's stripped environment, a folder of it
 only the worker's files and numpy's link, no student code ever) and asks it, over a UNIX
 socket, to fork each submission's worker. The fork then applies everything per submission
 before any student code runs: its own session, descriptors, folder, environment, limits,
-Landlock (its own ``engine/`` and ``work/``) and seccomp (its own pid), and sends the same
-hello frame as a spawned worker, so every guarantee of :mod:`autograder.confine` holds
-alike. It is a :class:`autograder.sandbox.Sandbox` ``spawner``.
+Landlock (the zygote's ``engine/`` to read, its own ``work/``) and seccomp (its own pid), and
+sends the same hello frame as a spawned worker, so every guarantee of :mod:`autograder.confine`
+holds alike. (A spawned worker runs from a copy of the engine in its sandbox, there for the
+next worker after a fault; a forked one needs none, which saves a dozen files per submission.) It is a :class:`autograder.sandbox.Sandbox` ``spawner``.
 
 The zygote reaps a worker only when the grader kills it (:meth:`ForkedWorker.kill`), so its
 pid and process group stay the worker's while the grader may signal them; the grader learns
@@ -70,23 +71,24 @@ class Zygote:
         if self._channel is None or self._process.poll() is not None:
             self._launch()
 
-    def start(self, engine: Path, work: Path, limits: Limits, printed):
-        """Ask for a worker for ``engine/`` and ``work/`` under ``limits``, its output to the file
-        ``printed`` (the :class:`autograder.spawn.Spawner` interface), without waiting: the
+    def start(self, work: Path, limits: Limits, printed):
+        """Ask for a worker for the sandbox folder ``work/`` under ``limits``, its output to the
+        file ``printed`` (the :class:`autograder.spawn.Spawner` interface), without waiting: the
         handle reads the zygote's answer when first used, so the fork (and a zygote's start-up)
-        overlaps what the grader does meanwhile. A fork that fails leaves a handle whose worker
+        overlaps what the grader does meanwhile. The worker runs from the zygote's ``engine/``,
+        which it may read, never change. A fork that fails leaves a handle whose worker
         has ended, which the sandbox replaces; after two in a row, ``fallback`` starts this
         worker and every later one."""
         if limits.user is not None:
             raise ValueError("a zygote's workers run as the grader's user: spawn workers that switch users")
         if self._failures >= 2:
-            return self.fallback.start(engine, work, limits, printed)
+            return self.fallback.start(work, limits, printed)
         self.launch()
         request_read, request_fd = os.pipe()
         response_fd, response_write = os.pipe()
         worker = ForkedWorker(self, self._process, request_fd, response_fd)
         try:  # answers come in the order asked: one still owed to an earlier worker is read first, when needed
-            self._send({"op": "fork", "engine": str(engine), "work": str(work),
+            self._send({"op": "fork", "work": str(work),
                         "environment": worker_environment(home=work), "arguments": worker_arguments(limits)},
                        [request_read, response_write, printed.fileno()])
             self._owed.append(worker)

@@ -11,14 +11,14 @@ so a worker's collections do not copy the pages it shares. Then it answers the
 grader on the UNIX socket ``SOCKET_FD`` (``SOCK_SEQPACKET``: one JSON message per request,
 descriptors passed with ``SCM_RIGHTS``), one request at a time:
 
-- ``{"op": "fork", "engine", "work", "environment", "arguments"}`` with three descriptors
+- ``{"op": "fork", "work", "environment", "arguments"}`` with three descriptors
   (the worker's request pipe to read, its response pipe to write, the file its output goes
   to): forks a worker for that sandbox and answers ``{"pid": PID}`` with a pidfd of it. The
   worker applies everything per submission itself, before any student code runs: a new
   session, stdin /dev/null and stdout/stderr the output file, every other descriptor closed
   (this socket too), the sandbox's ``work/`` as its folder, the sandbox's environment, then
-  :func:`worker.serve` (limits, Landlock and seccomp for its own ``engine/`` and ``work/``,
-  the hello frame) exactly as a spawned worker does;
+  :func:`worker.serve` (limits, Landlock and seccomp for this process's ``engine/``, which it
+  reads, and its own ``work/``, the hello frame) exactly as a spawned worker does;
 - ``{"op": "status", "pid"}`` (asked once the pidfd says the worker ended): ``{"code": C}``,
   its exit status as ``subprocess`` gives it (negative: killed by that signal), not reaped;
 - ``{"op": "kill", "pid"}``: SIGKILL its process group and it, reap it, ``{"code": C}``.
@@ -117,13 +117,13 @@ def _become_worker(request: dict, fds: list, channel: socket.socket) -> None:
             os.closerange(low, keep)
             low = keep + 1
         os.closerange(low, os.sysconf("SC_OPEN_MAX"))
-        engine, work = request["engine"], request["work"]
+        work = request["work"]
         os.chdir(work)
         os.environ.clear()
         os.environ.update(request["environment"])
-        sys.argv = [os.path.join(engine, "worker.py"), str(request_fd), str(response_fd), *map(str, request["arguments"])]
-        sys.path[:] = [engine, os.path.join(engine, "lib"), *(p for p in sys.path if not p.startswith(os.path.dirname(ENGINE) + os.sep))]
-        worker.ENGINE, worker.FOLDER = engine, work
+        sys.argv = [os.path.join(ENGINE, "worker.py"), str(request_fd), str(response_fd), *map(str, request["arguments"])]
+        sys.path[:] = [ENGINE, os.path.join(ENGINE, "lib"), *(p for p in sys.path if not p.startswith(os.path.dirname(ENGINE) + os.sep))]
+        worker.FOLDER = work
         sys.modules["numpy"].random.seed()  # numpy's global generator: the worker's own, not the zygote's stream
         *limits, confinement = request["arguments"]
         worker.serve(request_fd, response_fd, *limits, confinement)

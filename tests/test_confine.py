@@ -45,7 +45,7 @@ ATTEMPTS = {
     "read its own maps": "open('/proc/self/maps').read(1)",
     "create a file": "open('new.txt', 'w').write('x')",
     "write outside": "open(OUTSIDE, 'w').write('x')",
-    "rewrite the worker": "open('../engine/worker.py', 'a').write('#')",
+    "rewrite the worker": "open(__import__('sys').modules['wire'].__file__, 'a').write('#')",
     "fork": "__import__('os').fork()",
     "exec": "__import__('os').execv('/bin/true', ['true'])",
     "tcp socket": "__import__('socket').socket()",

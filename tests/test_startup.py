@@ -152,9 +152,11 @@ def stamp(path):
     return list(int(status.st_mtime).to_bytes(4, "little") + status.st_size.to_bytes(4, "little"))
 
 with Sandbox({}) as sandbox:
+    sandbox.start()
+    engine = sandbox.folder / "engine"
     print(json.dumps({path.name: [path.stat().st_mode & 0o777, list(path.read_bytes()[8:16]),
-                                  stamp(sandbox.engine / (path.name.split(".")[0] + ".py"))]
-                      for path in (sandbox.engine / "__pycache__").iterdir()}))
+                                  stamp(engine / (path.name.split(".")[0] + ".py"))]
+                      for path in (engine / "__pycache__").iterdir()}))
 """
 
 

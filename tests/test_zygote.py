@@ -105,7 +105,8 @@ def test_a_forked_worker_is_what_a_spawned_one_is(tmp_path, zygote):
     assert "missing" not in forked_layers
     assert forked["cwd"] == str(forked_work) and spawned["cwd"] == str(spawned_work)
     assert forked["environment"] == {**spawned["environment"], "HOME": str(forked_work), "TMPDIR": str(forked_work)}
-    assert forked["path"] == [str(forked_work), str(forked_work.parent / "engine"), str(forked_work.parent / "engine" / "lib")]
+    assert forked["path"] == [str(forked_work), str(zygote.folder / "engine"), str(zygote.folder / "engine" / "lib")]
+    assert spawned["path"] == [str(spawned_work), str(spawned_work.parent / "engine"), str(spawned_work.parent / "engine" / "lib")]
     assert forked["descriptors"] == spawned["descriptors"] == ["char", "fifo", "fifo", "file", "file"]
     assert forked["session"] and spawned["session"]
     assert forked["parent"] == zygote._process.pid and spawned["parent"] == os.getpid()
@@ -121,15 +122,18 @@ def test_forked_workers_draw_their_own_random_numbers(tmp_path, zygote):
 
 
 def test_a_forked_worker_reaches_neither_the_zygote_nor_a_classmate(tmp_path, zygote):
-    """Two workers forked side by side: neither reads the zygote's folder or the other's work/,
-    writes there, nor signals or traces the zygote or the other."""
+    """Two workers forked side by side: neither lists the zygote's folder, changes the engine
+    they run from (the zygote's, which they may read), reads or writes the other's work/, nor
+    signals or traces the zygote or the other."""
     with Sandbox({"probe": student(tmp_path, "ada")}, Limits(confinement="required"), zygote) as ada, \
             Sandbox({"probe": student(tmp_path, "alan")}, Limits(confinement="required"), zygote) as alan:
         classmate = call(alan, "describe")
         zygote_file = Path(call(ada, "describe")["zygote"])
         assert zygote_file.parent.parent == zygote.folder and zygote_file.exists()
         table = {
-            "read the zygote's files": f"open({str(zygote_file)!r}).read(1)",
+            "change the zygote's files": f"open({str(zygote_file)!r}, 'a').write('#')",
+            "replace the zygote's files": f"os.replace({str(zygote_file)!r}, {str(alan.work / 'probe.py')!r})",
+            "add to the zygote's engine": f"open({str(zygote_file.parent / 'numpy.py')!r}, 'w').write('#')",
             "list the zygote's folder": f"os.listdir({str(zygote.folder)!r})",
             "read the zygote's environment": f"open('/proc/{classmate['parent']}/environ').read(1)",
             "read a classmate's file": f"open({str(alan.work / 'probe.py')!r}).read(1)",
@@ -230,7 +234,7 @@ def test_a_fork_the_zygote_cannot_make_costs_nothing_and_two_in_a_row_fall_back_
 def test_asking_for_a_worker_does_not_wait_for_the_zygote(tmp_path, zygote):
     """start() sends the fork request and returns; the worker's pid is read from the zygote's
     answer when first needed, and answers owed are read in the order asked."""
-    first = zygote.start(tmp_path / "e1", tmp_path / "w1", Limits(), open(os.devnull, "wb"))
+    first = zygote.start(tmp_path / "w1", Limits(), open(os.devnull, "wb"))
     assert first.pid is None and zygote._owed == [first]
     with Sandbox({"probe": student(tmp_path, "ada")}, Limits(), zygote) as sandbox:
         described = call(sandbox, "describe")  # asks for a second fork, then reads both answers
@@ -258,7 +262,7 @@ def test_a_zygote_refuses_a_worker_user(tmp_path, zygote):
     from autograder.sandbox import WorkerUser
 
     with pytest.raises(ValueError, match="spawn workers that switch users"):
-        zygote.start(tmp_path, tmp_path, Limits(user=WorkerUser(65534, 65534)), None)
+        zygote.start(tmp_path, Limits(user=WorkerUser(65534, 65534)), None)
 
 
 def _blas_threads() -> int:
