@@ -131,7 +131,7 @@ class Sandbox:
         self.started = False  # whether a worker was ever asked to do something
         # what student code prints goes to a file, not a pipe: nothing to drain, nothing that
         # a process escaping the worker could keep open to hang the grader
-        self._printed = tempfile.TemporaryFile()
+        self._printed = _output_file()
         self._process = None
         self._loaded: set[str] = set()
         self._requests = 0
@@ -348,6 +348,15 @@ class Sandbox:
             return Outcome("crashed", {"step": step}, _exit_reason(code), time.perf_counter() - start)
         self._kill()
         return Outcome("garbled", {"step": step}, str(error), time.perf_counter() - start)
+
+
+def _output_file():
+    """An empty file, open for reading and writing, that is gone once closed: in memory where
+    the system allows (Linux's memfd, bounded like any file by the worker's RLIMIT_FSIZE), so
+    that no file is made and removed on disk per sandbox; a temporary file elsewhere."""
+    if hasattr(os, "memfd_create"):
+        return open(os.memfd_create("dlgrade-printed", os.MFD_CLOEXEC), "w+b")
+    return tempfile.TemporaryFile()
 
 
 def _batch_end(encoded: list, first: int) -> int:
