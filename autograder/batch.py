@@ -29,7 +29,7 @@ import secrets
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import forkserver
@@ -230,7 +230,7 @@ def _mac(key: bytes, record: dict) -> str:
 
 
 def _store(out: Path, student: str, fingerprint: str, result: SubmissionResult, key: bytes) -> None:
-    record = json.loads(json.dumps({"student": student, "fingerprint": fingerprint, "result": asdict(result)}, default=_plain))
+    record = json.loads(json.dumps({"student": student, "fingerprint": fingerprint, "result": result_to_dict(result)}, default=_plain))
     record["hmac"] = _mac(key, record)
     write_private(out / "results" / f"{file_name(student)}.json", json.dumps(record))
 
@@ -260,8 +260,20 @@ def _load(out: Path, student: str, fingerprint: str, key: bytes) -> tuple[Submis
         return None, problem
 
 
+def result_to_dict(value):
+    """``dataclasses.asdict(value)`` without its deep copy of every leaf (a result's are
+    immutable, or plain numbers): dataclasses as dicts of their fields, tuples as lists."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: result_to_dict(getattr(value, name)) for name in value.__dataclass_fields__}
+    if isinstance(value, (tuple, list)):
+        return [result_to_dict(item) for item in value]
+    if isinstance(value, dict):
+        return {key: result_to_dict(item) for key, item in value.items()}
+    return value
+
+
 def result_from_dict(data: dict) -> SubmissionResult:
-    """The inverse of ``dataclasses.asdict`` on a :class:`SubmissionResult`."""
+    """The inverse of :func:`result_to_dict` on a :class:`SubmissionResult`."""
     assignments = tuple(
         AssignmentResult(**{**assignment, "cases": tuple(CaseResult(**case) for case in assignment["cases"]),
                             "leaderboard": tuple(Standing(**standing) for standing in assignment.get("leaderboard", ()))})

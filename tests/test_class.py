@@ -8,7 +8,9 @@ expected total is known in advance. Only backprop is graded, to keep the tests f
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import json
 import os
 import signal
 import subprocess
@@ -19,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder.batch import course_secret, file_name, student_seed
+from autograder.batch import _load, _plain, _store, course_secret, file_name, result_to_dict, student_seed
 from autograder.cli import main
+from autograder.grade import grade
 from autograder.roster import roster
 from autograder.suites import SUITES
 from submissions import REFERENCE, ROOT, replaced, stub_source, swap
@@ -284,3 +287,22 @@ def test_file_names_are_safe_and_unique():
     assert file_name("ada@example.edu") == "ada@example.edu"
     assert "/" not in file_name("../etc/passwd") and not file_name("../etc/passwd").startswith(".")
     assert file_name("a/b") != file_name("a_b")
+
+
+def test_a_stored_result_reads_back_as_it_was(tmp_path):
+    """A result stored (the form dataclasses.asdict gives, as JSON) reads back equal to the one graded,
+    problems and all; a byte changed in the file fails its integrity check."""
+    (tmp_path / "ada").mkdir()
+    (tmp_path / "ada" / "backprop.py").write_text(DB_MEAN)
+    result = grade(tmp_path / "ada", ["backprop", "conv"], seed=3)
+    assert result.assignments[1].problem and result.score > 0
+    assert json.dumps(result_to_dict(result), default=_plain) == json.dumps(dataclasses.asdict(result), default=_plain)
+    key = b"k" * 32
+    (tmp_path / "out" / "results").mkdir(parents=True)
+    _store(tmp_path / "out", "ada", "print", result, key)
+    assert _load(tmp_path / "out", "ada", "print", key) == (result, "")
+    stored = tmp_path / "out" / "results" / f"{file_name('ada')}.json"
+    text = stored.read_text()
+    assert '"passed": true' in text
+    stored.write_text(text.replace('"passed": true', '"passed": false', 1))
+    assert _load(tmp_path / "out", "ada", "print", key)[1].endswith("failed its integrity check: regraded")
