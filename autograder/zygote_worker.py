@@ -21,9 +21,10 @@ descriptors passed with ``SCM_RIGHTS``), one request at a time:
   reads, and its own ``work/``, the hello frame) exactly as a spawned worker does;
 - ``{"op": "status", "pid"}`` (asked once the pidfd says the worker ended): ``{"code": C}``,
   its exit status as ``subprocess`` gives it (negative: killed by that signal), not reaped;
-- ``{"op": "kill", "pid"}``: SIGKILL its process group and it, reap it, ``{"code": C}``.
-  A worker is reaped only here, so its pid, and the group it leads, cannot be reused while
-  the grader may still signal them.
+- ``{"op": "kill", "pid"}``: SIGKILL its process group and it, answer ``{"code": C}`` (its
+  exit status if it had ended, else -SIGKILL), then reap it before reading the next request
+  (the grader need not wait for the exit). A worker is reaped only here, so its pid, and the
+  group it leads, cannot be reused while the grader may still signal them.
 
 When the grader's end closes, every worker still running is killed, the folder removed, and
 this process exits. This module uses only the standard library and the worker's files.
@@ -69,9 +70,12 @@ def main() -> None:
             socket.send_fds(channel, [json.dumps(answer).encode()], handed)
             for fd in handed:
                 os.close(fd)
+            if request["op"] == "kill" and "error" not in answer:
+                os.waitpid(request["pid"], 0)
     finally:
         for pid in workers:
             _kill(pid)
+            os.waitpid(pid, 0)
         shutil.rmtree(os.path.dirname(ENGINE), ignore_errors=True)
 
 
@@ -87,20 +91,29 @@ def answer_request(request: dict, fds: list, channel: socket.socket, workers: se
     if pid not in workers:
         return {"error": f"{pid} is not a worker of this process"}, []
     if request["op"] == "status":
-        ended = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
-        return {"code": ended.si_status if ended.si_code == os.CLD_EXITED else -ended.si_status}, []
+        return {"code": _status(pid, 0)}, []
     workers.discard(pid)
-    return {"code": _kill(pid)}, []
+    code = _status(pid, os.WNOHANG)
+    _kill(pid)
+    return {"code": -signal.SIGKILL if code is None else code}, []
 
 
-def _kill(pid: int) -> int:
-    """SIGKILL the worker's group (what it started) and the worker (a group not yet made), reap it."""
+def _status(pid: int, flags: int) -> int | None:
+    """The exit status of worker ``pid`` as ``subprocess`` gives it (negative: killed by that
+    signal), not reaped; waits for its end unless ``flags`` has ``WNOHANG`` (then None if it runs)."""
+    ended = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | flags)
+    if ended is None:
+        return None
+    return ended.si_status if ended.si_code == os.CLD_EXITED else -ended.si_status
+
+
+def _kill(pid: int) -> None:
+    """SIGKILL the worker's group (what it started) and the worker (a group not yet made)."""
     for kill in (os.killpg, os.kill):
         try:
             kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
 def _become_worker(request: dict, fds: list, channel: socket.socket) -> None:
