@@ -193,7 +193,11 @@ def _compare_array(name: str, actual, expected: np.ndarray, tol: float) -> None:
             raise Mismatch(f"{name} differs in {int(wrong.sum())} of {actual.size} entries; first at index {_index(first, actual.shape)}: expected {expected.flat[first].item()!r}, got {actual.flat[first].item()!r}.")
         return
     error = relative_error(actual, expected)
-    worst = int(np.argmax(error))
+    # the entry named is the first within a relative 1e-9 of the largest error: where every
+    # entry is equally wrong (all scaled alike), the errors differ only in their last bits,
+    # which vary with the CPU's vector instructions, and argmax alone would name another
+    # entry on another machine than the handout's data was made on
+    worst = int(np.argmax(error >= np.max(error) * (1 - 1e-9)))
     if error.flat[worst] > tol:
         wrong = int((error > tol).sum())
         raise Mismatch(
