@@ -206,8 +206,8 @@ def fresh(tmp_path_factory) -> Path:
 
 
 def test_student_template_is_up_to_date(fresh):
-    """Regenerating the handout gives student_template/ byte for byte, its data's floats to their
-    last bits (CI fails when assignments/ changed without a release)."""
+    """Regenerating the handout gives student_template/ byte for byte, but for the last bits of
+    its data's floats (CI fails when assignments/ changed without a release)."""
     stale = differences(fresh, HANDOUT)
     assert stale == [], f"student_template/ is out of date with assignments/ ({', '.join(stale)}): run `dlgrade release`"
 

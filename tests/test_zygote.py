@@ -132,7 +132,7 @@ def test_a_forked_worker_reaches_neither_the_zygote_nor_a_classmate(tmp_path, zy
         assert zygote_file.parent.parent == zygote.folder and zygote_file.exists()
         table = {
             "change the zygote's files": f"open({str(zygote_file)!r}, 'a').write('#')",
-            "replace the zygote's files": f"os.replace({str(zygote_file)!r}, {str(alan.work / 'probe.py')!r})",
+            "take the zygote's files": f"os.replace({str(zygote_file)!r}, 'taken.py')",  # into its own work/
             "add to the zygote's engine": f"open({str(zygote_file.parent / 'numpy.py')!r}, 'w').write('#')",
             "list the zygote's folder": f"os.listdir({str(zygote.folder)!r})",
             "read the zygote's environment": f"open('/proc/{classmate['parent']}/environ').read(1)",
