@@ -8,7 +8,6 @@ piece on ties (torch.amax would split it). The last tests check that the student
 the reference's API and docstrings.
 """
 
-import importlib.util
 import inspect
 import warnings
 from pathlib import Path
@@ -19,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from oracles import load, t
 
 pytestmark = pytest.mark.activations
 
@@ -44,21 +45,8 @@ EXACT = dict(rtol=1e-12, atol=1e-15)  # analytic vs torch, both float64
 NUMERIC = dict(rtol=1e-6, atol=1e-9)  # analytic vs central differences
 
 
-def load(path, name):
-    """Import a module from a file path, outside any package."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 ref = load(ROOT / "solutions" / "activations.py", "reference_activations")
 stub = load(ROOT / "assignments" / "activations.py", "stub_activations")
-
-
-def t(a, grad=False):
-    """A float64 torch tensor copied from a numpy array."""
-    return torch.tensor(np.asarray(a), dtype=torch.float64, requires_grad=grad)
 
 
 def numerical_gradient(f, x, dout, h=1e-6):

@@ -7,7 +7,6 @@ gradients computed here at rtol 1e-6. The last tests check that the student stub
 reference's API and docstrings.
 """
 
-import importlib.util
 import inspect
 import warnings
 from pathlib import Path
@@ -18,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from oracles import load, numerical_gradient, t
 
 pytestmark = pytest.mark.attention
 
@@ -36,35 +37,8 @@ EXACT = dict(rtol=1e-10, atol=1e-12)  # analytic vs torch, both float64
 NUMERIC = dict(rtol=1e-6, atol=1e-8)  # analytic vs central differences
 
 
-def load(path, name):
-    """Import a module from a file path, outside any package."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 ref = load(ROOT / "solutions" / "attention.py", "reference_attention")
 stub = load(ROOT / "assignments" / "attention.py", "stub_attention")
-
-
-def t(a, grad=False):
-    """A float64 torch tensor copied from a numpy array."""
-    return torch.tensor(np.asarray(a), dtype=torch.float64, requires_grad=grad)
-
-
-def numerical_gradient(f, x, h=1e-6):
-    """Central-difference gradient of the scalar f at x (x is restored afterwards)."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        plus = f()
-        x[i] = old - h
-        minus = f()
-        x[i] = old
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
 
 
 @pytest.fixture

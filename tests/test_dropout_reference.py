@@ -7,7 +7,6 @@ exactly 1/(1 - p), evaluation is the identity, and the gradient is the mask time
 as torch's autograd computes it through the same mask. The last tests check the stub's API.
 """
 
-import importlib.util
 import inspect
 import math
 from pathlib import Path
@@ -19,18 +18,12 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from oracles import load, t
+
 pytestmark = pytest.mark.dropout
 
 ROOT = Path(__file__).parents[1]
 SPEC_FUNCTIONS = ["dropout_forward", "dropout_backward"]
-
-
-def load(path, name):
-    """Import a module from a file path, outside any package."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 ref = load(ROOT / "solutions" / "dropout.py", "reference_dropout")
@@ -39,11 +32,6 @@ stub = load(ROOT / "assignments" / "dropout.py", "stub_dropout")
 SIZE = 40_000
 # Hoeffding: P(|zeros/n - p| >= t) <= 2 exp(-2 n t^2) = 1e-9 for this t
 SHARE_TOLERANCE = math.sqrt(math.log(2e9) / (2 * SIZE))  # 0.0164
-
-
-def t(a, grad=False):
-    """A float64 torch tensor copied from a numpy array."""
-    return torch.tensor(np.asarray(a), dtype=torch.float64, requires_grad=grad)
 
 
 def no_zeros(rng, *shape):

@@ -9,7 +9,6 @@ The last tests check the stub's API.
 """
 
 import collections
-import importlib.util
 import inspect
 import math
 import warnings
@@ -22,19 +21,13 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from oracles import load, t
+
 pytestmark = pytest.mark.ensembles
 
 ROOT = Path(__file__).parents[1]
 SPEC_FUNCTIONS = ["bootstrap_indices", "average_predictions", "majority_vote", "average_parameters",
                   "ema_update", "adaboost_update", "distillation_loss"]
-
-
-def load(path, name):
-    """Import a module from a file path, outside any package."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 ref = load(ROOT / "solutions" / "ensembles.py", "reference_ensembles")
@@ -45,11 +38,6 @@ stub = load(ROOT / "assignments" / "ensembles.py", "stub_ensembles")
 def rng():
     """A fixed-seed generator, fresh for each test."""
     return np.random.default_rng(2015)
-
-
-def t(a, grad=False):
-    """A float64 torch tensor copied from a numpy array."""
-    return torch.tensor(np.asarray(a), dtype=torch.float64, requires_grad=grad)
 
 
 # -- 12.7 distillation_loss against torch -----------------------------------------------------

@@ -8,7 +8,6 @@ variances of large draws of both must then agree with that common variance. acti
 compared with the same computation in torch, float64. The last tests check the stub's API.
 """
 
-import importlib.util
 import inspect
 import math
 from pathlib import Path
@@ -21,19 +20,13 @@ from hypothesis import strategies as st
 
 from autograder.suites.initialization import mean_square_band
 
+from oracles import load
+
 pytestmark = pytest.mark.initialization
 
 ROOT = Path(__file__).parents[1]
 SPEC_FUNCTIONS = ["fan_in_fan_out", "xavier_normal", "xavier_uniform", "he_normal", "activation_stds"]
 EXACT = dict(rtol=1e-12, atol=0)
-
-
-def load(path, name):
-    """Import a module from a file path, outside any package."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 ref = load(ROOT / "solutions" / "initialization.py", "reference_initialization")

@@ -8,7 +8,6 @@ torch.optim.SGD with weight_decay off and the L2 term in the loss, over the same
 draws the law torch.nn.init.kaiming_normal_ / normal_ would. The last tests check the stub's API.
 """
 
-import importlib.util
 import inspect
 import math
 from pathlib import Path
@@ -19,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from oracles import load
+
 pytestmark = pytest.mark.networks
 
 ROOT = Path(__file__).parents[1]
@@ -28,14 +29,6 @@ SPEC_FUNCTIONS = [  # SPEC order; task 13.k is the k-th name
 ]
 PASTED = ["affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_cross_entropy"]
 EXACT = dict(rtol=1e-10, atol=1e-12)  # the same float64 arithmetic in another order
-
-
-def load(path, name):
-    """Import a module from a file path, outside any package."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 ref = load(ROOT / "solutions" / "networks.py", "reference_networks")

@@ -9,7 +9,6 @@ Newton's step is checked against np.linalg.solve on quadratics. The last tests c
 the student stub has the reference's API and docstrings.
 """
 
-import importlib.util
 import inspect
 import math
 from pathlib import Path
@@ -19,6 +18,8 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from oracles import load
 
 pytestmark = pytest.mark.optimizers
 
@@ -31,14 +32,6 @@ SPEC_FUNCTIONS = [  # SPEC order; task 8.k is the k-th name
 ]
 STEPS = 60
 EXACT = dict(rtol=1e-11, atol=1e-13)  # the same float64 arithmetic in another order
-
-
-def load(path, name):
-    """Import a module from a file path, outside any package."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 ref = load(ROOT / "solutions" / "optimizers.py", "reference_optimizers")

@@ -8,7 +8,6 @@ the adjoint of the conv assignment's convolution. IoU and pixel accuracy are com
 plain loops over the pixels. The last tests check that the stub has the reference's API.
 """
 
-import importlib.util
 import inspect
 import itertools
 from pathlib import Path
@@ -19,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from oracles import load, t
 
 pytestmark = pytest.mark.segmentation
 
@@ -43,22 +44,9 @@ EXACT = dict(rtol=1e-10, atol=1e-12)  # analytic vs torch, both float64
 NUMERIC = dict(rtol=1e-6, atol=1e-8)  # analytic vs central differences
 
 
-def load(path, name):
-    """Import a module from a file path, outside any package."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 ref = load(ROOT / "solutions" / "segmentation.py", "reference_segmentation")
 stub = load(ROOT / "assignments" / "segmentation.py", "stub_segmentation")
 conv = load(ROOT / "solutions" / "conv.py", "reference_conv_for_segmentation")
-
-
-def t(a, grad=False):
-    """A float64 torch tensor copied from a numpy array."""
-    return torch.tensor(np.asarray(a), dtype=torch.float64, requires_grad=grad)
 
 
 def autograd(forward, inputs, dout):

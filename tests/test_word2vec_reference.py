@@ -6,7 +6,6 @@ here at rtol 1e-6. The last tests check that the student stub has the reference'
 """
 
 import functools
-import importlib.util
 import inspect
 import warnings
 from pathlib import Path
@@ -20,6 +19,8 @@ from hypothesis import strategies as st
 
 from autograder import probes
 
+from oracles import load, t
+
 pytestmark = pytest.mark.word2vec
 
 ROOT = Path(__file__).parents[1]
@@ -30,21 +31,8 @@ EXACT = dict(rtol=1e-10, atol=1e-12)  # analytic vs torch, both float64
 NUMERIC = dict(rtol=1e-6, atol=1e-8)  # analytic vs central differences
 
 
-def load(path, name):
-    """Import a module from a file path, outside any package."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 ref = load(ROOT / "solutions" / "word2vec.py", "reference_word2vec")
 stub = load(ROOT / "assignments" / "word2vec.py", "stub_word2vec")
-
-
-def t(a, grad=False):
-    """A float64 torch tensor copied from a numpy array."""
-    return torch.tensor(np.asarray(a), dtype=torch.float64, requires_grad=grad)
 
 
 def numerical_gradient(f, x, h=1e-6):
