@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from oracles import load
+from oracles import load, numerical_gradient
 
 pytestmark = pytest.mark.networks
 
@@ -75,20 +75,6 @@ def grads_of(model):
     linears = [m for m in model if isinstance(m, nn.Linear)]
     return {key: value for layer, m in enumerate(linears, start=1)
             for key, value in ((f"W{layer}", m.weight.grad.numpy().T), (f"b{layer}", m.bias.grad.numpy()))}
-
-
-def numerical_gradient(f, x, h=1e-6):
-    """Central differences of the scalar f at x (x is changed and restored in place)."""
-    grad = np.zeros_like(x)
-    for index in np.ndindex(x.shape):
-        saved = x[index]
-        x[index] = saved + h
-        up = f()
-        x[index] = saved - h
-        down = f()
-        x[index] = saved
-        grad[index] = (up - down) / (2 * h)
-    return grad
 
 
 # -- mlp_forward, mlp_loss ---------------------------------------------------------------------

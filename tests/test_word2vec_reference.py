@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from autograder import probes
 
-from oracles import load, t
+from oracles import load, numerical_gradient, t
 
 pytestmark = pytest.mark.word2vec
 
@@ -33,20 +33,6 @@ NUMERIC = dict(rtol=1e-6, atol=1e-8)  # analytic vs central differences
 
 ref = load(ROOT / "solutions" / "word2vec.py", "reference_word2vec")
 stub = load(ROOT / "assignments" / "word2vec.py", "stub_word2vec")
-
-
-def numerical_gradient(f, x, h=1e-6):
-    """Central-difference gradient of the scalar f() with respect to the array x (restored afterwards)."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        plus = f()
-        x[i] = old - h
-        minus = f()
-        x[i] = old
-        grad[i] = (plus - minus) / (2 * h)
-    return grad
 
 
 @pytest.fixture
