@@ -5,7 +5,6 @@ numerical gradient computed here (not by the reference's numerical_jacobian) at 
 The last tests check that the student stub has the reference's API and docstrings.
 """
 
-import inspect
 import warnings
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from oracles import load, numerical_gradient, t
+from oracles import assert_stub_mirrors, assert_stub_raises, load, numerical_gradient, t
 
 pytestmark = pytest.mark.backprop
 
@@ -343,32 +342,12 @@ def test_numerical_jacobian_rejects_a_non_positive_step():
 # --- the stub -----------------------------------------------------------------------------
 
 
-def public_functions(module):
-    """The names of the public functions defined in module, in source order."""
-    return [
-        name
-        for name, obj in vars(module).items()
-        if inspect.isfunction(obj) and obj.__module__ == module.__name__ and name[0] != "_"
-    ]
-
-
 def test_stub_has_the_reference_api_and_docstrings():
     """The stub and the reference have the SPEC's names, same signatures and docstrings."""
-    assert public_functions(ref) == SPEC_FUNCTIONS
-    assert public_functions(stub) == SPEC_FUNCTIONS
-    assert stub.__doc__ == ref.__doc__
-    for k, name in enumerate(SPEC_FUNCTIONS, start=1):
-        ref_fn, stub_fn = getattr(ref, name), getattr(stub, name)
-        assert inspect.signature(stub_fn) == inspect.signature(ref_fn), name
-        assert stub_fn.__doc__ == ref_fn.__doc__, name
-        assert f"Task 1.{k}." in ref_fn.__doc__, name
+    assert_stub_mirrors(ref, stub, SPEC_FUNCTIONS, task=1)
 
 
 @pytest.mark.parametrize("k, name", list(enumerate(SPEC_FUNCTIONS, start=1)))
 def test_stub_raises_not_implemented_with_its_task(k, name):
     """Each stub raises NotImplementedError naming the function and its task."""
-    fn = getattr(stub, name)
-    required = [p for p in inspect.signature(fn).parameters.values() if p.default is p.empty]
-    message = rf"^{name}: not implemented yet \(task 1\.{k}\)$"
-    with pytest.raises(NotImplementedError, match=message):
-        fn(*[None] * len(required))
+    assert_stub_raises(stub, name, task=1, k=k)

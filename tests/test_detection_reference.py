@@ -11,7 +11,6 @@ on the diagonal, every box NMS drops explained by a kept one, AP bounded by the 
 independent of the input order). The last tests check that the student stub has the reference's API.
 """
 
-import inspect
 import math
 from pathlib import Path
 
@@ -20,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracles import load
+from oracles import assert_stub_mirrors, assert_stub_raises, load
 
 pytestmark = pytest.mark.detection
 
@@ -495,27 +494,12 @@ def test_no_function_modifies_its_inputs(rng):
 # --- the stub -----------------------------------------------------------------------------
 
 
-def public_functions(module):
-    """The names of the public functions defined in module, in source order."""
-    return [name for name, obj in vars(module).items() if inspect.isfunction(obj) and obj.__module__ == module.__name__ and name[0] != "_"]
-
-
 def test_stub_has_the_reference_api_and_docstrings():
     """The stub and the reference have the SPEC's names, same signatures and docstrings."""
-    assert public_functions(ref) == SPEC_FUNCTIONS
-    assert public_functions(stub) == SPEC_FUNCTIONS
-    assert stub.__doc__ == ref.__doc__
-    for k, name in enumerate(SPEC_FUNCTIONS, start=1):
-        ref_fn, stub_fn = getattr(ref, name), getattr(stub, name)
-        assert inspect.signature(stub_fn) == inspect.signature(ref_fn), name
-        assert stub_fn.__doc__ == ref_fn.__doc__, name
-        assert f"Task 11.{k}." in ref_fn.__doc__, name
+    assert_stub_mirrors(ref, stub, SPEC_FUNCTIONS, task=11)
 
 
 @pytest.mark.parametrize("k, name", list(enumerate(SPEC_FUNCTIONS, start=1)))
 def test_stub_raises_not_implemented_with_its_task(k, name):
     """Each stub raises NotImplementedError naming the function and its task."""
-    fn = getattr(stub, name)
-    required = [p for p in inspect.signature(fn).parameters.values() if p.default is p.empty]
-    with pytest.raises(NotImplementedError, match=rf"^{name}: not implemented yet \(task 11\.{k}\)$"):
-        fn(*[None] * len(required))
+    assert_stub_raises(stub, name, task=11, k=k)

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from oracles import load, numerical_gradient
+from oracles import assert_stub_raises, load, numerical_gradient, public_functions
 
 pytestmark = pytest.mark.networks
 
@@ -288,11 +288,6 @@ def test_train_leaves_its_inputs_unchanged(rng):
 
 # -- the stub ----------------------------------------------------------------------------------
 
-def public_functions(module):
-    """The names of the public functions defined in module, in source order."""
-    return [name for name, obj in vars(module).items()
-            if inspect.isfunction(obj) and obj.__module__ == module.__name__ and name[0] != "_"]
-
 
 def test_stub_has_the_reference_api_and_docstrings():
     """The stub and the reference have the SPEC's names (after the pasted layers), same signatures and docstrings."""
@@ -310,10 +305,7 @@ def test_stub_has_the_reference_api_and_docstrings():
 @pytest.mark.parametrize("k, name", list(enumerate(SPEC_FUNCTIONS, start=1)))
 def test_stub_raises_not_implemented_with_its_task(k, name):
     """Each stub raises NotImplementedError naming the function and its task."""
-    fn = getattr(stub, name)
-    required = [p for p in inspect.signature(fn).parameters.values() if p.default is p.empty]
-    with pytest.raises(NotImplementedError, match=rf"^{name}: not implemented yet \(task 13\.{k}\)$"):
-        fn(*[None] * len(required))
+    assert_stub_raises(stub, name, task=13, k=k)
 
 
 @pytest.mark.parametrize("name", PASTED)
